@@ -1,0 +1,94 @@
+"""Composition root: create_app(settings) -> Dash, module-level `app`/`server` for gunicorn, and the command line.
+
+Importing this module builds the app but starts no database and no server; `python app.py` does both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import sys
+
+import dash
+import flask
+from dash import Dash, html
+
+from appstate import EXTENSION, AppState
+from config import ConfigError, Settings
+from db.engine import Database
+from db.writer import EventWriter
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Build the Flask server and the Dash app on it. Nothing connects to the database until it is needed."""
+    settings = settings or Settings.from_env()
+    database = Database(settings)
+    writer = EventWriter(lambda: database.url, settings.timezone, queue_size=settings.writer_queue_size)
+
+    server = flask.Flask(__name__)
+    server.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=None)
+    server.extensions[EXTENSION] = AppState(settings=settings, database=database, writer=writer)
+
+    app = Dash(
+        __name__,
+        server=server,
+        title="Clickboard",
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    app.layout = html.Div([html.H1("Clickboard"), html.P("Product analytics, counted exactly.")], id="page")
+    return app
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    app = create_app(settings)
+    appstate = app.server.extensions[EXTENSION]
+    print("Starting the database ...", flush=True)
+    from db.migrate import upgrade
+
+    upgrade(appstate.database.engine)
+    atexit.register(appstate.writer.close)
+    port = args.port or settings.port
+    print(f"Clickboard is running on http://{args.host}:{port}/  (Ctrl+C to stop)", flush=True)
+    app.run(host=args.host, port=port, debug=False)
+    return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from db.migrate import current_revision, upgrade
+
+    database = Database(settings)
+    upgrade(database.engine)
+    print(f"Database is at migration {current_revision(database.engine)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app.py", description="Clickboard product-analytics dashboard")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (default $PORT or 8050)")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="run the dashboard (the default)")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    return parser
+
+
+COMMANDS = {None: _serve, "serve": _serve, "migrate": _migrate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return COMMANDS[args.command](args, settings)
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Engine creation: DATABASE_URL, or an embedded PostgreSQL started on first use."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine, create_engine
+
+from config import Settings
+
+CONNECT_ARGS = {
+    "connect_timeout": 3,
+    # bounded waits: a statement or a lock never hangs a request forever
+    "options": "-c statement_timeout=15000 -c lock_timeout=5000",
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+}
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """A SQLAlchemy engine on psycopg 3 with short connect and statement timeouts."""
+    options = dict(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=5, connect_args=CONNECT_ARGS)
+    options.update(kwargs)
+    return create_engine(url, **options)
+
+
+class Database:
+    """Resolves the database URL lazily, so importing the app never starts a server."""
+
+    def __init__(self, settings: Settings, url: str | None = None):
+        self.settings = settings
+        self._url = url or settings.database_url
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        with self._lock:
+            if self._url is None:
+                from db.embedded import start_embedded
+
+                self._url = start_embedded(self.settings.data_dir / "pgdata")
+            return self._url
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            url = self.url
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(url)
+        return self._engine
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,85 @@
+"""The filters every view shares, as one validated value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from db.schema import AGE_GROUPS, GENDERS
+
+ALL = "all"
+AGE_GROUP_CHOICES = (ALL, *AGE_GROUPS)
+GENDER_CHOICES = (ALL, *GENDERS)
+MAX_RANGE_DAYS = 3661  # ten years; a longer range is almost certainly a typo
+MAX_FEATURE_LENGTH = 100
+
+
+class InvalidFilter(ValueError):
+    """A filter value is not allowed. `param` names the offending parameter."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Date range (both days inclusive, analytics time zone), demographics and an optional selected feature."""
+
+    start: date
+    end: date
+    age_group: str = ALL
+    gender: str = ALL
+    feature: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if not isinstance(value, date):
+                raise InvalidFilter(name, "a date is required (YYYY-MM-DD)")
+        if self.end < self.start:
+            raise InvalidFilter("end", f"end date {self.end} is before start date {self.start}")
+        if self.days > MAX_RANGE_DAYS:
+            raise InvalidFilter("end", f"the range spans {self.days} days; at most {MAX_RANGE_DAYS} are allowed")
+        if self.age_group not in AGE_GROUP_CHOICES:
+            raise InvalidFilter("age_group", f"{self.age_group!r} is not one of {', '.join(AGE_GROUP_CHOICES)}")
+        if self.gender not in GENDER_CHOICES:
+            raise InvalidFilter("gender", f"{self.gender!r} is not one of {', '.join(GENDER_CHOICES)}")
+        if self.feature is not None and not (
+            isinstance(self.feature, str) and 1 <= len(self.feature) <= MAX_FEATURE_LENGTH
+        ):
+            raise InvalidFilter("feature", f"must be 1 to {MAX_FEATURE_LENGTH} characters")
+
+    @property
+    def days(self) -> int:
+        """Number of days in the range, both ends included."""
+        return (self.end - self.start).days + 1
+
+    @classmethod
+    def parse(
+        cls,
+        start: str | None,
+        end: str | None,
+        age_group: str | None = None,
+        gender: str | None = None,
+        feature: str | None = None,
+    ) -> "Filters":
+        """Build from text (query string, component values); missing demographics mean 'all'."""
+        return cls(
+            start=parse_date("start", start),
+            end=parse_date("end", end),
+            age_group=age_group or ALL,
+            gender=gender or ALL,
+            feature=feature or None,
+        )
+
+
+def parse_date(param: str, value: str | None) -> date:
+    """Parse YYYY-MM-DD (a longer ISO timestamp's date part is accepted, as date pickers send)."""
+    if not value:
+        raise InvalidFilter(param, "a date is required (YYYY-MM-DD)")
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise InvalidFilter(param, f"{value!r} is not a date in YYYY-MM-DD form") from None

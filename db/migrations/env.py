@@ -1,0 +1,29 @@
+"""Alembic environment: run with a connection given by db.migrate, or DATABASE_URL for the alembic CLI."""
+
+from alembic import context
+
+from db.schema import metadata
+
+config = context.config
+connection = config.attributes.get("connection")
+
+
+def run(conn) -> None:
+    context.configure(connection=conn, target_metadata=metadata, transaction_per_migration=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if connection is not None:
+    run(connection)
+else:  # `alembic` command line
+    from sqlalchemy import create_engine
+
+    from config import Settings
+
+    url = Settings.from_env().database_url
+    if url is None:
+        raise SystemExit("Set DATABASE_URL to run alembic directly, or use `uv run app.py migrate`")
+    with create_engine(url).connect() as conn:
+        run(conn)
+        conn.commit()

@@ -1,0 +1,126 @@
+"""Users: create with a hashed password (scrypt), authenticate, look up. Emails are unique regardless of case."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from db.schema import GENDERS, age_group_of, users
+
+MIN_PASSWORD_LENGTH = 8
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PASSWORD_METHOD = "scrypt"  # werkzeug: scrypt with n=2**15, r=8, p=1 and a random salt
+
+
+class UserError(ValueError):
+    """Invalid registration data; `field` names the form field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+class DuplicateEmail(UserError):
+    def __init__(self, email: str):
+        super().__init__("email", f"an account with {email} already exists")
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    display_name: str
+    age: int
+    gender: str
+
+    @property
+    def age_group(self) -> str:
+        return age_group_of(self.age)
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def validate_user(email: str, password: str | None, display_name: str, age: object, gender: str) -> int:
+    """Raise UserError for the first invalid field; return the age as an int."""
+    if not display_name or not display_name.strip() or len(display_name.strip()) > 100:
+        raise UserError("name", "name must be 1 to 100 characters")
+    if not email or not EMAIL_RE.match(email.strip()):
+        raise UserError("email", "enter a valid email address")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError("password", f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        age_value = int(str(age).strip())
+    except (TypeError, ValueError):
+        raise UserError("age", "age must be a whole number between 1 and 120") from None
+    if not 1 <= age_value <= 120:
+        raise UserError("age", "age must be a whole number between 1 and 120")
+    if gender not in GENDERS:
+        raise UserError("gender", f"gender must be one of {', '.join(GENDERS)}")
+    return age_value
+
+
+def create_user(
+    conn: Connection,
+    email: str,
+    password: str,
+    display_name: str,
+    age: object,
+    gender: str,
+    *,
+    password_hash: str | None = None,
+) -> User:
+    """Insert a user (the caller commits). Raises UserError or DuplicateEmail and writes nothing on bad input."""
+    age_value = validate_user(email, password if password_hash is None else None, display_name, age, gender)
+    email = email.strip()
+    values = dict(
+        email=email,
+        password_hash=password_hash or hash_password(password),
+        display_name=display_name.strip(),
+        age=age_value,
+        gender=gender,
+    )
+    try:
+        with conn.begin_nested():
+            user_id = conn.execute(insert(users).values(**values).returning(users.c.id)).scalar_one()
+    except IntegrityError as exc:
+        if "users_email_lower_key" in str(exc.orig):
+            raise DuplicateEmail(email) from None
+        raise
+    return User(user_id, email, values["display_name"], age_value, gender)
+
+
+def _user(row) -> User:
+    return User(row.id, row.email, row.display_name, row.age, row.gender)
+
+
+def get_user(conn: Connection, user_id: int) -> User | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def find_by_email(conn: Connection, email: str) -> User | None:
+    row = conn.execute(select(users).where(func.lower(users.c.email) == email.strip().lower())).first()
+    return _user(row) if row else None
+
+
+def authenticate(conn: Connection, email: str, password: str) -> User | None:
+    """The user whose email (any case) and password match, else None."""
+    if not email or not password:
+        return None
+    row = conn.execute(select(users).where(func.lower(users.c.email) == email.strip().lower())).first()
+    if row is None or not check_password_hash(row.password_hash, password):
+        return None
+    return _user(row)
+
+
+def existing_user_ids(conn: Connection, ids: set[int]) -> set[int]:
+    """Which of `ids` belong to a user."""
+    if not ids:
+        return set()
+    return set(conn.execute(select(users.c.id).where(users.c.id.in_(sorted(ids)))).scalars())

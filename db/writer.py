@@ -1,0 +1,286 @@
+"""The one path every click takes into the database: grouped, idempotent, acknowledged only after commit.
+
+Callers `submit()` a list of events and block. A flusher thread takes whatever submissions are waiting (up to
+`max_batch_rows` events), and in one transaction COPYs them into a staging table, inserts them into `events` with
+ON CONFLICT (event_id) DO NOTHING, adds the rows actually inserted to the `feature_daily` rollup, and commits.
+Only then does each caller get its (accepted, duplicates). Any failure rolls the whole group back and every caller
+in it gets an exception, so nothing is ever half-written or acknowledged early.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Sequence
+
+import psycopg
+from sqlalchemy import make_url
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("dashboard", "api")
+
+
+class WriterError(RuntimeError):
+    """Base of the errors a caller of EventWriter.submit can get; nothing of the submission was written."""
+
+
+class DatabaseUnavailable(WriterError):
+    """The database could not commit (down, unreachable or too slow); retrying later with the same ids is safe."""
+
+
+class WriterOverloaded(WriterError):
+    """The queue is full; retry shortly."""
+
+
+class WriterClosed(WriterError):
+    """The writer is shutting down."""
+
+
+@dataclass(frozen=True)
+class Event:
+    feature: str
+    source: str
+    user_id: int | None = None
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    accepted: int
+    duplicates: int
+
+
+class _Submission:
+    __slots__ = ("events", "done", "result", "error")
+
+    def __init__(self, events: Sequence[Event]):
+        self.events = events
+        self.done = threading.Event()
+        self.result: WriteResult | None = None
+        self.error: BaseException | None = None
+
+
+_STOP = object()
+
+STAGE_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS writer_stage (
+    caller int NOT NULL,
+    event_id uuid NOT NULL,
+    feature text NOT NULL,
+    user_id bigint,
+    occurred_at timestamptz NOT NULL,
+    source text NOT NULL
+) ON COMMIT DELETE ROWS
+"""
+
+COPY_SQL = "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source) FROM STDIN (FORMAT BINARY)"
+COPY_TYPES = ["int4", "uuid", "text", "int8", "timestamptz", "text"]
+
+# Age group and gender are captured from the user at write time; the rollup is fed only by rows actually
+# inserted (RETURNING), and takes its row locks in key order so concurrent writers cannot deadlock.
+INSERT_SQL = """
+WITH inserted AS (
+    INSERT INTO events (event_id, feature, user_id, occurred_at, received_at, age_group, gender, source)
+    SELECT s.event_id, s.feature, s.user_id, s.occurred_at, now(),
+           CASE WHEN u.id IS NULL THEN 'unknown'
+                WHEN u.age <= 17 THEN '<18'
+                WHEN u.age <= 40 THEN '18-40'
+                ELSE '>40' END,
+           coalesce(u.gender, 'unknown'),
+           s.source
+    FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id, feature, occurred_at, age_group, gender
+), rollup AS (
+    INSERT INTO feature_daily AS fd (day, feature, age_group, gender, clicks)
+    SELECT (occurred_at AT TIME ZONE %(tz)s)::date, feature, age_group, gender, count(*)
+    FROM inserted
+    GROUP BY 1, 2, 3, 4
+    ORDER BY 1, 2, 3, 4
+    ON CONFLICT (day, feature, age_group, gender) DO UPDATE SET clicks = fd.clicks + EXCLUDED.clicks
+)
+SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GROUP BY s.caller
+"""
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """postgresql+psycopg://... -> postgresql://... for a plain psycopg connection."""
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class EventWriter:
+    """Thread-safe group-commit writer with a bounded queue. Start is lazy: the first submit starts the flusher."""
+
+    def __init__(
+        self,
+        url: str | callable,
+        timezone_name: str = "UTC",
+        *,
+        max_batch_rows: int = 20_000,
+        queue_size: int = 20_000,
+        submit_timeout: float = 10.0,
+        connect_timeout: int = 3,
+    ):
+        self._url = url
+        self.timezone_name = timezone_name
+        self.max_batch_rows = max_batch_rows
+        self.submit_timeout = submit_timeout
+        self.connect_timeout = connect_timeout
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._conn: psycopg.Connection | None = None
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self._pending: object | None = None  # a submission taken from the queue but not yet flushed
+
+    # -- public -------------------------------------------------------------------------------------------
+    def submit(self, events: Sequence[Event], timeout: float | None = None) -> WriteResult:
+        """Write `events`; return after commit. Raises a WriterError subclass if it could not be committed."""
+        if not events:
+            return WriteResult(0, 0)
+        for event in events:
+            if event.source not in SOURCES:
+                raise ValueError(f"source must be one of {SOURCES}, not {event.source!r}")
+        if self._closed:
+            raise WriterClosed("the event writer is shut down")
+        self._ensure_started()
+        submission = _Submission(events)
+        try:
+            self._queue.put_nowait(submission)
+        except queue.Full:
+            raise WriterOverloaded("the event queue is full; retry in a second") from None
+        wait = self.submit_timeout if timeout is None else timeout
+        if not submission.done.wait(wait):
+            raise DatabaseUnavailable(
+                f"no commit within {wait:.0f} s; the database may be down or overloaded. Retrying with the same"
+                " event ids is safe"
+            )
+        if submission.error is not None:
+            raise submission.error
+        assert submission.result is not None
+        return submission.result
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Flush everything queued, then stop the flusher and close the connection."""
+        with self._start_lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(_STOP)
+            thread.join(timeout)
+
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
+
+    # -- flusher ------------------------------------------------------------------------------------------
+    def _ensure_started(self) -> None:
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._closed:
+                raise WriterClosed("the event writer is shut down")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            group, rows = [first], len(first.events)
+            while rows < self.max_batch_rows:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                group.append(item)
+                rows += len(item.events)
+            self._flush(group)
+        self._disconnect()
+
+    def _flush(self, group: list[_Submission]) -> None:
+        try:
+            counts, duplicates_in_group = self._write_with_retry(group)
+        except Exception as exc:  # every caller in the group learns of the failure
+            error = exc if isinstance(exc, WriterError) else DatabaseUnavailable(f"could not write events: {exc}")
+            for submission in group:
+                submission.error = error
+                submission.done.set()
+            return
+        for index, submission in enumerate(group):
+            accepted = counts.get(index, 0)
+            submission.result = WriteResult(accepted, len(submission.events) - accepted)
+            submission.done.set()
+
+    def _write_with_retry(self, group: list[_Submission]) -> tuple[dict[int, int], int]:
+        for attempt in range(3):
+            try:
+                return self._write(group)
+            except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+                log.warning("event write hit a deadlock; retrying (attempt %d)", attempt + 1)
+                time.sleep(0.01 * (attempt + 1))
+            except psycopg.OperationalError as exc:
+                self._disconnect()
+                raise DatabaseUnavailable(f"database unavailable: {str(exc).strip()}") from exc
+            except psycopg.Error:
+                self._disconnect()
+                raise
+        return self._write(group)
+
+    def _write(self, group: list[_Submission]) -> tuple[dict[int, int], int]:
+        conn = self._connect()
+        seen: set[uuid.UUID] = set()
+        repeated = 0
+        with conn.transaction():
+            with conn.cursor() as cur:
+                with cur.copy(COPY_SQL) as copy:
+                    copy.set_types(COPY_TYPES)
+                    for index, submission in enumerate(group):
+                        for e in submission.events:
+                            if e.event_id in seen:  # same id twice in one group: the first one wins
+                                repeated += 1
+                                continue
+                            seen.add(e.event_id)
+                            copy.write_row((index, e.event_id, e.feature, e.user_id, e.occurred_at, e.source))
+                cur.execute(INSERT_SQL, {"tz": self.timezone_name})
+                counts = {caller: count for caller, count in cur.fetchall()}
+        return counts, repeated
+
+    def _connect(self) -> psycopg.Connection:
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        url = self._url() if callable(self._url) else self._url
+        conn = psycopg.connect(
+            libpq_url(url),
+            connect_timeout=self.connect_timeout,
+            options="-c statement_timeout=15000 -c lock_timeout=10000",
+            keepalives=1,
+            keepalives_idle=5,
+            keepalives_interval=2,
+            keepalives_count=2,
+        )
+        conn.execute(STAGE_DDL)
+        conn.commit()
+        self._conn = conn
+        return conn
+
+    def _disconnect(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # already broken
+                pass
+            self._conn = None

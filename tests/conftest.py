@@ -1,0 +1,91 @@
+"""Test harness: one PostgreSQL for the session (embedded, or TEST_DATABASE_URL), one fresh database per test.
+
+Each test database is a copy of a migrated template, so tests are isolated and start from the real schema.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import make_url, text
+
+from config import Settings
+from db.engine import make_engine
+from db.migrate import upgrade
+
+_counter = itertools.count()
+
+
+def _admin_engine(url: str):
+    return make_engine(url, isolation_level="AUTOCOMMIT", poolclass=None, pool_size=2, max_overflow=2)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory) -> str:
+    """SQLAlchemy URL of the server's maintenance database."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        from config import normalize_database_url
+
+        return normalize_database_url(url)
+    from db.embedded import start_embedded
+
+    return start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup="delete")
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server_url) -> str:
+    """Name of a migrated database that every test database is copied from."""
+    name = f"cb_tpl_{os.getpid()}"
+    admin = _admin_engine(pg_server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(_with_database(pg_server_url, name))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(pg_server_url, template_db) -> str:
+    """URL of a fresh, migrated, empty database for this test alone."""
+    name = f"cb_t_{os.getpid()}_{next(_counter)}"
+    admin = _admin_engine(pg_server_url)
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+    yield _with_database(pg_server_url, name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(db_url, tmp_path) -> Settings:
+    return Settings(database_url=db_url, secret_key="test-secret-key", timezone="UTC", data_dir=Path(tmp_path))
+
+
+@pytest.fixture
+def writer(db_url):
+    from db.writer import EventWriter
+
+    writer = EventWriter(db_url, "UTC")
+    yield writer
+    writer.close()
