@@ -89,3 +89,48 @@ def writer(db_url):
     writer = EventWriter(db_url, "UTC")
     yield writer
     writer.close()
+
+
+# -- the web app ---------------------------------------------------------------------------------------------
+
+ANALYST_EMAIL = "ana@example.com"
+ANALYST_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def dash_app(settings):
+    """A fresh app on this test's database (its writer is closed afterwards)."""
+    from app import create_app
+    from appstate import state
+
+    app = create_app(settings)
+    yield app
+    appstate = state(app.server)
+    appstate.writer.close()
+    appstate.database.dispose()
+
+
+@pytest.fixture
+def client(dash_app):
+    return dash_app.server.test_client()
+
+
+@pytest.fixture
+def analyst(engine):
+    """A registered user (age 30, Female) whose password is ANALYST_PASSWORD."""
+    from db.users import create_user
+
+    with engine.begin() as conn:
+        return create_user(conn, ANALYST_EMAIL, ANALYST_PASSWORD, "Ana Analyst", 30, "Female")
+
+
+def login(client, email: str = ANALYST_EMAIL, password: str = ANALYST_PASSWORD):
+    """Log in through the real form endpoint (POST /login with fields email and password)."""
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def logged_in_client(client, analyst):
+    response = login(client)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
