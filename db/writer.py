@@ -110,6 +110,18 @@ SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GRO
 """
 
 
+def check_event(event: Event) -> None:
+    """Raise ValueError for an event the schema would refuse, so that one bad caller never fails a whole group."""
+    if event.source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}, not {event.source!r}")
+    if not isinstance(event.feature, str) or not 1 <= len(event.feature) <= 100:
+        raise ValueError("feature must be a string of 1 to 100 characters")
+    if event.occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must carry a time zone offset")
+    if event.user_id is not None and not isinstance(event.user_id, int):
+        raise ValueError("user_id must be an integer or None")
+
+
 def libpq_url(sqlalchemy_url: str) -> str:
     """postgresql+psycopg://... -> postgresql://... for a plain psycopg connection."""
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -146,8 +158,7 @@ class EventWriter:
         if not events:
             return WriteResult(0, 0)
         for event in events:
-            if event.source not in SOURCES:
-                raise ValueError(f"source must be one of {SOURCES}, not {event.source!r}")
+            check_event(event)
         if self._closed:
             raise WriterClosed("the event writer is shut down")
         self._ensure_started()
