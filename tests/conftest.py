@@ -134,3 +134,15 @@ def logged_in_client(client, analyst):
     response = login(client)
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+# -- CI: a skipped test is a failure (no silent skips of the browser or database tests) ----------------------
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if os.environ.get("CI") and reporter is not None and reporter.stats.get("skipped"):
+        reporter.write_line(
+            f"CI: {len(reporter.stats['skipped'])} test(s) skipped; in CI every test must run", red=True
+        )
+        session.exitstatus = 1
