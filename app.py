@@ -38,6 +38,9 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,
     )
     app.layout = html.Div([html.H1("Clickboard"), html.P("Product analytics, counted exactly.")], id="page")
+    import api
+
+    api.register(server)
     return app
 
 
@@ -64,6 +67,43 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from db.api_keys import ApiKeyError, create_key
+    from db.migrate import upgrade
+
+    database = Database(settings)
+    upgrade(database.engine)
+    try:
+        with database.engine.begin() as conn:
+            key = create_key(conn, args.name)
+    except ApiKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"Created API key {args.name.strip()!r}. Store it now: it is shown only this once.")
+    print(key)
+    return 0
+
+
+def _revoke_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from db.api_keys import CACHE_SECONDS, ApiKeyError, revoke_key
+    from db.migrate import upgrade
+
+    database = Database(settings)
+    upgrade(database.engine)
+    try:
+        with database.engine.begin() as conn:
+            revoke_key(conn, args.name)
+    except ApiKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"Revoked API key {args.name.strip()!r} (running servers stop accepting it within {CACHE_SECONDS:.0f} s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app.py", description="Clickboard product-analytics dashboard")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -71,10 +111,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the dashboard (the default)")
     commands.add_parser("migrate", help="apply database migrations and exit")
+    create_key = commands.add_parser("create-api-key", help="create an API key and print it (shown only once)")
+    create_key.add_argument("name", help="a unique name for the key, e.g. the client app")
+    revoke_key = commands.add_parser("revoke-api-key", help="revoke the API key with this name")
+    revoke_key.add_argument("name", help="the name given at creation")
     return parser
 
 
-COMMANDS = {None: _serve, "serve": _serve, "migrate": _migrate}
+COMMANDS = {
+    None: _serve,
+    "serve": _serve,
+    "migrate": _migrate,
+    "create-api-key": _create_api_key,
+    "revoke-api-key": _revoke_api_key,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,11 @@ import flask
 
 def register(server: flask.Flask) -> None:
     """Attach the API blueprints to the Flask server."""
-    from api import errors
+    from api import errors, events, health
 
     errors.register(server)
+    server.register_blueprint(events.bp)
+    server.register_blueprint(health.bp)
+    from api import stats
+
+    server.register_blueprint(stats.bp)

@@ -1,8 +1,20 @@
-"""JSON error bodies: {"error": "...", "details": [...]}."""
+"""JSON error bodies: {"error": "...", "details": [...]}, and API-wide error handlers.
+
+Under /api/ and /healthz every error is JSON: HTTP errors keep their status, a database that cannot answer is a 503
+with Retry-After, and anything unexpected is a JSON 500 (logged) rather than an HTML page.
+"""
 
 from __future__ import annotations
 
+import logging
+
 import flask
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "2"
 
 
 def error_response(status: int, message: str, details: list | None = None, headers: dict | None = None):
@@ -14,5 +26,37 @@ def error_response(status: int, message: str, details: list | None = None, heade
     return response
 
 
+def unauthorized():
+    return error_response(
+        401,
+        "a valid API key is required",
+        [{"index": None, "field": None, "message": "send Authorization: Bearer <api key>"}],
+        headers={"WWW-Authenticate": 'Bearer realm="clickboard"'},
+    )
+
+
+def unavailable(message: str):
+    return error_response(503, message, headers={"Retry-After": RETRY_AFTER_SECONDS})
+
+
+def _is_api_request() -> bool:
+    path = flask.request.path
+    return path.startswith("/api/") or path == "/healthz"
+
+
 def register(server: flask.Flask) -> None:
-    """Placeholder for API-wide error handlers (filled by the ingestion work)."""
+    """JSON errors for the API paths; other paths keep Flask's and Dash's own handling."""
+
+    @server.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if not _is_api_request():
+            return exc
+        headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
+        return error_response(exc.code or 500, exc.description or exc.name, headers=headers)
+
+    @server.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        if not _is_api_request():
+            raise exc
+        log.warning("database error on %s: %s", flask.request.path, exc)
+        return unavailable("the database is unavailable; retry later")

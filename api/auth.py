@@ -1,0 +1,31 @@
+"""API-key authentication for the JSON API: `Authorization: Bearer <key>`."""
+
+from __future__ import annotations
+
+import flask
+
+from appstate import state
+from db.api_keys import verify_key
+
+
+def bearer_key() -> str | None:
+    """The key presented in `Authorization: Bearer <key>`, or None."""
+    header = flask.request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    key = key.strip()
+    return key or None
+
+
+def bearer_key_valid() -> bool:
+    """True when the request carries a valid, unrevoked API key.
+
+    Raises sqlalchemy.exc.OperationalError when the database cannot answer (the API turns that into 503).
+    """
+    key = bearer_key()
+    if key is None:
+        return False
+    return verify_key(state().database.engine, key)

@@ -1,0 +1,51 @@
+"""Fixtures for the API tests: API keys created through the real command line, and small request helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+
+def run_cli(monkeypatch, db_url: str, *argv: str) -> tuple[int, str, str]:
+    """Run `app.main(argv)` in-process against `db_url`; return (exit code, stdout, stderr)."""
+    import app
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = app.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def api_key(monkeypatch, db_url) -> str:
+    """A fresh API key, created by `app.py create-api-key` (the key is the last line it prints)."""
+    code, out, err = run_cli(monkeypatch, db_url, "create-api-key", "test-client")
+    assert code == 0, err
+    return out.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def auth(api_key) -> dict:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
+def post_events(client, headers: dict, events, **kwargs):
+    return client.post("/api/v1/events", json={"events": events}, headers=headers, **kwargs)
+
+
+def new_event(feature: str = "export_csv", **fields) -> dict:
+    return {"event_id": str(uuid.uuid4()), "feature": feature, **fields}
+
+
+def counts(engine) -> tuple[int, int]:
+    """(rows in events, sum of clicks in feature_daily)."""
+    with engine.connect() as conn:
+        events = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+        clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
+    return events, int(clicks)
