@@ -41,6 +41,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     import api
 
     api.register(server)
+    import auth
+
+    auth.register(server)
     return app
 
 

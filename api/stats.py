@@ -1,0 +1,63 @@
+"""GET /api/v1/stats: the numbers the dashboard shows, as JSON, for a logged-in session or an API key.
+
+Query: start, end (YYYY-MM-DD, both required, both days inclusive), age_group (all, <18, 18-40, >40), gender (all,
+Male, Female, Other), feature (narrows `daily` only). Any other parameter, or a parameter given twice, is a 400
+whose message names it. The numbers come from db.queries.dashboard_stats, the same function the dashboard uses.
+A database that cannot answer is a 503 with Retry-After (api/errors.py's DBAPIError handler).
+"""
+
+from __future__ import annotations
+
+import flask
+import flask_login
+
+from api.errors import error_response
+from appstate import state
+from db.filters import Filters, InvalidFilter
+from db.queries import dashboard_stats, stats_json
+
+bp = flask.Blueprint("stats", __name__)
+
+PARAMS = ("start", "end", "age_group", "gender", "feature")
+
+
+def _authorized() -> bool:
+    """A logged-in session, or a valid `Authorization: Bearer <api key>`."""
+    if flask_login.current_user.is_authenticated:
+        return True
+    try:
+        from api.auth import bearer_key_valid
+    except ModuleNotFoundError as exc:  # API keys not installed in this build
+        if exc.name != "api.auth":
+            raise
+        return False
+    return bearer_key_valid()
+
+
+def _bad_request(param: str, message: str):
+    return error_response(400, f"{param}: {message}", [{"param": param, "message": message}])
+
+
+@bp.get("/api/v1/stats")
+def stats():
+    if not _authorized():
+        return error_response(
+            401,
+            "authentication required: log in, or send Authorization: Bearer <api key>",
+            headers={"WWW-Authenticate": 'Bearer realm="clickboard"'},
+        )
+    args = flask.request.args
+    for name in args:
+        if name not in PARAMS:
+            return _bad_request(name[:100], f"unknown parameter; allowed: {', '.join(PARAMS)}")
+        if len(args.getlist(name)) > 1:
+            return _bad_request(name, "given more than once")
+    try:
+        filters = Filters.parse(*(args.get(name) for name in PARAMS))
+    except InvalidFilter as exc:
+        return _bad_request(exc.param, exc.message)
+    with state().database.engine.connect() as conn:
+        body = stats_json(dashboard_stats(conn, filters))
+    response = flask.jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,85 @@
+"""The one `before_request` that keeps everything but the public paths behind a login.
+
+Deny by default: a path is public only if listed here. Unauthenticated requests get
+- pages (GET/HEAD of anything else): 302 to /login?next=<this path>;
+- Dash's own endpoints (/_dash-layout, /_dash-dependencies, /_dash-update-component, /_reload-hash, any other
+  /_... route) and anything under /api/: 401 with a JSON error body and no data;
+- any other method (POST to a page path ...): the same 401 JSON.
+/api/v1/stats is public *here* because it accepts an API key as well as a session and answers 401 itself.
+"""
+
+from __future__ import annotations
+
+import flask
+import flask_login
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
+from urllib.parse import quote, urlencode
+
+PUBLIC_PATHS = frozenset(
+    {
+        "/login",
+        "/register",
+        "/logout",  # POST only; logging out without a session just goes back to /login
+        "/healthz",
+        "/api/v1/events",  # API key checked by the ingestion endpoint itself
+        "/api/v1/stats",  # API key or session, checked by the stats endpoint itself
+        "/_favicon.ico",
+    }
+)
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+PAGE_METHODS = frozenset({"GET", "HEAD"})
+RETRY_AFTER_SECONDS = "2"  # as api/errors.py
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def wants_json(path: str, method: str) -> bool:
+    """Dash internals, the API and non-page methods get a JSON 401 rather than a redirect."""
+    return path.startswith(("/_", "/api/")) or method not in PAGE_METHODS
+
+
+def login_url_for_current_request() -> str:
+    """/login?next=<the current local path and query string>."""
+    request = flask.request
+    target = quote(request.script_root + request.path, safe="/-._~!$&'()*+,;=:@")
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    return flask.url_for("auth.login") + "?" + urlencode({"next": target})
+
+
+def require_login():
+    request = flask.request
+    path = request.path
+    if is_public(path):
+        return None
+    try:
+        authenticated = flask_login.current_user.is_authenticated
+    except (DBAPIError, PoolTimeout):
+        return _database_unavailable(path, request.method)
+    if authenticated:
+        return None
+    if wants_json(path, request.method):
+        from api.errors import error_response
+
+        return error_response(401, "authentication required: log in at /login")
+    return flask.redirect(login_url_for_current_request(), code=302)
+
+
+def _database_unavailable(path: str, method: str):
+    headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    if wants_json(path, method):
+        from api.errors import error_response
+
+        return error_response(503, "the database is unavailable; retry shortly", headers=headers)
+    return flask.Response(
+        "Clickboard cannot reach its database right now. Please retry in a few seconds.",
+        status=503,
+        headers=headers,
+        mimetype="text/plain",
+    )
+
+
+def register(server: flask.Flask) -> None:
+    server.before_request(require_login)
