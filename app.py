@@ -37,7 +37,11 @@ def create_app(settings: Settings | None = None) -> Dash:
         update_title=None,
         suppress_callback_exceptions=True,
     )
-    app.layout = html.Div([html.H1("Clickboard"), html.P("Product analytics, counted exactly.")], id="page")
+    from callbacks import register as register_callbacks
+    from layouts.page import serve_layout
+
+    app.layout = serve_layout
+    register_callbacks(app)
     import api
 
     api.register(server)

@@ -1,0 +1,50 @@
+"""Selecting a feature: a click on a bar selects it (or clears it when it is already selected); the chip clears it.
+
+The selection lives in a dcc.Store; the data callback reacts to it. Nothing here writes to a tracked property.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+
+from layouts import ids
+
+
+def clicked_feature(click_data: dict | None) -> str | None:
+    """The category of the clicked bar. clickData carries a timestamp since Dash 4.2: read points[0] only."""
+    try:
+        point = click_data["points"][0]
+    except (TypeError, KeyError, IndexError):
+        return None
+    feature = point.get("customdata", point.get("x"))
+    if isinstance(feature, list):  # customdata given per point as a list
+        feature = feature[0] if feature else None
+    return feature if isinstance(feature, str) and feature else None
+
+
+def next_selection(click_data: dict | None, selected: str | None) -> str | None:
+    """Clicking a bar selects its feature; clicking the selected bar again clears the selection."""
+    feature = clicked_feature(click_data)
+    if feature is None:
+        return selected
+    return None if feature == selected else feature
+
+
+def register(app) -> None:
+    @app.callback(
+        Output(ids.SELECTED_FEATURE, "data"),
+        Input(ids.FEATURE_BAR_CHART, "clickData"),
+        State(ids.SELECTED_FEATURE, "data"),
+        prevent_initial_call=True,
+    )
+    def select_feature(click_data, selected):
+        new = next_selection(click_data, selected)
+        return no_update if new == selected else new
+
+    @app.callback(
+        Output(ids.SELECTED_FEATURE, "data", allow_duplicate=True),
+        Input(ids.CLEAR_FEATURE_CHIP, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def clear_feature(n_clicks):
+        return None if n_clicks else no_update

@@ -1,0 +1,43 @@
+"""Meta-analytics: the dashboard records its own use, with one mechanism for every control.
+
+For each entry of layouts.ids.TRACKED_CONTROLS one output-less callback listens to the control's interaction props
+with prevent_initial_call=True, so it fires only when the user changes them: not on page load, not when saved
+filters are restored (they are part of the served layout), not when a control (the chip) is inserted by a callback.
+No callback outputs to a tracked prop, so a callback's own updates are never counted. Each firing is one event
+(source "dashboard", the control's name, the logged-in user) written through the event writer.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from dash import Input
+
+from appstate import state
+from callbacks.session import current_user_id
+from db.writer import Event, EventWriter, WriteResult, WriterError
+from layouts.ids import TRACKED_CONTROLS
+
+log = logging.getLogger(__name__)
+SOURCE = "dashboard"
+SUBMIT_TIMEOUT_SECONDS = 3.0
+
+
+def record_interaction(writer: EventWriter, name: str, user_id: int | None) -> WriteResult | None:
+    """Write one event for one interaction; a failure is logged and never breaks the dashboard."""
+    try:
+        return writer.submit([Event(feature=name, source=SOURCE, user_id=user_id)], timeout=SUBMIT_TIMEOUT_SECONDS)
+    except WriterError as exc:
+        log.warning("meta-analytics event %s was not recorded: %s", name, exc)
+        return None
+
+
+def _register_control(app, component_id: str, name: str, props: tuple[str, ...]) -> None:
+    @app.callback(*[Input(component_id, prop) for prop in props], prevent_initial_call=True)
+    def track(*_values):
+        record_interaction(state().writer, name, current_user_id())
+
+
+def register(app) -> None:
+    for component_id, (name, props) in TRACKED_CONTROLS.items():
+        _register_control(app, component_id, name, props)

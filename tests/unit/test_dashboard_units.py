@@ -1,0 +1,242 @@
+"""Plain functions of the dashboard: bar selection, the saved-filters cookie, the meta-analytics registry."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import dash
+import pytest
+from dash import dcc, html
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from callbacks.saved_filters import (
+    COOKIE_PREFIX,
+    MAX_AGE_SECONDS,
+    SALT,
+    cookie_name,
+    dump_filters,
+    load_filters,
+    saved_filters_from_cookies,
+)
+from callbacks.selection import clicked_feature, next_selection
+from layouts import ids
+from layouts.components import feature_chip
+from layouts.dashboard import ViewFilters, dashboard_layout, default_filters
+
+SECRET = "unit-secret"
+FILTERS = ViewFilters(date(2026, 3, 1), date(2026, 3, 10), "18-40", "Female", "search")
+
+
+def click(feature: str, timestamp: int = 1) -> dict:
+    """clickData as Dash 4.2+ sends it for a bar (with a timestamp, so repeated clicks fire again)."""
+    return {
+        "points": [{"curveNumber": 0, "pointNumber": 0, "x": feature, "y": 6, "customdata": feature}],
+        "timestamp": timestamp,
+    }
+
+
+# -- selection ---------------------------------------------------------------------------------------------------
+def test_click_selects_and_second_click_clears():
+    assert next_selection(click("search"), None) == "search"
+    assert next_selection(click("search", 2), "search") is None
+    assert next_selection(click("export", 3), "search") == "export"
+
+
+def test_click_without_points_keeps_the_selection():
+    assert next_selection(None, "search") == "search"
+    assert next_selection({"points": []}, None) is None
+
+
+def test_category_read_from_x_when_no_customdata():
+    assert clicked_feature({"points": [{"x": "share", "y": 2}]}) == "share"
+
+
+# -- saved filters cookie ----------------------------------------------------------------------------------------
+def test_cookie_round_trip():
+    token = dump_filters(SECRET, 7, FILTERS)
+    assert load_filters(SECRET, 7, token) == FILTERS
+    no_feature = ViewFilters(date(2026, 1, 1), date(2026, 1, 1))
+    assert load_filters(SECRET, 7, dump_filters(SECRET, 7, no_feature)) == no_feature
+
+
+def test_cookie_is_per_analyst():
+    assert cookie_name(7) == f"{COOKIE_PREFIX}7" != cookie_name(8)
+    cookies = {cookie_name(7): dump_filters(SECRET, 7, FILTERS)}
+    assert saved_filters_from_cookies(SECRET, 7, cookies) == FILTERS
+    assert saved_filters_from_cookies(SECRET, 8, cookies) is None
+    assert saved_filters_from_cookies(SECRET, None, cookies) is None
+
+
+def test_foreign_cookie_is_ignored():
+    """Another analyst's token copied under my cookie name is not mine."""
+    token = dump_filters(SECRET, 8, FILTERS)
+    assert load_filters(SECRET, 7, token) is None
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-2] + ("AA" if t[-2:] != "AA" else "BB"),  # signature changed
+        lambda t: "x" + t,  # payload changed
+        lambda t: "",
+        lambda t: "not-a-token",
+        lambda t: t.split(".")[0],  # signature removed
+    ],
+)
+def test_tampered_cookie_is_ignored(tamper):
+    token = dump_filters(SECRET, 7, FILTERS)
+    assert load_filters(SECRET, 7, tamper(token)) is None
+
+
+def test_cookie_signed_with_another_key_is_ignored():
+    assert load_filters(SECRET, 7, dump_filters("other-key", 7, FILTERS)) is None
+
+
+class _BackdatedSigner(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(time.time()) - MAX_AGE_SECONDS - 60
+
+
+def test_outdated_cookie_is_ignored():
+    payload = {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "all", "f": None}
+    old = URLSafeTimedSerializer(SECRET, salt=SALT, signer=_BackdatedSigner).dumps(payload)
+    assert load_filters(SECRET, 7, old) is None
+    fresh = URLSafeTimedSerializer(SECRET, salt=SALT).dumps(payload)
+    assert load_filters(SECRET, 7, fresh) == ViewFilters(date(2026, 3, 1), date(2026, 3, 10))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"u": 7, "s": "2026-03-10", "e": "2026-03-01", "a": "all", "g": "all", "f": None},  # end before start
+        {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "99", "g": "all", "f": None},
+        {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "robot", "f": None},
+        {"u": 7, "s": "March", "e": "2026-03-10", "a": "all", "g": "all", "f": None},
+        {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "all", "f": 5},
+        {"u": 7, "s": "2026-03-01"},
+        ["not", "a", "dict"],
+        {"u": "7", "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "all", "f": None},
+    ],
+)
+def test_genuine_but_invalid_cookie_is_ignored(payload):
+    token = URLSafeTimedSerializer(SECRET, salt=SALT).dumps(payload)
+    assert load_filters(SECRET, 7, token) is None
+
+
+def test_older_format_is_ignored():
+    token = URLSafeTimedSerializer(SECRET, salt="clickboard.saved-filters.v0").dumps(
+        {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "all", "f": None}
+    )
+    assert load_filters(SECRET, 7, token) is None
+
+
+# -- layout and meta-analytics registry --------------------------------------------------------------------------
+INTERACTIVE = tuple(
+    getattr(module, name)
+    for module, names in [
+        (dcc, ["Dropdown", "DatePickerRange", "DatePickerSingle", "Graph", "RadioItems", "Checklist", "Input",
+               "Slider", "RangeSlider", "Textarea", "Tabs", "Tab", "Upload", "Interval"]),
+        (html, ["Button", "A", "Select", "Textarea", "Details", "Summary"]),
+    ]
+    for name in names
+    if hasattr(module, name)
+)
+
+
+def walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    if children is None or isinstance(children, (str, int, float)):
+        return
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if isinstance(child, dash.development.base_component.Component):
+            yield from walk(child)
+
+
+def interactive_ids(layout) -> list:
+    import dash_bootstrap_components as dbc
+
+    found = []
+    for component in walk(layout):
+        interactive = isinstance(component, INTERACTIVE) or type(component).__name__ in {
+            "Button", "Input", "Select", "Checklist", "RadioItems", "Switch", "Checkbox", "RadioButton", "Textarea",
+            "DropdownMenu", "DropdownMenuItem", "NavLink", "Tabs", "Tab", "Pagination",
+        } or isinstance(component, (dbc.Button, dbc.Input, dbc.Select, dbc.Checklist, dbc.RadioItems))
+        if interactive:
+            found.append(getattr(component, "id", None))
+    return found
+
+
+def unnamed_controls(layout) -> list:
+    return [
+        cid for cid in interactive_ids(layout) if cid not in ids.TRACKED_CONTROLS and cid not in ids.UNTRACKED_CONTROLS
+    ]
+
+
+def full_layouts():
+    """The page as served, with and without a selected feature, plus the chip built by its own function."""
+    return [
+        dashboard_layout("Ana", default_filters(date(2026, 3, 31))),
+        dashboard_layout("Ana", FILTERS),
+        feature_chip("search"),
+    ]
+
+
+def test_every_control_has_a_meta_analytics_name():
+    seen = set()
+    for layout in full_layouts():
+        assert unnamed_controls(layout) == []
+        seen.update(interactive_ids(layout))
+    assert set(ids.TRACKED_CONTROLS) <= seen  # and every name belongs to a control that exists
+
+
+def test_the_check_catches_a_control_without_a_name():
+    import dash_bootstrap_components as dbc
+
+    layout = dashboard_layout("Ana", FILTERS)
+    layout.children.append(dbc.Button("Export", id="export-button"))
+    layout.children.append(html.Div(dcc.RadioItems(id="granularity", options=["day", "week"])))
+    assert unnamed_controls(layout) == ["export-button", "granularity"]
+
+
+def test_meta_analytics_names():
+    names = {cid: name for cid, (name, _props) in ids.TRACKED_CONTROLS.items()}
+    assert names == {
+        "date-range": "date_picker",
+        "filter-age-group": "filter_age",
+        "filter-gender": "filter_gender",
+        "feature-bar-chart": "chart_bar",
+        "clear-feature-chip": "clear_feature_chip",
+        "refresh-button": "refresh_button",
+    }
+    assert ids.FEATURE_NAMES == list(names.values())
+    for name in ids.FEATURE_NAMES:
+        assert name.isidentifier() and name == name.lower()
+
+
+def test_layout_carries_the_saved_filters():
+    layout = dashboard_layout("Ana", FILTERS)
+    by_id = {getattr(c, "id", None): c for c in walk(layout)}
+    picker = by_id["date-range"]
+    assert (picker.start_date, picker.end_date) == ("2026-03-01", "2026-03-10")
+    assert by_id["filter-age-group"].value == "18-40"
+    assert by_id["filter-gender"].value == "Female"
+    assert by_id["selected-feature"].data == "search"
+    assert by_id["clear-feature-chip"].children == "search ×"
+    assert by_id["analyst-name"].children == "Ana"
+    for stable in ("stat-total-clicks", "stat-top-feature", "stat-daily-average", "stat-features-tracked",
+                   "feature-bar-chart", "daily-trend-chart", "refresh-button", "logout-button"):
+        assert stable in by_id
+
+
+def test_chip_absent_without_selection():
+    layout = dashboard_layout("Ana", default_filters(date(2026, 3, 31)))
+    assert "clear-feature-chip" not in {getattr(c, "id", None) for c in walk(layout)}
+
+
+def test_logout_is_a_post_form():
+    layout = dashboard_layout("Ana", FILTERS)
+    form = next(c for c in walk(layout) if getattr(c, "id", None) == "logout-form")
+    assert (form.method, form.action) == ("POST", "/logout")
+    assert form.children.type == "submit" and form.children.id == "logout-button"
