@@ -1,0 +1,285 @@
+"""Login, registration and logout through the real pages, on a real database."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from sqlalchemy import func, select, text
+from werkzeug.security import check_password_hash
+
+from db.schema import users
+from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD, login
+
+NEW_PASSWORD = "s3cret-enough"
+STATS_PROBE = "/api/v1/stats?start=2026-01-01&end=2026-01-01"  # 200 only for a logged-in session
+
+
+def page(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def auth_error(response) -> str:
+    element = page(response).find(id="auth-error")
+    assert element is not None, "no element with id auth-error"
+    return element.get_text(" ", strip=True)
+
+
+def user_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(users)).scalar_one()
+
+
+def registration(**overrides) -> dict:
+    form = {"name": "Rita Register", "email": "rita@example.com", "password": NEW_PASSWORD, "age": "35",
+            "gender": "Other"}
+    form.update(overrides)
+    return form
+
+
+def is_logged_in(client) -> bool:
+    status = client.get(STATS_PROBE).status_code
+    assert status in (200, 401), status
+    return status == 200
+
+
+# -- the pages ---------------------------------------------------------------------------------------------------
+
+def test_login_page_has_the_stable_ids_a_stylesheet_and_a_link_to_register(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    html = page(response)
+    assert html.find("input", id="login-email")["name"] == "email"
+    assert html.find("input", id="login-password")["type"] == "password"
+    assert html.find("input", id="login-password")["name"] == "password"
+    assert html.find(id="login-submit")["type"] == "submit"
+    assert html.find("form")["method"] == "post"
+    assert html.find("link", rel="stylesheet", href="/assets/vendor/bootstrap.min.css") is not None
+    assert html.find("a", href="/register") is not None
+    assert "Clickboard" in html.get_text()
+    assert html.find(id="auth-error") is None  # no error before anything was submitted
+
+
+def test_register_page_has_the_stable_ids_and_the_three_genders(client):
+    response = client.get("/register")
+    assert response.status_code == 200
+    html = page(response)
+    for element_id, name in [("register-name", "name"), ("register-email", "email"),
+                             ("register-password", "password"), ("register-age", "age")]:
+        assert html.find("input", id=element_id)["name"] == name
+    select_ = html.find("select", id="register-gender")
+    assert select_["name"] == "gender"
+    assert [o["value"] for o in select_.find_all("option") if o["value"]] == ["Male", "Female", "Other"]
+    assert html.find(id="register-submit")["type"] == "submit"
+    assert html.find("a", href="/login") is not None
+    assert html.find("link", rel="stylesheet", href="/assets/vendor/bootstrap.min.css") is not None
+
+
+# -- registration ------------------------------------------------------------------------------------------------
+
+def test_register_creates_the_user_with_a_scrypt_hash_and_logs_in(client, engine):
+    assert user_count(engine) == 0
+    response = client.post("/register", data=registration(email="Rita@Example.com"))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    with engine.connect() as conn:
+        rows = conn.execute(select(users)).all()
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row.email, row.display_name, row.age, row.gender) == ("Rita@Example.com", "Rita Register", 35, "Other")
+    assert row.password_hash.startswith("scrypt:")
+    assert NEW_PASSWORD not in row.password_hash
+    assert check_password_hash(row.password_hash, NEW_PASSWORD)
+    assert is_logged_in(client)
+
+
+def test_a_registered_user_can_log_in_with_any_case_of_the_email(client, engine):
+    assert client.post("/register", data=registration()).status_code == 302
+    client.post("/logout")
+    assert not is_logged_in(client)
+    assert login(client, "RITA@example.COM", NEW_PASSWORD).status_code == 302
+    assert is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"email": ANALYST_EMAIL.upper()}, "already exists"),
+        ({"age": "0"}, "age must be a whole number between 1 and 120"),
+        ({"age": "121"}, "age must be a whole number between 1 and 120"),
+        ({"age": "abc"}, "age must be a whole number between 1 and 120"),
+        ({"age": ""}, "age must be a whole number between 1 and 120"),
+        ({"password": "7chars!"}, "password must be at least 8 characters"),
+        ({"email": "not-an-email"}, "valid email"),
+        ({"email": "a@b"}, "valid email"),
+        ({"name": "  "}, "name must be 1 to 100 characters"),
+        ({"gender": "Robot"}, "gender must be one of Male, Female, Other"),
+        ({"gender": ""}, "gender must be one of Male, Female, Other"),
+    ],
+    ids=["duplicate-email-other-case", "age-0", "age-121", "age-abc", "age-missing", "password-7-chars",
+         "bad-email", "email-without-dot", "blank-name", "unknown-gender", "no-gender"],
+)
+def test_register_errors_show_in_auth_error_and_create_nothing(client, engine, analyst, overrides, message):
+    before = user_count(engine)
+    assert before == 1  # the analyst
+    form = registration(**overrides)
+    response = client.post("/register", data=form)
+    assert response.status_code == 400
+    assert message.lower() in auth_error(response).lower()
+    assert user_count(engine) == before
+    assert not is_logged_in(client)
+    # entered values are kept, the password never comes back
+    html = page(response)
+    assert html.find("input", id="register-name")["value"] == form["name"].strip()
+    assert html.find("input", id="register-email")["value"] == form["email"].strip()
+    assert html.find("input", id="register-age")["value"] == form["age"].strip()
+    assert not html.find("input", id="register-password").get("value")
+    assert form["password"] not in response.get_data(as_text=True)
+    selected = html.find("select", id="register-gender").find("option", selected=True)
+    if form["gender"] in ("Male", "Female", "Other"):
+        assert selected["value"] == form["gender"]
+
+
+def test_register_boundary_ages_1_and_120_are_accepted(client, engine):
+    assert client.post("/register", data=registration(email="young@example.com", age="1")).status_code == 302
+    client.post("/logout")
+    assert client.post("/register", data=registration(email="old@example.com", age="120")).status_code == 302
+    with engine.connect() as conn:
+        ages = conn.execute(text("SELECT age FROM users ORDER BY age")).scalars().all()
+    assert ages == [1, 120]
+
+
+def test_register_error_text_is_escaped(client, engine):
+    response = client.post("/register", data=registration(name="<b>x</b>", email="<script>@x"))
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "<script>" not in body and "<b>x</b>" not in body
+    assert user_count(engine) == 0
+
+
+# -- login -------------------------------------------------------------------------------------------------------
+
+def test_login_success_redirects_home_and_sets_a_safe_session_cookie(client, analyst):
+    response = login(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    flags = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in flags
+    assert "samesite=lax" in flags
+    assert "secure" not in flags  # plain HTTP here; see the HTTPS test below
+    assert is_logged_in(client)
+
+
+def test_session_cookie_is_secure_over_https(dash_app, analyst):
+    client = dash_app.server.test_client()
+    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
+                           base_url="https://clickboard.example")
+    assert response.status_code == 302
+    assert "secure" in [part.strip().lower() for part in response.headers["Set-Cookie"].split(";")]
+    proxied = dash_app.server.test_client().post(
+        "/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    assert "secure" in [part.strip().lower() for part in proxied.headers["Set-Cookie"].split(";")]
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [(ANALYST_EMAIL, "wrong password"), ("nobody@example.com", ANALYST_PASSWORD), (ANALYST_EMAIL, ""), ("", "")],
+    ids=["wrong-password", "unknown-email", "empty-password", "empty-form"],
+)
+def test_login_failure_is_401_with_the_message_in_auth_error(client, analyst, email, password):
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 401
+    assert auth_error(response) == "Incorrect email or password."
+    assert page(response).find("input", id="login-email")["value"] == email
+    assert not is_logged_in(client)
+
+
+# -- logout ------------------------------------------------------------------------------------------------------
+
+def test_logout_is_post_only_and_ends_the_session(logged_in_client):
+    client = logged_in_client
+    assert is_logged_in(client)
+    response = client.get("/logout")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert is_logged_in(client)  # a GET (a link, an <img>) cannot log anyone out
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert not is_logged_in(client)
+    home = client.get("/")
+    assert home.status_code == 302 and home.headers["Location"].startswith("/login")
+
+
+def test_logout_without_a_session_just_returns_to_login(client):
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+
+
+# -- next --------------------------------------------------------------------------------------------------------
+
+def test_login_follows_a_local_next(client, analyst):
+    response = client.get("/login?next=/?tab=trend")
+    hidden = page(response).find("input", attrs={"name": "next"})
+    assert hidden["value"] == "/?tab=trend"
+    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD,
+                                           "next": "/?tab=trend"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?tab=trend"
+
+
+def test_the_redirect_to_login_round_trips_to_the_requested_page(client, analyst):
+    response = client.get("/reports/weekly?x=1")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/login"
+    next_path = parse_qs(location.query)["next"][0]
+    assert next_path == "/reports/weekly?x=1"
+    login_page = client.get(response.headers["Location"])
+    assert page(login_page).find("input", attrs={"name": "next"})["value"] == next_path
+    done = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD, "next": next_path})
+    assert done.headers["Location"] == "/reports/weekly?x=1"
+
+
+OPEN_REDIRECTS = [
+    "//evil.example",
+    "//evil.example/path",
+    "http://evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "\\/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    " //evil.example",
+    "evil.example",
+    "///evil.example",
+    "",
+]
+
+
+@pytest.mark.parametrize("target", OPEN_REDIRECTS)
+def test_login_never_redirects_off_site(client, analyst, target):
+    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD, "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", [t for t in OPEN_REDIRECTS if t])
+def test_login_page_does_not_carry_an_off_site_next(client, target):
+    response = client.get("/login", query_string={"next": target})
+    assert response.status_code == 200
+    assert page(response).find("input", attrs={"name": "next"}) is None
+
+
+def test_failed_login_keeps_a_local_next_for_the_retry(client, analyst):
+    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": "nope", "next": "/x"})
+    assert response.status_code == 401
+    assert page(response).find("input", attrs={"name": "next"})["value"] == "/x"
