@@ -47,6 +47,14 @@ def _is_api_request() -> bool:
 def register(server: flask.Flask) -> None:
     """JSON errors for the API paths; other paths keep Flask's and Dash's own handling."""
 
+    @server.before_request
+    def _api_not_found():
+        """Dash's catch-all GET route would answer unknown /api/ paths with its HTML page: make them JSON 404s."""
+        rule = flask.request.url_rule
+        if flask.request.path.startswith("/api/") and (rule is None or not rule.rule.startswith("/api/")):
+            return error_response(404, f"no API endpoint {flask.request.path}")
+        return None
+
     @server.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if not _is_api_request():

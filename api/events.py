@@ -182,6 +182,11 @@ def _check_events(pairs, settings, database) -> tuple[list[Event], list[dict]]:
     return events, details
 
 
+@bp.route("/api/v1/events", methods=["GET", "PUT", "PATCH", "DELETE"])
+def events_wrong_method():
+    return error_response(405, "use POST to send events", headers={"Allow": "POST, OPTIONS"})
+
+
 @bp.post("/api/v1/events")
 def post_events():
     try:

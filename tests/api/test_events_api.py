@@ -1,0 +1,334 @@
+"""Contract of POST /api/v1/events: every status code, every validation rule, idempotency, all against PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from tests.api.conftest import counts, new_event, post_events
+
+URL = "/api/v1/events"
+
+
+def iso(dt: datetime) -> str:
+    return dt.isoformat()
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def assert_error(response, status: int):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["details"], list)
+    return body
+
+
+# -- 202 ------------------------------------------------------------------------------------------------------
+
+
+def test_accepts_a_batch_after_commit_and_fills_defaults(client, auth, engine, analyst):
+    given_id = str(uuid.uuid4())
+    occurred = "2026-11-20T23:30:00-02:00"  # 21 Nov in UTC
+    events = [
+        {"event_id": given_id, "feature": "export_csv", "user_id": analyst.id, "occurred_at": occurred},
+        {"feature": "a.b:c-d_E9"},  # no id, no time, no user
+    ]
+    before = now()
+    response = post_events(client, auth, events)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert response.get_json() == {"accepted": 2, "duplicates": 0}
+    with engine.connect() as conn:
+        rows = {r.feature: r for r in conn.execute(text("SELECT * FROM events"))}
+        rollup = conn.execute(text("SELECT day, feature, age_group, gender, clicks FROM feature_daily")).all()
+    assert str(rows["export_csv"].event_id) == given_id
+    assert rows["export_csv"].occurred_at == datetime(2026, 11, 21, 1, 30, tzinfo=timezone.utc)
+    assert (rows["export_csv"].age_group, rows["export_csv"].gender) == ("18-40", "Female")
+    assert rows["export_csv"].source == "api"
+    generated = rows["a.b:c-d_E9"]
+    assert generated.event_id is not None and str(generated.event_id) != given_id
+    assert (generated.age_group, generated.gender, generated.user_id) == ("unknown", "unknown", None)
+    assert before - timedelta(seconds=5) <= generated.occurred_at <= now() + timedelta(seconds=5)
+    assert ("2026-11-21", "export_csv", "18-40", "Female", 1) in [(str(r[0]), *r[1:]) for r in rollup]
+    assert counts(engine) == (2, 2)
+
+
+def test_accepts_1000_events_and_nulls_for_optional_fields(client, auth, engine):
+    events = [new_event(f"f{i % 7}", user_id=None, occurred_at=None) for i in range(1000)]
+    response = post_events(client, auth, events)
+    assert response.status_code == 202
+    assert response.get_json() == {"accepted": 1000, "duplicates": 0}
+    assert counts(engine) == (1000, 1000)
+
+
+def test_same_batch_twice_is_counted_once(client, auth, engine):
+    events = [new_event("retry_me", occurred_at=iso(now())) for _ in range(50)]
+    first = post_events(client, auth, events)
+    second = post_events(client, auth, events)
+    assert first.status_code == second.status_code == 202
+    assert first.get_json() == {"accepted": 50, "duplicates": 0}
+    assert second.get_json() == {"accepted": 0, "duplicates": 50}
+    assert counts(engine) == (50, 50)
+
+
+def test_partly_known_batch_counts_only_new_events(client, auth, engine):
+    old = [new_event("x") for _ in range(3)]
+    assert post_events(client, auth, old).status_code == 202
+    mixed = old + [new_event("x") for _ in range(2)]
+    response = post_events(client, auth, mixed)
+    assert response.get_json() == {"accepted": 2, "duplicates": 3}
+    assert counts(engine) == (5, 5)
+
+
+def test_same_id_twice_in_one_batch_counts_once(client, auth, engine):
+    event = new_event("twin")
+    response = post_events(client, auth, [event, dict(event)])
+    assert response.get_json() == {"accepted": 1, "duplicates": 1}
+    assert counts(engine) == (1, 1)
+
+
+# -- 400: validation --------------------------------------------------------------------------------------------
+
+BAD_EVENTS = [
+    ({"feature": ""}, "feature"),
+    ({"feature": "x" * 101}, "feature"),
+    ({"feature": "has space"}, "feature"),
+    ({"feature": "emoji😀"}, "feature"),
+    ({"feature": "semi;colon"}, "feature"),
+    ({"feature": 5}, "feature"),
+    ({"feature": None}, "feature"),
+    ({}, "feature"),
+    ({"feature": "ok", "event_id": "not-a-uuid"}, "event_id"),
+    ({"feature": "ok", "event_id": 12}, "event_id"),
+    ({"feature": "ok", "user_id": "5"}, "user_id"),
+    ({"feature": "ok", "user_id": 1.5}, "user_id"),
+    ({"feature": "ok", "user_id": True}, "user_id"),
+    ({"feature": "ok", "user_id": 0}, "user_id"),
+    ({"feature": "ok", "user_id": 2**70}, "user_id"),
+    ({"feature": "ok", "user_id": 987654}, "user_id"),  # no such user
+    ({"feature": "ok", "occurred_at": "2026-11-25T10:00:00"}, "occurred_at"),  # no offset
+    ({"feature": "ok", "occurred_at": "2026-11-25"}, "occurred_at"),
+    ({"feature": "ok", "occurred_at": 1764064800}, "occurred_at"),
+    ({"feature": "ok", "occurred_at": "1764064800"}, "occurred_at"),
+    ({"feature": "ok", "occurred_at": "2026-13-01T10:00:00Z"}, "occurred_at"),
+    ({"feature": "ok", "occurred_at": "yesterday"}, "occurred_at"),
+    ({"feature": "ok", "colour": "red"}, "colour"),
+]
+
+
+@pytest.mark.parametrize("bad, field", BAD_EVENTS, ids=[f"{f}-{i}" for i, (_, f) in enumerate(BAD_EVENTS)])
+def test_a_bad_event_rejects_the_whole_batch(client, auth, engine, bad, field):
+    events = [new_event("good"), bad, new_event("good")]
+    body = assert_error(post_events(client, auth, events), 400)
+    assert len(body["details"]) == 1
+    detail = body["details"][0]
+    assert detail["index"] == 1
+    assert detail["field"] == field
+    assert isinstance(detail["message"], str) and detail["message"]
+    assert counts(engine) == (0, 0)
+
+
+def test_occurred_at_window(client, auth, engine, settings):
+    too_new = iso(now() + timedelta(hours=1, minutes=5))
+    too_old = iso(now() - timedelta(days=settings.event_max_age_days + 1))
+    fine = [iso(now() + timedelta(minutes=50)), iso(now() - timedelta(days=settings.event_max_age_days - 1))]
+    events = [
+        new_event(occurred_at=fine[0]),
+        new_event(occurred_at=too_new),
+        new_event(occurred_at=fine[1]),
+        new_event(occurred_at=too_old),
+    ]
+    body = assert_error(post_events(client, auth, events), 400)
+    assert [(d["index"], d["field"]) for d in body["details"]] == [(1, "occurred_at"), (3, "occurred_at")]
+    assert "future" in body["details"][0]["message"]
+    assert str(settings.event_max_age_days) in body["details"][1]["message"]
+    assert counts(engine) == (0, 0)
+    assert post_events(client, auth, [events[0], events[2]]).status_code == 202
+
+
+def test_one_detail_for_each_bad_event(client, auth, engine):
+    events = [
+        new_event(),
+        {"feature": "bad feature", "user_id": "x", "colour": 1},  # three problems, one detail
+        new_event(),
+        new_event(user_id=424242),  # valid shape, unknown user: still reported alongside the shape errors
+        new_event(occurred_at="2026-11-25T10:00:00"),
+    ]
+    body = assert_error(post_events(client, auth, events), 400)
+    assert [d["index"] for d in body["details"]] == [1, 3, 4]
+    assert [d["field"] for d in body["details"]] == ["feature", "user_id", "occurred_at"]
+    assert counts(engine) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"events": []}, "events"),
+        ({"events": [{"feature": "x"}] * 1001}, "events"),
+        ({"events": "many"}, "events"),
+        ({"events": {"feature": "x"}}, "events"),
+        ({"events": None}, "events"),
+        ({}, "events"),
+        ({"events": [new_event()], "extra": True}, "extra"),
+        ([new_event()], None),
+        ("events", None),
+        (None, None),
+    ],
+    ids=["empty", "1001", "string", "object", "null", "missing", "extra-top-level", "body-list", "body-string",
+         "body-null"],
+)
+def test_malformed_batches(client, auth, engine, payload, field):
+    response = client.post(URL, data=json.dumps(payload), content_type="application/json", headers=auth)
+    body = assert_error(response, 400)
+    assert body["details"] and body["details"][0]["index"] is None
+    assert body["details"][0]["field"] == field
+    assert counts(engine) == (0, 0)
+
+
+def test_event_that_is_not_an_object(client, auth):
+    body = assert_error(post_events(client, auth, [new_event(), "click", 7]), 400)
+    assert [(d["index"], d["field"]) for d in body["details"]] == [(1, None), (2, None)]
+
+
+@pytest.mark.parametrize("raw", [b"{", b'{"events": [', b"not json", b"\xff\xfe\x00", b"", b'{"events": [NaN]}'])
+def test_malformed_json_is_400(client, auth, raw):
+    response = client.post(URL, data=raw, content_type="application/json", headers=auth)
+    assert_error(response, 400)
+
+
+# -- 413, 415 -------------------------------------------------------------------------------------------------
+
+
+def test_body_over_1_mib_is_413(client, auth, engine):
+    padding = "x" * 100
+    events = [{"event_id": str(uuid.uuid4()), "feature": "f", "pad": padding} for _ in range(8000)]
+    data = json.dumps({"events": events}).encode()
+    assert len(data) > 1 << 20
+    assert_error(client.post(URL, data=data, content_type="application/json", headers=auth), 413)
+    # a declared length over the limit is refused before reading
+    response = client.post(
+        URL,
+        data=b"{}",
+        content_type="application/json",
+        headers=auth,
+        environ_overrides={"CONTENT_LENGTH": str((1 << 20) + 1)},
+    )
+    assert_error(response, 413)
+    assert counts(engine) == (0, 0)
+
+
+def test_body_of_exactly_1_mib_is_read(client, auth):
+    data = json.dumps({"events": [new_event()]}).encode()
+    data = data[:-1] + b" " * ((1 << 20) - len(data)) + b"}"
+    assert len(data) == 1 << 20
+    assert client.post(URL, data=data, content_type="application/json", headers=auth).status_code == 202
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_non_json_is_415(client, auth, engine, content_type):
+    data = json.dumps({"events": [new_event()]})
+    headers = dict(auth)
+    kwargs = {"content_type": content_type} if content_type else {}
+    assert_error(client.post(URL, data=data, headers=headers, **kwargs), 415)
+    assert counts(engine) == (0, 0)
+
+
+def test_json_with_charset_is_accepted(client, auth):
+    data = json.dumps({"events": [new_event()]})
+    response = client.post(URL, data=data, content_type="application/json; charset=utf-8", headers=auth)
+    assert response.status_code == 202
+
+
+# -- 401 ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer", "Bearer ", "Bearer cb_not-a-real-key", "Bearer not-even-the-prefix", "Basic dXNlcjpwYXNz"],
+)
+def test_missing_or_bad_key_is_401(client, engine, header):
+    headers = {"Authorization": header} if header is not None else {}
+    body = assert_error(post_events(client, headers, [new_event()]), 401)
+    assert body["error"]
+    assert counts(engine) == (0, 0)
+
+
+def test_key_is_checked_before_the_body(client):
+    response = client.post(URL, data=b"garbage", content_type="text/plain")
+    assert_error(response, 401)
+
+
+def test_wrong_method_is_json_405(client, auth):
+    response = client.get(URL, headers=auth)
+    assert_error(response, 405)
+    assert "POST" in response.headers["Allow"]
+
+
+# -- 429: the writer's queue is full ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_queue_app(db_url, tmp_path):
+    from app import create_app
+    from appstate import state
+    from config import Settings
+
+    settings = Settings(database_url=db_url, secret_key="k", data_dir=tmp_path, writer_queue_size=1)
+    app = create_app(settings)
+    yield app
+    state(app.server).writer.close()
+    state(app.server).database.dispose()
+
+
+def test_full_queue_is_429_with_retry_after(small_queue_app, auth, engine):
+    """The flusher is held by a table lock, one submission waits in the queue of size 1: the next gets 429."""
+    from appstate import state
+
+    app_state = state(small_queue_app.server)
+    client = small_queue_app.server.test_client()
+    results: list[int] = []
+
+    def post(feature: str) -> None:
+        c = small_queue_app.server.test_client()
+        results.append(post_events(c, auth, [new_event(feature)]).status_code)
+
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+        first = threading.Thread(target=post, args=("held",))
+        first.start()
+        deadline = time.monotonic() + 10
+        with engine.connect() as watcher:  # wait until the flusher's INSERT waits for the lock
+            waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
+            while watcher.execute(waiting).scalar_one() == 0:
+                assert time.monotonic() < deadline, "the flusher never blocked on the lock"
+                time.sleep(0.01)
+                watcher.rollback()
+        second = threading.Thread(target=post, args=("queued",))
+        second.start()
+        while app_state.writer.queued < 1:
+            assert time.monotonic() < deadline, "the second submission never reached the queue"
+            time.sleep(0.01)
+        response = post_events(client, auth, [new_event("rejected")])
+        body = assert_error(response, 429)
+        assert int(response.headers["Retry-After"]) >= 1
+        assert "retry" in body["error"]
+        blocker.rollback()  # release the lock
+    first.join(10)
+    second.join(10)
+    assert sorted(results) == [202, 202]
+    with engine.connect() as conn:
+        features = sorted(conn.execute(text("SELECT feature FROM events")).scalars())
+    assert features == ["held", "queued"]
+
+
+def test_unknown_api_path_is_json_404(client, auth):
+    assert_error(client.get("/api/v1/nothing-here", headers=auth), 404)
