@@ -1,0 +1,240 @@
+"""The dashboard through its real HTTP endpoints (Flask test client, logged in): the data callback, the
+saved-filters cookie, the served layout and the meta-analytics callbacks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from http.cookies import SimpleCookie
+
+import pytest
+from sqlalchemy import text
+
+from callbacks.saved_filters import MAX_AGE_SECONDS, cookie_name
+from db.users import create_user
+from tests.conftest import login
+from tests.db.dashboard_data import END, START, seed_known_data
+
+DATA_INPUTS = ["date-range.start_date", "date-range.end_date", "filter-age-group.value", "filter-gender.value",
+               "selected-feature.data", "refresh-button.n_clicks"]
+
+
+def dependencies(client) -> list[dict]:
+    response = client.get("/_dash-dependencies")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def callback_for(client, inputs: list[str]) -> dict:
+    """The registered callback whose inputs are exactly `inputs` (and that has outputs unless none are expected)."""
+    matches = [d for d in dependencies(client) if [f"{i['id']}.{i['property']}" for i in d["inputs"]] == inputs]
+    assert matches, f"no callback with inputs {inputs}"
+    return matches
+
+
+def outputs_of(dep: dict):
+    """The `outputs` field the renderer sends: [] without outputs, a list for multi-output, else one dict."""
+    if dep.get("no_output"):
+        return []
+
+    def split(spec: str) -> dict:
+        component, prop = spec.rsplit(".", 1)
+        return {"id": component, "property": prop.split("@")[0]}
+
+    output = dep["output"]
+    if output.startswith(".."):
+        return [split(part) for part in output[2:-2].split("...")]
+    return split(output)
+
+
+def post_callback(client, dep: dict, values: dict, changed: list[str], **kwargs):
+    """POST /_dash-update-component with the payload the browser sends."""
+
+    def values_of(specs):
+        return [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+                for i in specs]
+
+    body = {
+        "output": dep["output"],
+        "outputs": outputs_of(dep),
+        "inputs": values_of(dep["inputs"]),
+        "state": values_of(dep["state"]),
+        "changedPropIds": changed,
+    }
+    return client.post("/_dash-update-component", json=body, **kwargs)
+
+
+def data_dep(client) -> dict:
+    return callback_for(client, DATA_INPUTS)[0]
+
+
+def filters(start=START, end=END, age="all", gender="all", feature=None) -> dict:
+    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, feature, 0]))
+
+
+def set_cookie_headers(response) -> dict[str, SimpleCookie]:
+    cookies = {}
+    for header in response.headers.getlist("Set-Cookie"):
+        parsed = SimpleCookie()
+        parsed.load(header)
+        for name, morsel in parsed.items():
+            cookies[name] = (morsel, header)
+    return cookies
+
+
+def layout_props(client) -> dict[str, dict]:
+    response = client.get("/_dash-layout")
+    assert response.status_code == 200
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict) and "props" in node:
+            props = node["props"]
+            if "id" in props:
+                found[props["id"]] = props
+            walk(props.get("children"))
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(response.get_json())
+    return found
+
+
+def count_events(engine, **where) -> int:
+    clause = " AND ".join(f"{key} = :{key}" for key in where) or "true"
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM events WHERE {clause}"), where).scalar_one()
+
+
+@pytest.fixture
+def known(engine, writer):
+    return seed_known_data(engine, writer)
+
+
+def test_data_callback_answers_with_the_figures_and_sets_the_cookie(logged_in_client, analyst, known):
+    response = post_callback(logged_in_client, data_dep(logged_in_client), filters(age="18-40"), ["filter-age-group.value"])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    result = response.get_json()["response"]
+    assert result["stat-total-clicks"]["children"] == "7"
+    assert result["stat-top-feature"]["children"] == "export"
+    assert result["stat-daily-average"]["children"] == "0.7"
+    assert result["stat-features-tracked"]["children"] == "2"
+    assert result["feature-bar-chart"]["figure"]["data"][0]["x"] == ["export", "search"]
+
+    morsel, header = set_cookie_headers(response)[cookie_name(analyst.id)]
+    assert morsel["httponly"] and morsel["samesite"] == "Lax" and morsel["path"] == "/"
+    assert int(morsel["max-age"]) == MAX_AGE_SECONDS == 30 * 24 * 3600
+    assert not morsel["secure"]
+
+
+def test_cookie_is_secure_over_https(logged_in_client, analyst, known):
+    response = post_callback(
+        logged_in_client, data_dep(logged_in_client), filters(), ["date-range.end_date"],
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    morsel, _ = set_cookie_headers(response)[cookie_name(analyst.id)]
+    assert morsel["secure"]
+
+
+def test_page_is_served_with_the_saved_filters(logged_in_client, analyst, known):
+    before = layout_props(logged_in_client)
+    today = date.today()
+    assert before["date-range"]["start_date"] == str(today - timedelta(days=29))
+    assert before["date-range"]["end_date"] == str(today)
+    assert before["filter-age-group"]["value"] == "all" and before["filter-gender"]["value"] == "all"
+    assert "clear-feature-chip" not in before
+    assert before["analyst-name"]["children"] == "Ana Analyst"
+
+    post_callback(logged_in_client, data_dep(logged_in_client),
+                  filters(age=">40", gender="Male", feature="share"), ["selected-feature.data"])
+    after = layout_props(logged_in_client)
+    assert (after["date-range"]["start_date"], after["date-range"]["end_date"]) == ("2026-03-01", "2026-03-10")
+    assert after["filter-age-group"]["value"] == ">40"
+    assert after["filter-gender"]["value"] == "Male"
+    assert after["selected-feature"]["data"] == "share"
+    assert after["clear-feature-chip"]["children"] == "share ×"
+
+
+def test_one_date_cleared_shows_a_message_and_saves_nothing(logged_in_client, analyst, known):
+    response = post_callback(logged_in_client, data_dep(logged_in_client), filters(end=None), ["date-range.end_date"])
+    assert response.status_code == 200
+    result = response.get_json()["response"]
+    assert list(result) == ["date-range-message"]  # everything else keeps its last value
+    assert "both" in result["date-range-message"]["children"]
+    assert cookie_name(analyst.id) not in set_cookie_headers(response)
+
+
+def test_tampered_or_foreign_cookie_is_ignored(logged_in_client, analyst, known):
+    post_callback(logged_in_client, data_dep(logged_in_client), filters(gender="Other"), ["filter-gender.value"])
+    genuine = logged_in_client.get_cookie(cookie_name(analyst.id)).value
+    logged_in_client.set_cookie(cookie_name(analyst.id), genuine[:-3] + "xyz")
+    props = layout_props(logged_in_client)
+    assert props["filter-gender"]["value"] == "all"
+    assert props["date-range"]["end_date"] == str(date.today())
+
+    # another analyst's genuine cookie, copied under my name, is not mine
+    other = create_user_and_token(logged_in_client, analyst)
+    logged_in_client.set_cookie(cookie_name(analyst.id), other)
+    assert layout_props(logged_in_client)["filter-gender"]["value"] == "all"
+
+
+def create_user_and_token(client, analyst) -> str:
+    from callbacks.saved_filters import dump_filters
+    from layouts.dashboard import ViewFilters
+
+    return dump_filters("test-secret-key", analyst.id + 1, ViewFilters(START, END, "all", "Male"))
+
+
+def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engine, known):
+    with engine.begin() as conn:
+        bob = create_user(conn, "bob@example.com", "bob-password-1", "Bob Builder", 52, "Male")
+    assert login(client).status_code == 302
+    post_callback(client, data_dep(client), filters(age="<18"), ["filter-age-group.value"])
+    assert client.post("/logout").status_code in (302, 303)
+
+    assert login(client, "bob@example.com", "bob-password-1").status_code == 302
+    bob_view = layout_props(client)
+    assert bob_view["filter-age-group"]["value"] == "all"  # not Ana's
+    assert bob_view["analyst-name"]["children"] == "Bob Builder"
+    post_callback(client, data_dep(client), filters(gender="Female", start=date(2026, 3, 5)), ["filter-gender.value"])
+    client.post("/logout")
+
+    login(client)
+    ana_view = layout_props(client)
+    assert ana_view["filter-age-group"]["value"] == "<18" and ana_view["filter-gender"]["value"] == "all"
+    client.post("/logout")
+    login(client, "bob@example.com", "bob-password-1")
+    bob_view = layout_props(client)
+    assert bob_view["filter-gender"]["value"] == "Female" and bob_view["date-range"]["start_date"] == "2026-03-05"
+    assert client.get_cookie(cookie_name(analyst.id)) and client.get_cookie(cookie_name(bob.id))
+
+
+TRACKED = {
+    "date_picker": (["date-range.start_date", "date-range.end_date"], {"date-range.start_date": "2026-03-02"}),
+    "filter_age": (["filter-age-group.value"], {"filter-age-group.value": "<18"}),
+    "filter_gender": (["filter-gender.value"], {"filter-gender.value": "Male"}),
+    "chart_bar": (["feature-bar-chart.clickData"], {"feature-bar-chart.clickData": {"points": [{"x": "search"}]}}),
+    "clear_feature_chip": (["clear-feature-chip.n_clicks"], {"clear-feature-chip.n_clicks": 1}),
+    "refresh_button": (["refresh-button.n_clicks"], {"refresh-button.n_clicks": 1}),
+}
+
+
+def test_each_interaction_records_exactly_one_event_for_the_analyst(logged_in_client, analyst, engine, known):
+    client = logged_in_client
+    # page load: the page, the layout, the dependencies and the initial data callback record nothing
+    assert client.get("/").status_code == 200
+    layout_props(client)
+    post_callback(client, data_dep(client), filters(), [])
+    baseline = count_events(engine)
+    assert count_events(engine, source="dashboard") == 0
+
+    for name, (inputs, values) in TRACKED.items():
+        trackers = [d for d in callback_for(client, inputs) if d.get("no_output")]
+        assert len(trackers) == 1, name  # one mechanism: exactly one recorder per control
+        response = post_callback(client, trackers[0], values, list(values))
+        assert response.status_code in (200, 204), response.get_data(as_text=True)
+        assert count_events(engine, feature=name, source="dashboard", user_id=analyst.id) == 1, name
+    assert count_events(engine) == baseline + len(TRACKED)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT DISTINCT age_group, gender FROM events WHERE source = 'dashboard'")).one()
+    assert tuple(row) == ("18-40", "Female")  # the analyst's demographics, captured at write time
