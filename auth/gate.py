@@ -10,6 +10,8 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
 
 from __future__ import annotations
 
+import posixpath
+
 import flask
 import flask_login
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
@@ -32,7 +34,10 @@ RETRY_AFTER_SECONDS = "2"  # as api/errors.py
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    """Exact public paths, and the static prefixes for already-normalized paths only (no "..", ".", "//")."""
+    if path in PUBLIC_PATHS:
+        return True
+    return path.startswith(PUBLIC_PREFIXES) and posixpath.normpath(path) == path
 
 
 def wants_json(path: str, method: str) -> bool:
