@@ -1,0 +1,67 @@
+"""The event writer when PostgreSQL goes away: a clear, bounded error, nothing written, and recovery on its own."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from db.engine import make_engine
+from db.writer import DatabaseUnavailable, Event, EventWriter
+from tests.api.owned_pg import owned_postgres, start_again, stop_now
+
+
+def _counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            events = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+            clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
+        return events, int(clicks)
+    finally:
+        engine.dispose()
+
+
+def test_writer_fails_fast_while_the_database_is_down_and_recovers(tmp_path):
+    with owned_postgres(tmp_path) as (pgdata, url):
+        writer = EventWriter(url, "UTC", submit_timeout=10)
+        try:
+            before = [Event("before", "api") for _ in range(10)]
+            assert writer.submit(before).accepted == 10
+
+            stop_now(pgdata)
+            during = [Event("during", "api") for _ in range(10)]
+            for _ in range(3):  # the broken connection, then refused reconnects: each a clear error
+                started = time.monotonic()
+                with pytest.raises(DatabaseUnavailable) as exc:
+                    writer.submit(during)
+                assert time.monotonic() - started < 10  # bounded: an error, not a hang
+                assert "retry" in str(exc.value).lower() or "unavailable" in str(exc.value).lower()
+
+            start_again(pgdata)
+            deadline = time.monotonic() + 30
+            while True:  # the writer reconnects by itself
+                try:
+                    result = writer.submit(during)
+                    break
+                except DatabaseUnavailable:
+                    assert time.monotonic() < deadline, "the writer did not recover"
+                    time.sleep(0.2)
+            assert (result.accepted, result.duplicates) == (10, 0)  # nothing of the failed tries was written
+            assert writer.submit(during).duplicates == 10
+            assert _counts(url) == (20, 20)
+        finally:
+            writer.close()
+
+
+def test_writer_with_no_database_at_all_errors_within_its_timeouts():
+    writer = EventWriter("postgresql+psycopg://nobody:x@127.0.0.1:1/none", "UTC", submit_timeout=10)
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable):
+            writer.submit([Event("x", "api", event_id=uuid.uuid4())])
+        assert time.monotonic() - started < 10
+    finally:
+        writer.close()
