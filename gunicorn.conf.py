@@ -1,0 +1,78 @@
+"""gunicorn settings for `gunicorn app:server` (gunicorn reads this file from the working directory).
+
+Sized for a 2-core machine that also runs PostgreSQL: a few gthread workers, each with a pool of threads. Request
+threads spend most of their time waiting for the group-commit writer (the GIL is released while they wait), so
+threads, not processes, carry the concurrency; more processes than cores only adds contention with PostgreSQL.
+
+Environment:
+  SECRET_KEY     required (the master refuses to start without it)
+  DATABASE_URL   postgresql+psycopg://...; when unset, the master starts the embedded PostgreSQL in DATA_DIR and
+                 hands its URL to every worker
+  PORT           port to listen on (default 8050); HOST address (default 127.0.0.1); or GUNICORN_BIND=host:port
+  WEB_CONCURRENCY number of worker processes (default 2); GUNICORN_THREADS threads per worker (default 16)
+
+Migrations run once, in the master, before any worker starts. On shutdown each worker flushes its event writer.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_port = os.environ.get("PORT") or "8050"
+bind = [os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST') or '127.0.0.1'}:{_port}"]
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+threads = int(os.environ.get("GUNICORN_THREADS") or 16)
+worker_connections = 1000
+backlog = 2048
+keepalive = 15  # API clients keep connections open between batches
+timeout = 30  # a worker silent for this long is restarted (requests answer within ~5 s: submit timeout)
+graceful_timeout = 20  # on stop, time for in-flight requests and the writer's final flush
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None  # off by default: it costs ~10% at high request rates
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+proc_name = "clickboard"
+control_socket_disable = True  # several servers on one machine would fight over the one default socket path
+
+
+def on_starting(server):
+    """In the master, once: check settings, provide a database, migrate it. Any problem stops the start."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    from config import ConfigError, Settings
+
+    try:
+        settings = Settings.from_env(require_secret=True)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)  # gunicorn exits with this status before binding or forking
+    from db.engine import Database
+    from db.migrate import current_revision, upgrade
+
+    database = Database(settings)
+    if settings.database_url is None:
+        url = database.url  # starts the embedded PostgreSQL, owned by this master process
+        os.environ["DATABASE_URL"] = url  # the workers inherit it
+        server.log.info("No DATABASE_URL: started the embedded PostgreSQL in %s", settings.data_dir / "pgdata")
+    try:
+        upgrade(database.engine)
+        server.log.info("Database schema at migration %s", current_revision(database.engine))
+    except Exception as exc:
+        print(f"error: cannot migrate the database: {exc}", file=sys.stderr, flush=True)
+        sys.exit(3)
+    finally:
+        database.dispose()  # no connection may cross the fork
+
+
+def worker_exit(server, worker):
+    """Flush the worker's queued events before it goes (graceful stop, max-requests restart)."""
+    module = sys.modules.get("app")
+    if module is None or not hasattr(module, "server"):
+        return
+    from appstate import state
+
+    appstate = state(module.server)
+    appstate.writer.close(timeout=graceful_timeout - 2)
+    appstate.database.dispose()
