@@ -1,0 +1,523 @@
+"""Load generator for POST /api/v1/events against the production server (gunicorn), with exactness checks.
+
+    uv run bench/load.py                         # batch mode, then single-event mode, on a fresh embedded PostgreSQL
+    uv run bench/load.py --mode batch --duration 20
+    uv run bench/load.py --mode batch --fault pg-stop      # crash-stop PostgreSQL mid-run, restart it
+    uv run bench/load.py --mode batch --fault kill-worker  # kill -9 a gunicorn worker mid-run
+    uv run bench/load.py --database-url postgresql://u:p@127.0.0.1:5432/postgres   # fresh database on a server
+
+What it does: provides a fresh database (an embedded PostgreSQL it owns in a temporary folder, or a new database on
+--database-url that it drops afterwards), migrates it, creates an API key with `app.py create-api-key`, starts
+`gunicorn app:server` (the repository's gunicorn.conf.py) on a free port, and runs --processes load processes, each
+with --connections keep-alive HTTP/1.1 connections (a minimal asyncio client: aiohttp costs several times more CPU per
+request, and the generator shares the two cores with the server and PostgreSQL).
+
+Every event carries an id; a request answered 429, 503, or not at all (connection error) is retried with the same
+body, so the same ids, until it gets its 202. Afterwards the database must hold exactly the acknowledged events (every
+acknowledged id present, nothing else) and the rollup must agree: sum(feature_daily.clicks) == count(events).
+The figures printed: acknowledged events/s, requests/s (202s), p50/p99 latency of acknowledged requests (one
+attempt, send to answer), and the retries, by cause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+FEATURES = [f"feature_{i:02d}" for i in range(40)] + ["export.csv", "share:link", "date-picker", "chart_bar"]
+RETRY_STATUSES = (429, 503)
+ATTEMPT_DEADLINE = 120.0  # a batch not acknowledged within this is reported as a failure
+
+
+# -- the load processes ----------------------------------------------------------------------------------------
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection; `post` returns (status, body) or raises OSError/EOFError on a broken one."""
+
+    def __init__(self, host: str, port: int, head: bytes):
+        self.host, self.port, self.head = host, port, head
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        try:
+            self.writer.write(self.head + str(len(body)).encode() + b"\r\n\r\n" + body)
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            lower = head.lower()
+            at = lower.find(b"content-length:")
+            length = int(lower[at + 15 : lower.find(b"\r\n", at)]) if at >= 0 else 0
+            payload = await self.reader.readexactly(length) if length else b""
+            if b"connection: close" in lower:
+                self.close()
+            return status, payload
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+            self.close()
+            raise EOFError(str(exc)) from None
+        except OSError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def _ids(prefix: str, start: int, count: int) -> list[str]:
+    return [f"{prefix}{n:012x}" for n in range(start, start + count)]
+
+
+def _body(ids: list[str], user_ids: list[int], now: datetime, rng: random.Random) -> bytes:
+    parts = []
+    base = now - timedelta(days=20)
+    for event_id in ids:
+        occurred = (base + timedelta(seconds=rng.randrange(20 * 86400))).isoformat()
+        feature = FEATURES[rng.randrange(len(FEATURES))]
+        if user_ids and rng.random() < 0.5:
+            user = user_ids[rng.randrange(len(user_ids))]
+            parts.append(
+                f'{{"event_id":"{event_id}","feature":"{feature}","user_id":{user},"occurred_at":"{occurred}"}}'
+            )
+        else:
+            parts.append(f'{{"event_id":"{event_id}","feature":"{feature}","occurred_at":"{occurred}"}}')
+    return ('{"events":[' + ",".join(parts) + "]}").encode()
+
+
+async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, stop_at: float) -> None:
+    rng = random.Random(f"{cfg['seed']}-{worker}-{conn_no}")
+    # a random uuid prefix per connection; the last 12 hex digits count up: every id unique, batches are ranges
+    prefix = "%08x-%04x-4%03x-8%03x-" % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(12))
+    head = (
+        f"POST /api/v1/events HTTP/1.1\r\nHost: {cfg['host']}:{cfg['port']}\r\n"
+        f"Authorization: Bearer {cfg['key']}\r\nContent-Type: application/json\r\nContent-Length: "
+    ).encode()
+    client = Client(cfg["host"], cfg["port"], head)
+    size, counter = cfg["batch"], 0
+    now = datetime.now(timezone.utc)
+    latencies, acked, retries = result["latencies"], result["acked"], result["retries"]
+    loop_time = time.perf_counter
+    while time.time() < stop_at:
+        ids = _ids(prefix, counter, size)
+        body = _body(ids, cfg["user_ids"], now, rng)
+        first_try = time.time()
+        while True:  # the same body, the same ids, until acknowledged
+            started = loop_time()
+            try:
+                status, payload = await client.post(body)
+            except (OSError, EOFError):
+                retries["connection"] = retries.get("connection", 0) + 1
+                await asyncio.sleep(0.05)
+                status = None
+            if status == 202:
+                latencies.append(loop_time() - started)
+                answer = json.loads(payload)
+                result["accepted"] += answer["accepted"]
+                result["duplicates"] += answer["duplicates"]
+                acked.append((prefix, counter, size))
+                break
+            if status is not None:
+                if status not in RETRY_STATUSES:
+                    result["failures"].append(f"HTTP {status}: {payload[:300]!r}")
+                    client.close()
+                    return
+                retries[str(status)] = retries.get(str(status), 0) + 1
+                await asyncio.sleep(0.05 if status == 429 else 0.2)
+            if time.time() - first_try > ATTEMPT_DEADLINE:
+                result["failures"].append(f"batch {prefix}{counter:012x} never acknowledged")
+                client.close()
+                return
+        counter += size
+    client.close()
+
+
+def _load_process(cfg: dict, worker: int, stop_at: float, out) -> None:
+    result = {"latencies": [], "acked": [], "retries": {}, "accepted": 0, "duplicates": 0, "failures": []}
+
+    async def main():
+        await asyncio.gather(*(_run_connection(cfg, worker, c, result, stop_at) for c in range(cfg["connections"])))
+
+    try:
+        asyncio.run(main())
+    except BaseException as exc:  # reported by the parent
+        result["failures"].append(repr(exc))
+    out.put(result)
+
+
+def run_load(cfg: dict, duration: float, fault=None) -> dict:
+    """Run the load processes for `duration` seconds (plus the time to finish batches in flight); merge results."""
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    start = time.time()
+    stop_at = start + duration
+    procs = [ctx.Process(target=_load_process, args=(cfg, w, stop_at, out)) for w in range(cfg["processes"])]
+    for p in procs:
+        p.start()
+    fault_log = fault(start) if fault else None
+    results = [out.get(timeout=duration + ATTEMPT_DEADLINE + 60) for _ in procs]
+    elapsed = time.time() - start
+    for p in procs:
+        p.join(10)
+    merged = {"latencies": [], "acked": [], "retries": {}, "accepted": 0, "duplicates": 0, "failures": []}
+    for r in results:
+        merged["latencies"] += r["latencies"]
+        merged["acked"] += r["acked"]
+        merged["accepted"] += r["accepted"]
+        merged["duplicates"] += r["duplicates"]
+        merged["failures"] += r["failures"]
+        for k, v in r["retries"].items():
+            merged["retries"][k] = merged["retries"].get(k, 0) + v
+    merged["elapsed"] = elapsed
+    merged["fault"] = fault_log
+    return merged
+
+
+# -- the server and the database -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Environment:
+    """A fresh database, an API key and a running gunicorn; torn down by close()."""
+
+    def __init__(self, args):
+        self.args = args
+        self.tmp = Path(tempfile.mkdtemp(prefix="clickboard-load-"))
+        self.pgdata: Path | None = None
+        self.admin_url: str | None = None
+        self.db_name: str | None = None
+        self.gunicorn: subprocess.Popen | None = None
+        self.port = free_port()
+
+    def start(self) -> None:
+        from sqlalchemy import make_url, text
+
+        from config import normalize_database_url
+        from db.engine import make_engine
+        from db.migrate import upgrade
+
+        if self.args.database_url:
+            self.admin_url = normalize_database_url(self.args.database_url)
+            self.db_name = f"cb_load_{os.getpid()}"
+            admin = make_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}"'))
+                conn.execute(text(f'CREATE DATABASE "{self.db_name}"'))
+            admin.dispose()
+            self.url = make_url(self.admin_url).set(database=self.db_name).render_as_string(hide_password=False)
+        else:
+            from db.embedded import restart_embedded, start_embedded, stop_embedded
+
+            self.pgdata = self.tmp / "pgdata"
+            self.url = start_embedded(self.pgdata, cleanup="delete")
+            engine = make_engine(self.url, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                # sized for a bulk-ingest box; durability untouched (fsync, synchronous_commit, full_page_writes on)
+                for setting in self.args.pg_setting:
+                    name, _, value = setting.partition("=")
+                    conn.execute(text(f"ALTER SYSTEM SET {name} = '{value}'"))
+            engine.dispose()
+            stop_embedded(self.pgdata, "fast")
+            restart_embedded(self.pgdata)
+        engine = make_engine(self.url)
+        upgrade(engine)
+        with engine.begin() as conn:
+            self.pg_version = conn.execute(text("SHOW server_version")).scalar_one()
+            self.pg_settings = {
+                name: conn.execute(text(f"SHOW {name}")).scalar_one()
+                for name in ("shared_buffers", "max_wal_size", "synchronous_commit", "fsync", "wal_level")
+            }
+            user_ids = []
+            for i in range(self.args.users):
+                user_ids.append(
+                    conn.execute(
+                        text(
+                            "INSERT INTO users (email, password_hash, display_name, age, gender) "
+                            "VALUES (:e, 'x', :n, :a, :g) RETURNING id"
+                        ),
+                        {"e": f"load{i}@example.com", "n": f"Load {i}", "a": 10 + i % 60, "g": ("Male", "Female", "Other")[i % 3]},
+                    ).scalar_one()
+                )
+            self.user_ids = user_ids
+        engine.dispose()
+        env = self.env()
+        key_out = subprocess.run(
+            [sys.executable, "app.py", "create-api-key", "load-generator"],
+            cwd=PROJECT, env=env, capture_output=True, text=True, check=True,
+        )
+        self.key = key_out.stdout.strip().splitlines()[-1]
+        self.start_gunicorn()
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=self.url,
+            SECRET_KEY="load-test-secret",
+            PORT=str(self.port),
+            DATA_DIR=str(self.tmp / "data"),
+            WEB_CONCURRENCY=str(self.args.workers),
+            GUNICORN_THREADS=str(self.args.threads),
+            GUNICORN_LOG_LEVEL="warning",
+        )
+        return env
+
+    def start_gunicorn(self) -> None:
+        self.gunicorn_log = open(self.tmp / "gunicorn.log", "w")
+        self.gunicorn = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "app:server"],
+            cwd=PROJECT, env=self.env(), stdout=self.gunicorn_log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.gunicorn.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"gunicorn did not start; see {self.tmp / 'gunicorn.log'}")
+            time.sleep(0.2)
+        time.sleep(1.0)  # let every worker boot
+
+    def worker_pids(self) -> list[int]:
+        import psutil
+
+        return [c.pid for c in psutil.Process(self.gunicorn.pid).children()]
+
+    def verify(self, result: dict) -> dict:
+        """Compare the database with what was acknowledged."""
+        import psycopg
+
+        from db.writer import libpq_url
+
+        with psycopg.connect(libpq_url(self.url)) as conn:
+            conn.execute("CREATE TEMP TABLE acked (event_id uuid PRIMARY KEY)")
+            with conn.cursor().copy("COPY acked (event_id) FROM STDIN") as copy:
+                for prefix, start, count in result["acked"]:
+                    for event_id in _ids(prefix, start, count):
+                        copy.write_row((event_id,))
+            acked = conn.execute("SELECT count(*) FROM acked").fetchone()[0]
+            stored = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+            stored_acked = conn.execute("SELECT count(*) FROM events JOIN acked USING (event_id)").fetchone()[0]
+            rollup = conn.execute("SELECT coalesce(sum(clicks), 0) FROM feature_daily").fetchone()[0]
+        return {
+            "acknowledged": acked,
+            "stored": stored,
+            "missing": acked - stored_acked,
+            "unacknowledged_stored": stored - stored_acked,
+            "rollup_sum": int(rollup),
+            "rollup_matches": int(rollup) == stored,
+            "acknowledged_listed_twice": sum(c for _, _, c in result["acked"]) - acked,
+        }
+
+    def reset_data(self) -> None:
+        import psycopg
+
+        from db.writer import libpq_url
+
+        with psycopg.connect(libpq_url(self.url), autocommit=True) as conn:
+            conn.execute("TRUNCATE events, feature_daily")
+            conn.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        if self.gunicorn is not None and self.gunicorn.poll() is None:
+            self.gunicorn.send_signal(signal.SIGTERM)
+            try:
+                self.gunicorn.wait(30)
+            except subprocess.TimeoutExpired:
+                self.gunicorn.kill()
+        if self.db_name:
+            from sqlalchemy import text
+
+            from db.engine import make_engine
+
+            admin = make_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
+            admin.dispose()
+        if self.pgdata is not None:
+            from db.embedded import _server, stop_embedded
+
+            try:
+                stop_embedded(self.pgdata, "fast")
+            except Exception:
+                pass
+            try:
+                _server(self.pgdata).cleanup()
+            except Exception:
+                pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# -- faults ----------------------------------------------------------------------------------------------------
+
+
+def pg_stop_fault(env: Environment, at: float, down: float):
+    from db.embedded import restart_embedded, stop_embedded
+
+    def fault(start: float) -> dict:
+        time.sleep(max(0.0, start + at - time.time()))
+        t0 = time.time()
+        stop_embedded(env.pgdata, "immediate")
+        time.sleep(down)
+        restart_embedded(env.pgdata)
+        return {"kind": "pg-stop (immediate)", "stopped_at_s": round(t0 - start, 1), "down_s": round(time.time() - t0, 1)}
+
+    return fault
+
+
+def kill_worker_fault(env: Environment, at: float):
+    def fault(start: float) -> dict:
+        time.sleep(max(0.0, start + at - time.time()))
+        pids = env.worker_pids()
+        victim = pids[0]
+        os.kill(victim, signal.SIGKILL)
+        return {"kind": "kill -9 worker", "pid": victim, "at_s": round(time.time() - start, 1)}
+
+    return fault
+
+
+# -- reporting -------------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def report(mode: str, result: dict, check: dict, cfg: dict) -> dict:
+    events = sum(c for _, _, c in result["acked"])
+    requests = len(result["latencies"])
+    elapsed = result["elapsed"]
+    summary = {
+        "mode": mode,
+        "batch": cfg["batch"],
+        "processes": cfg["processes"],
+        "connections_per_process": cfg["connections"],
+        "elapsed_s": round(elapsed, 2),
+        "acknowledged_events": events,
+        "events_per_s": round(events / elapsed),
+        "requests_per_s": round(requests / elapsed),
+        "p50_ms": round(percentile(result["latencies"], 0.50) * 1000, 1),
+        "p99_ms": round(percentile(result["latencies"], 0.99) * 1000, 1),
+        "retries": result["retries"],
+        "accepted": result["accepted"],
+        "duplicates_on_retry": result["duplicates"],
+        "failures": result["failures"][:5],
+        "fault": result["fault"],
+        **check,
+    }
+    ok = (
+        not result["failures"]
+        and check["missing"] == 0
+        and check["unacknowledged_stored"] == 0
+        and check["rollup_matches"]
+        and check["acknowledged_listed_twice"] == 0
+    )
+    summary["exact"] = ok
+    print(
+        f"\n== {mode}: {summary['events_per_s']:,} acknowledged events/s, {summary['requests_per_s']:,} requests/s, "
+        f"p50 {summary['p50_ms']} ms, p99 {summary['p99_ms']} ms over {summary['elapsed_s']} s "
+        f"({events:,} events)"
+    )
+    print(
+        f"   check: acknowledged {check['acknowledged']:,}, stored {check['stored']:,}, missing {check['missing']}, "
+        f"stored but never acknowledged {check['unacknowledged_stored']}, rollup sum {check['rollup_sum']:,} "
+        f"({'matches' if check['rollup_matches'] else 'MISMATCH'}), duplicates reported on retry "
+        f"{result['duplicates']}, retries {result['retries']} -> {'EXACT' if ok else 'FAILED'}"
+    )
+    if result["fault"]:
+        print(f"   fault: {result['fault']}")
+    if result["failures"]:
+        print(f"   failures: {result['failures'][:5]}")
+    return summary
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=["batch", "single", "both"], default="both")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds of load per mode (default 15)")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--processes", type=int, default=2, help="load-generator processes (default 2)")
+    parser.add_argument("--connections", type=int, default=None, help="connections per process (batch 8, single 32)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    parser.add_argument("--users", type=int, default=50, help="users to create; half the events name one (0: none)")
+    parser.add_argument("--fault", choices=["none", "pg-stop", "kill-worker"], default="none")
+    parser.add_argument("--database-url", default=None, help="a server to create a fresh database on")
+    parser.add_argument(
+        "--pg-setting", action="append", default=None,
+        help="NAME=VALUE for the embedded server (default shared_buffers=1GB, max_wal_size=8GB)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the summaries to this file")
+    args = parser.parse_args(argv)
+    if args.pg_setting is None:
+        args.pg_setting = ["shared_buffers=1GB", "max_wal_size=8GB", "checkpoint_timeout=15min"]
+    if args.fault == "pg-stop" and args.database_url:
+        parser.error("--fault pg-stop needs the embedded server the benchmark owns (leave out --database-url)")
+
+    env = Environment(args)
+    summaries = []
+    try:
+        print(f"Starting a fresh database and gunicorn ({args.workers} workers x {args.threads} threads) ...", flush=True)
+        env.start()
+        print(f"PostgreSQL {env.pg_version} {env.pg_settings}; gunicorn on 127.0.0.1:{env.port}", flush=True)
+        modes = ["batch", "single"] if args.mode == "both" else [args.mode]
+        for mode in modes:
+            batch = args.batch_size if mode == "batch" else 1
+            cfg = {
+                "host": "127.0.0.1",
+                "port": env.port,
+                "key": env.key,
+                "batch": batch,
+                "processes": args.processes,
+                "connections": args.connections or (8 if mode == "batch" else 32),
+                "user_ids": env.user_ids,
+                "seed": random.randrange(1 << 30),
+            }
+            fault = None
+            if args.fault == "pg-stop":
+                fault = pg_stop_fault(env, at=args.duration / 3, down=3.0)
+            elif args.fault == "kill-worker":
+                fault = kill_worker_fault(env, at=args.duration / 3)
+            print(f"Running {mode} mode for {args.duration:.0f} s ...", flush=True)
+            result = run_load(cfg, args.duration, fault)
+            check = env.verify(result)
+            summaries.append(report(mode, result, check, cfg))
+            env.reset_data()
+    finally:
+        env.close()
+    if args.json:
+        args.json.write_text(json.dumps(summaries, indent=2))
+    return 0 if all(s["exact"] for s in summaries) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
