@@ -59,10 +59,27 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     upgrade(appstate.database.engine)
     atexit.register(appstate.writer.close)
+    _print_demo_login(appstate.database.engine, settings)
     port = args.port or settings.port
     print(f"Clickboard is running on http://{args.host}:{port}/  (Ctrl+C to stop)", flush=True)
     app.run(host=args.host, port=port, debug=False)
     return 0
+
+
+def _print_demo_login(engine, settings: Settings) -> None:
+    """Seed demo data into an empty database and print the demo login (kept in DATA_DIR for later starts)."""
+    from seed import seed_if_empty
+
+    login_file = settings.data_dir / "demo_login.txt"
+    report = seed_if_empty(engine, settings)
+    if report is not None:
+        print(f"Seeded demo data: {report.users} users, {report.events_written} clicks", flush=True)
+        if settings.database_url is None:  # only remember it for the embedded database in DATA_DIR
+            login_file.parent.mkdir(parents=True, exist_ok=True)
+            login_file.write_text(f"{report.demo_email} / {report.demo_password}\n")
+        print(f"Demo login: {report.demo_email} / {report.demo_password}", flush=True)
+    elif settings.database_url is None and login_file.exists():
+        print(f"Demo login: {login_file.read_text().strip()}", flush=True)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
