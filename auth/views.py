@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import flask
 import flask_login
+from sqlalchemy.exc import DBAPIError
 
 from appstate import state
 from auth import SessionUser
@@ -17,6 +18,7 @@ blueprint = flask.Blueprint("auth", __name__, template_folder="templates")
 DEFAULT_NEXT = "/"
 MAX_NEXT_LENGTH = 2000
 LOGIN_FAILED = "Incorrect email or password."
+DATABASE_DOWN = "Clickboard cannot reach its database right now. Please try again in a few seconds."
 
 
 def safe_next(value: str | None) -> str | None:
@@ -91,6 +93,20 @@ def logout():
     flask_login.logout_user()
     flask.session.clear()
     return flask.redirect(flask.url_for("auth.login"), code=302)
+
+
+@blueprint.errorhandler(DBAPIError)
+def _database_unavailable(exc: DBAPIError):
+    """Login and registration cannot work without the database: say so on the page, with 503 + Retry-After."""
+    if flask.request.endpoint == "auth.register":
+        values = {name: (flask.request.form.get(name) or "").strip() for name in ("name", "email", "age", "gender")}
+        response = _render("auth/register.html", 503, values=values, error=DATABASE_DOWN, **_register_context())
+    else:
+        email = (flask.request.form.get("email") or "").strip()
+        next_path = safe_next(flask.request.values.get("next"))
+        response = _render("auth/login.html", 503, email=email, next=next_path, error=DATABASE_DOWN)
+    response.headers["Retry-After"] = "2"
+    return response
 
 
 def _register_context() -> dict:

@@ -258,3 +258,19 @@ def test_a_session_cannot_be_checked_while_the_database_is_down(logged_in_client
     assert layout.status_code == 503
     assert layout.headers["Retry-After"]
     assert set(json.loads(layout.get_data(as_text=True))) == {"error", "details"}
+
+
+def test_login_and_register_say_the_database_is_down_instead_of_crashing(client, analyst, database_down):
+    from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD
+
+    database_down()
+    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD, "next": "/x"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "cannot reach its database" in response.get_data(as_text=True)
+    assert 'id="auth-error"' in response.get_data(as_text=True)
+    response = client.post("/register", data={"name": "N", "email": "n@example.com", "password": "long enough",
+                                              "age": "30", "gender": "Male"})
+    assert response.status_code == 503
+    assert "cannot reach its database" in response.get_data(as_text=True)
+    assert 'value="n@example.com"' in response.get_data(as_text=True)
