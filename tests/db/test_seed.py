@@ -248,13 +248,47 @@ def test_event_ids_are_version_8_uuids_counting_up_within_a_run(engine, settings
     assert len(ids) == len(set(ids)) == 2000
     assert {u.version for u in ids} == {8}
     assert {u.variant for u in ids} == {uuid.RFC_4122}
+    assert all(str(u).startswith("ff") for u in ids)
     runs = {}
     for u in ids:
-        runs.setdefault(u.int >> 64, []).append(u.int & ((1 << 62) - 1))
+        runs.setdefault(u.int >> 32, []).append(u.int & 0xFFFF_FFFF)
     assert len(runs) == 2
-    for counters in runs.values():
+    for counters in runs.values():  # ascending by uuid order = counting up from 0 without gaps
         assert counters == list(range(1000))
     assert mismatches == 0
+
+
+def test_a_later_hour_appends_after_earlier_ids_and_is_another_data_set(engine, settings):
+    now = datetime(2026, 11, 20, 10, 5, tzinfo=timezone.utc)
+    seed.seed_demo(engine, settings, events=300, seed=31, now=now)
+    seed.seed_demo(engine, settings, events=300, seed=30, now=now + timedelta(hours=1))
+    with pytest.raises(seed.SeedConflict):
+        seed.seed_demo(engine, settings, events=300, seed=30, now=now + timedelta(hours=1, minutes=50))
+    seed.seed_demo(engine, settings, events=300, seed=30, now=now + timedelta(hours=2))
+    with engine.connect() as conn:
+        ranges = conn.execute(text("""
+            SELECT min(occurred_at), max(occurred_at), min(event_id::text), max(event_id::text), count(*)
+            FROM events GROUP BY substr(event_id::text, 1, 11) ORDER BY 3
+        """)).all()
+        # a random v4 id, as the API would write, sorts before every seeded id
+        before_all = conn.execute(text(
+            "SELECT count(*) FROM events WHERE event_id < CAST('fe000000-0000-4000-8000-000000000000' AS uuid)"
+        )).scalar_one()
+    assert [r[4] for r in ranges] == [300, 300, 300]
+    assert ranges[0][3] < ranges[1][2] and ranges[1][3] < ranges[2][2]  # hour by hour, ids only grow
+    assert [r[1] < now + timedelta(hours=h) for h, r in zip((0, 1, 2), ranges)] == [True, True, True]
+    assert before_all == 0
+    assert scalar(engine, ROLLUP_MISMATCHES, tz="UTC") == 0
+
+
+def test_in_the_first_hour_of_the_day_today_has_events_only_when_the_window_is_today(engine, settings):
+    now = datetime(2026, 11, 20, 0, 20, tzinfo=timezone.utc)
+    seed.seed_demo(engine, settings, events=400, days=3, seed=6, now=now)
+    midnight = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    assert scalar(engine, "SELECT max(occurred_at) FROM events") < midnight
+    seed.seed_demo(engine, settings, events=400, days=1, seed=6, now=now, reset=True)
+    first, last = one(engine, "SELECT min(occurred_at), max(occurred_at) FROM events")
+    assert midnight <= first <= last < now
 
 
 def test_reset_wipes_users_events_and_rollup_first(engine, settings, writer):
