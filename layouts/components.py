@@ -63,7 +63,7 @@ def filter_bar(start: date, end: date, age_group: str = ALL, gender: str = ALL) 
         first_day_of_week=1,
         minimum_nights=0,
         clearable=True,
-        updatemode="bothdates",
+        updatemode="singledate",
         start_date_placeholder_text="Start date",
         end_date_placeholder_text="End date",
         className="w-100",

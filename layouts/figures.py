@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Sequence
 
 from db.queries import DayClicks, FeatureClicks
@@ -88,7 +88,7 @@ def line_figure(daily: Sequence[DayClicks], feature: str | None = None, *, empty
         ],
         "layout": {
             "template": PLOTLY_TEMPLATE,
-            "xaxis": {"type": "date", "tickformat": "%b %d"},
+            "xaxis": {"type": "date", "tickformat": "%b %d", "range": _padded_range(daily)},
             "yaxis": {"title": {"text": "Clicks"}, "rangemode": "tozero"},
             "hovermode": "x",
         },
@@ -97,6 +97,13 @@ def line_figure(daily: Sequence[DayClicks], feature: str | None = None, *, empty
         figure["layout"]["annotations"] = [_empty_annotation("No clicks in this range")]
         figure["layout"]["yaxis"]["range"] = [0, 1]
     return figure
+
+
+def _padded_range(daily: Sequence[DayClicks]) -> list[str] | None:
+    """Half a day of room on each side, so the first and last points are not cut by the plot edge."""
+    if not daily:
+        return None
+    return [f"{daily[0].day - timedelta(days=1)}T12:00:00", f"{daily[-1].day}T12:00:00"]
 
 
 def trend_title(feature: str | None) -> str:

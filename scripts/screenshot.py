@@ -1,0 +1,138 @@
+"""Take docs/screenshot.png: the dashboard on demo data, logged in, in headless Chromium (about 1400x900).
+
+    uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 900] [--select FEATURE]
+
+Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
+`clickboard_screenshot`), migrates, seeds the demo data (seed.py), serves the real app on a free port in a thread,
+logs in through /login with the demo user and saves the PNG. Needs /usr/bin/chromium and chromedriver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+]
+
+
+def database_url(workdir: Path) -> str:
+    from sqlalchemy import make_url, text
+
+    from config import normalize_database_url
+    from db.engine import make_engine
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        from db.embedded import start_embedded
+
+        return start_embedded(workdir / "pgdata", cleanup="delete")
+    url = normalize_database_url(url)
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "clickboard_screenshot" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "clickboard_screenshot"'))
+    admin.dispose()
+    return make_url(url).set(database="clickboard_screenshot").render_as_string(hide_password=False)
+
+
+def serve_in_thread(flask_app):
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def chrome(width: int, height: int):
+    from selenium import webdriver
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--window-size={width},{height}")
+    driver = webdriver.Chrome(options=options)
+    # the window size includes browser chrome even when headless: pin the viewport itself
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    return driver
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(PROJECT / "docs" / "screenshot.png"))
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--select", default=None, help="click this feature's bar before the shot")
+    parser.add_argument("--events", type=int, default=5000, help="demo events to seed (default 5000)")
+    args = parser.parse_args(argv)
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from app import create_app
+    from appstate import state
+    from config import Settings
+    from db.migrate import upgrade
+    from seed import seed_demo
+
+    with tempfile.TemporaryDirectory(prefix="clickboard-shot-") as tmp:
+        workdir = Path(tmp)
+        settings = Settings(database_url=database_url(workdir), secret_key="screenshot", data_dir=workdir)
+        app = create_app(settings)
+        appstate = state(app.server)
+        upgrade(appstate.database.engine)
+        report = seed_demo(appstate.database.engine, settings, events=args.events, seed=7)
+        server, base = serve_in_thread(app.server)
+        driver = chrome(args.width, args.height)
+        try:
+            wait = WebDriverWait(driver, 30)
+            driver.get(f"{base}/login")
+            driver.find_element(By.ID, "login-email").send_keys(report.demo_email)
+            driver.find_element(By.ID, "login-password").send_keys(report.demo_password)
+            driver.find_element(By.ID, "login-submit").click()
+            wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#feature-bar-chart g.point path")))
+            wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks").text not in ("", "…"))
+            if args.select:
+                bars = driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
+                labels = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart .xtick text")]
+                from selenium.webdriver.common.action_chains import ActionChains
+
+                ActionChains(driver).click(bars[labels.index(args.select)]).perform()
+                wait.until(EC.presence_of_element_located((By.ID, "clear-feature-chip")))
+            time.sleep(1.0)  # let plotly finish its transitions
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(args.out)
+            print(f"saved {args.out} ({args.width}x{args.height}); demo login {report.demo_email} / "
+                  f"{report.demo_password}")
+        finally:
+            driver.quit()
+            server.shutdown()
+            appstate.writer.close()
+            appstate.database.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

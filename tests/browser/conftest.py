@@ -1,0 +1,247 @@
+"""Browser tests: the real app (create_app on this test's database) in headless Chromium via dash_duo.
+
+Always headless (CI runs as root without a display; dash's Chrome options already add --no-sandbox). Each test gets
+a free port so parallel runs and a developer's app on 8050 do not collide.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from sqlalchemy import text
+
+from db.writer import Event
+from tests.db.dashboard_data import seed_known_data
+
+
+def pytest_configure(config):
+    # dash[testing] adds the --headless option; these tests never open a window
+    if hasattr(config.option, "headless"):
+        config.option.headless = True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_app(dash_app):
+    """The app under test; the writer and engine are closed by the dash_app fixture."""
+    return dash_app
+
+
+@pytest.fixture
+def start(dash_duo, live_app):
+    """Start the server without opening the Dash page (the login page is plain Flask); return the base URL."""
+
+    def _start() -> str:
+        dash_duo.driver.set_window_size(1400, 1000)
+        dash_duo.start_server(live_app, navigate=False, port=free_port())
+        return dash_duo.server.url.rstrip("/")
+
+    return _start
+
+
+# -- data and helpers shared by the browser tests ------------------------------------------------------------------
+
+CARD_IDS = ("stat-total-clicks", "stat-top-feature", "stat-daily-average", "stat-features-tracked")
+
+
+@pytest.fixture
+def seeded(engine, writer):
+    """The hand-made March 2026 data set plus clicks in the last 30 days (so the default range has data)."""
+    user_ids = seed_known_data(engine, writer)
+    now = datetime.now(timezone.utc).replace(hour=0, minute=30, second=0, microsecond=0)
+    recent = [  # (feature, user key, days back, count)
+        ("search", "mid_f", 0, 2), ("search", "teen_m", 3, 4), ("export", "senior_m", 12, 3),
+        ("share", "forty_o", 29, 2), ("alerts", None, 5, 1), ("export", "mid_f", 30, 9),  # 30 days back: outside
+    ]
+    writer.submit([
+        Event(feature=f, source="api", user_id=user_ids[u] if u else None, occurred_at=now - timedelta(days=back))
+        for f, u, back, count in recent for _ in range(count)
+    ])
+    return user_ids
+
+
+def expected_cards(engine, start: date, end: date, age_group: str = "all", gender: str = "all") -> tuple:
+    """The four card texts computed straight from the raw events table (not from the rollup, not via db.queries)."""
+    sql = """
+        SELECT feature, count(*) AS clicks FROM events
+        WHERE (occurred_at AT TIME ZONE 'UTC')::date BETWEEN :start AND :end
+          AND (:age_group = 'all' OR age_group = :age_group) AND (:gender = 'all' OR gender = :gender)
+        GROUP BY feature ORDER BY clicks DESC, feature
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), dict(start=start, end=end, age_group=age_group, gender=gender)).all()
+    total = sum(r.clicks for r in rows)
+    days = (end - start).days + 1
+    average = (Decimal(total) / Decimal(days)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return (str(total), rows[0].feature if rows else "—", str(average), str(len(rows)))
+
+
+def expected_daily(engine, start: date, end: date, feature: str | None = None, age_group: str = "all",
+                   gender: str = "all") -> list[int]:
+    """Clicks per day of the range (zero-filled) from the raw events table."""
+    sql = """
+        SELECT d::date AS day, count(e.event_id) AS clicks
+        FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day') AS d
+        LEFT JOIN events e ON (e.occurred_at AT TIME ZONE 'UTC')::date = d::date
+             AND (CAST(:feature AS text) IS NULL OR e.feature = :feature)
+             AND (:age_group = 'all' OR e.age_group = :age_group) AND (:gender = 'all' OR e.gender = :gender)
+        GROUP BY 1 ORDER BY 1
+    """
+    params = dict(start=start, end=end, feature=feature, age_group=age_group, gender=gender)
+    with engine.connect() as conn:
+        return [r.clicks for r in conn.execute(text(sql), params)]
+
+
+def dashboard_events(engine, user_id: int | None = None) -> dict[str, int]:
+    sql = "SELECT feature, count(*) FROM events WHERE source = 'dashboard'"
+    if user_id is not None:
+        sql += " AND user_id = :user_id"
+    with engine.connect() as conn:
+        return dict(conn.execute(text(sql + " GROUP BY feature"), {"user_id": user_id}).all())
+
+
+class Dashboard:
+    """Drives the dashboard page like an analyst does (stable ids only)."""
+
+    def __init__(self, dash_duo, engine, base: str):
+        self.duo = dash_duo
+        self.driver = dash_duo.driver
+        self.engine = engine
+        self.base = base
+
+    # -- account
+    def register(self, name, email, password, age, gender):
+        from selenium.webdriver.support.ui import Select
+
+        self.driver.get(self.base + "/register")
+        self.driver.find_element(By.ID, "register-name").send_keys(name)
+        self.driver.find_element(By.ID, "register-email").send_keys(email)
+        self.driver.find_element(By.ID, "register-password").send_keys(password)
+        self.driver.find_element(By.ID, "register-age").send_keys(str(age))
+        Select(self.driver.find_element(By.ID, "register-gender")).select_by_value(gender)
+        self.driver.find_element(By.ID, "register-submit").click()
+        self.wait_loaded()
+
+    def login(self, email, password):
+        self.driver.get(self.base + "/login")
+        self.driver.find_element(By.ID, "login-email").send_keys(email)
+        self.driver.find_element(By.ID, "login-password").send_keys(password)
+        self.driver.find_element(By.ID, "login-submit").click()
+        self.wait_loaded()
+
+    def logout(self):
+        self.driver.find_element(By.ID, "logout-button").click()
+        self.duo.wait_for_element("#login-email")
+
+    def wait_loaded(self):
+        self.duo.wait_for_element("#stat-total-clicks", timeout=15)
+        self.duo.wait_for_element("#feature-bar-chart .main-svg", timeout=15)
+        self.until(lambda: self.text("stat-total-clicks") not in ("", "…"), "cards filled")
+
+    def reload(self):
+        self.driver.refresh()
+        self.wait_loaded()
+
+    # -- reading
+    def text(self, element_id: str) -> str:
+        return self.driver.find_element(By.ID, element_id).text
+
+    def cards(self) -> tuple:
+        return tuple(self.text(i) for i in CARD_IDS)
+
+    def until(self, condition, what: str, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                value = condition()
+            except Exception:  # stale element while Dash re-renders
+                value = None
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.1)
+
+    def wait_cards(self, expected: tuple):
+        try:
+            self.until(lambda: self.cards() == expected, f"cards {expected}")
+        except AssertionError:
+            assert self.cards() == expected
+
+    def picker_dates(self) -> tuple[str, str]:
+        start = self.driver.find_element(By.ID, "date-range").get_attribute("value")
+        end = self.driver.find_element(By.ID, "date-range-end-date").get_attribute("value")
+        return start, end
+
+    def dropdown_text(self, element_id: str) -> str:
+        return self.driver.find_element(By.ID, element_id).text.strip()
+
+    def figure(self, graph_id: str) -> list[dict]:
+        return self.driver.execute_script(
+            "const g = document.querySelector(arguments[0] + ' .js-plotly-plot');"
+            "return g ? g.data.map(t => ({x: t.x, y: t.y, name: t.name})) : null;",
+            f"#{graph_id}",
+        )
+
+    def chip(self):
+        found = self.driver.find_elements(By.ID, "clear-feature-chip")
+        return found[0].text if found else None
+
+    # -- acting
+    def type_date(self, which: str, value: str):
+        element_id = "date-range" if which == "start" else "date-range-end-date"
+        element = self.driver.find_element(By.ID, element_id)
+        element.click()
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.BACKSPACE)
+        if value:
+            element.send_keys(value)
+        element.send_keys(Keys.TAB)  # commits the typed date (Dash 4 date picker)
+        self.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+
+    def select(self, element_id: str, label: str):
+        self.duo.select_dcc_dropdown(f"#{element_id}", value=label)
+
+    def bars(self) -> dict:
+        labels = self.figure("feature-bar-chart")[0]["x"]
+        paths = self.driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
+        assert len(paths) == len(labels)
+        return dict(zip(labels, paths))
+
+    def click_bar(self, feature: str):
+        ActionChains(self.driver).move_to_element(self.bars()[feature]).click().perform()
+        ActionChains(self.driver).move_to_element(self.driver.find_element(By.ID, "header")).perform()
+
+    def click(self, element_id: str):
+        self.driver.find_element(By.ID, element_id).click()
+
+    # -- meta-analytics
+    def wait_events(self, expected: dict, user_id: int | None, settle: float = 0.6):
+        """Wait until the dashboard's own events are exactly `expected`, then check nothing more arrives."""
+        try:
+            self.until(lambda: dashboard_events(self.engine, user_id) == expected, f"events {expected}")
+        finally:
+            time.sleep(settle)
+            assert dashboard_events(self.engine, user_id) == expected
+
+
+@pytest.fixture
+def board(dash_duo, start, engine, seeded) -> Dashboard:
+    return Dashboard(dash_duo, engine, start())
+
+
+def user_id_of(engine, email: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT id FROM users WHERE lower(email) = lower(:e)"), {"e": email}).scalar_one()
