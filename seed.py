@@ -79,6 +79,7 @@ MAX_USERS, MAX_EVENTS, MAX_DAYS = 100_000, 2_000_000_000, 3650
 CHUNK_ROWS = 250_000  # part of the determinism contract: the random draws are made chunk by chunk
 PROGRESS_THRESHOLD = 100_000  # the command line shows a progress bar from this many events on
 SEED_LOCK = 727275  # advisory lock: one seed at a time per database (migrations use 727274)
+LOCK_WAIT_SECONDS = 30
 
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
@@ -428,21 +429,25 @@ _DONE = object()
 
 
 def _produce(plan, templates, total, first_lo, out: queue.Queue, stop: threading.Event) -> None:
+    """Build chunks ahead of the COPY (numpy releases the GIL while PostgreSQL ingests the previous chunk)."""
+
+    def put(item) -> None:
+        while not stop.is_set():  # the consumer sets `stop` when it gives up; never block it forever
+            try:
+                out.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
     try:
         written = 0
         while written < total and not stop.is_set():
             m = min(CHUNK_ROWS, total - written)
-            item = (*_build_chunk(plan, templates, m, first_lo + written), m)
+            put((*_build_chunk(plan, templates, m, first_lo + written), m))
             written += m
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
-        out.put(_DONE)
+        put(_DONE)
     except BaseException as exc:  # handed to the consumer, which re-raises it
-        out.put(exc)
+        put(exc)
 
 
 def _write_events(conn: Connection, plan: _EventPlan, id_hi: int, id_lo: int, total: int, *,
@@ -575,8 +580,9 @@ def _seed(engine, settings, *, users, events, days, seed, reset, progress, now, 
     password_hash = hash_password(password)  # once: scrypt costs ~80 ms
     with engine.connect() as conn:
         with conn.begin():
-            # bulk runs take longer than the engine's statement timeout
+            # bulk runs take longer than the engine's statement timeout; wait a while for a concurrent seed
             conn.execute(text("SET LOCAL statement_timeout = 0"))
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK})
             if only_if_empty and not _is_empty(conn):
                 return None
@@ -680,7 +686,13 @@ def main(argv: list[str] | None = None) -> int:
 
         if not isinstance(exc, DBAPIError):
             raise
-        print(f"seed.py: error: the database refused the seed: {str(exc.orig or exc).strip()}", file=sys.stderr)
+        import psycopg
+
+        if isinstance(exc.orig, psycopg.errors.LockNotAvailable):
+            print(f"seed.py: error: another seed.py, or the running app, held the tables for over {LOCK_WAIT_SECONDS}"
+                  " s; nothing was written. Try again (stop the app first for --reset)", file=sys.stderr)
+        else:
+            print(f"seed.py: error: the database refused the seed: {str(exc.orig or exc).strip()}", file=sys.stderr)
         return 1
     finally:
         database.dispose()

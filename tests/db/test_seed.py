@@ -387,3 +387,16 @@ def test_command_line_seeds_and_refuses_the_same_seed_twice(engine, cli_env, cap
     assert "Wiped users, events and feature_daily first" in capsys.readouterr().out
     assert scalar(engine, "SELECT count(*) FROM users") == 10
     assert scalar(engine, "SELECT count(*) FROM events") == 40
+
+
+def test_command_line_gives_a_clear_error_when_another_seed_holds_the_lock(engine, cli_env, capsys, monkeypatch):
+    monkeypatch.setattr(seed, "LOCK_WAIT_SECONDS", 1)
+    with engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_lock(:key)"), {"key": seed.SEED_LOCK})
+        try:
+            assert seed.main(["--events", "10", "--seed", "1"]) == 1
+        finally:
+            other.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": seed.SEED_LOCK})
+            other.commit()
+    assert "held the tables for over 1 s; nothing was written" in capsys.readouterr().err
+    assert scalar(engine, "SELECT count(*) FROM users") == 0
