@@ -1,0 +1,134 @@
+"""Bulk seed benchmark: write N demo events (default 10,000,000) into a fresh database and print the rate.
+
+    uv run bench/bulk_seed.py [--events N] [--users 55] [--days 30] [--seed S]
+
+The database is created for the run and dropped afterwards: `clickboard_bench_seed` on the server of DATABASE_URL
+when it is set, else an embedded PostgreSQL in a temporary folder. The rate counts the whole `seed_demo` call
+(demo users, COPY of the events, rollup, commit). Afterwards it checks that the rollup counts every event:
+sum(feature_daily.clicks) == count(*) from events, and that the rollup equals the events grouped by
+(local day, feature, age group, gender).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import make_url, text  # noqa: E402
+
+from config import Settings  # noqa: E402
+from db.engine import make_engine  # noqa: E402
+from db.migrate import upgrade  # noqa: E402
+import seed  # noqa: E402
+
+BENCH_DB = "clickboard_bench_seed"
+
+ROLLUP_MISMATCHES = """
+WITH grouped AS (
+    SELECT (occurred_at AT TIME ZONE :tz)::date AS day, feature, age_group, gender, count(*) AS clicks
+    FROM events GROUP BY 1, 2, 3, 4
+)
+SELECT count(*) FROM grouped g FULL JOIN feature_daily f USING (day, feature, age_group, gender)
+WHERE g.clicks IS DISTINCT FROM f.clicks
+"""
+
+
+def _server_url() -> tuple[str, str]:
+    """(SQLAlchemy URL of the bench database, description). Creates the database fresh."""
+    settings = Settings.from_env()
+    if settings.database_url:
+        admin = make_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+        admin.dispose()
+        url = make_url(settings.database_url).set(database=BENCH_DB).render_as_string(hide_password=False)
+        return url, f"database {BENCH_DB} on DATABASE_URL"
+    from db.embedded import start_embedded
+
+    folder = Path(tempfile.mkdtemp(prefix="clickboard-bench-seed-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # runs after the server's own cleanup (LIFO)
+    return start_embedded(folder / "pgdata", cleanup="delete"), f"embedded PostgreSQL in {folder}"
+
+
+def _drop(url: str) -> None:
+    settings = Settings.from_env()
+    if settings.database_url:
+        admin = make_engine(settings.database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/bulk_seed.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--users", type=int, default=seed.DEFAULT_USERS)
+    parser.add_argument("--days", type=int, default=seed.DEFAULT_DAYS)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    try:
+        seed.check_options(args.users, args.events, args.days, args.seed)
+    except seed.SeedError as exc:
+        parser.error(str(exc))
+
+    url, where = _server_url()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        env = Settings.from_env()
+        settings = Settings(database_url=url, secret_key="bench", timezone=env.timezone, data_dir=env.data_dir)
+        with engine.connect() as conn:
+            pg_version = conn.execute(text("SHOW server_version")).scalar_one()
+        load_before = os.getloadavg()
+        print(f"Seeding {args.events:,} events into {where} (PostgreSQL {pg_version}) ...", flush=True)
+        report = seed.seed_demo(engine, settings, users=args.users, events=args.events, days=args.days,
+                                seed=args.seed, reset=True, progress=True)
+        load_after = os.getloadavg()
+        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        started = time.perf_counter()
+        with engine.connect() as conn:
+            conn.execute(text("SET statement_timeout = 0"))
+            total = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+            clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
+            mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": settings.timezone}).scalar_one()
+            future = conn.execute(text("SELECT count(*) FROM events WHERE occurred_at > now()")).scalar_one()
+            size = conn.execute(text(
+                "SELECT pg_size_pretty(pg_table_size('events')), pg_size_pretty(pg_indexes_size('events'))"
+            )).one()
+        check_seconds = time.perf_counter() - started
+    finally:
+        engine.dispose()
+        _drop(url)
+
+    rate = report.events_written / report.seconds
+    ok = total == clicks == args.events and mismatches == 0 and future == 0
+    print()
+    print(f"date           {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"machine        {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
+    print(f"PostgreSQL     {pg_version} ({where.split(' in ')[0]})")
+    print(f"load average   {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)")
+    print(f"events         {report.events_written:,} over {args.days} days, {report.users} users, seed {args.seed}")
+    print(f"elapsed        {report.seconds:.1f} s (users, COPY, rollup, commit)")
+    print(f"rate           {rate:,.0f} events/s")
+    print(f"peak RSS       {peak_rss_mb:,.0f} MB")
+    print(f"table / index  {size[0]} / {size[1]}")
+    print(f"check          count(*) = {total:,}, sum(feature_daily.clicks) = {clicks:,}, rollup rows differing = "
+          f"{mismatches}, events in the future = {future} ({check_seconds:.1f} s) -> {'OK' if ok else 'FAILED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
