@@ -9,6 +9,7 @@ shared group-commit writer, which answers after the transaction that holds it ha
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
@@ -22,7 +23,7 @@ from api.auth import bearer_key_valid
 from api.errors import error_response, unauthorized, unavailable
 from appstate import state
 from db.users import existing_user_ids
-from db.writer import DatabaseUnavailable, Event, WriterClosed, WriterOverloaded
+from db.writer import DatabaseUnavailable, WriterClosed, WriterOverloaded
 
 bp = flask.Blueprint("events_api", __name__)
 
@@ -34,6 +35,8 @@ RETRY_AFTER_OVERLOADED = "1"
 RETRY_AFTER_UNAVAILABLE = "2"
 BIGINT_MAX = 2**63 - 1
 
+# ISO-8601 text PostgreSQL reads exactly as Python does: upper-case T or space, '.' for fractions up to 6 digits
+_PG_SAFE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$").match
 FEATURE_PATTERN = r"^[A-Za-z0-9_.:\-]{1,100}$"
 # ISO-8601 date and time WITH an offset (Z or +hh[:mm]); the values themselves are checked by fromisoformat.
 OCCURRED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
@@ -41,7 +44,14 @@ OCCURRED_AT_PATTERN = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9
 Feature = Annotated[str, StringConstraints(strict=True, pattern=FEATURE_PATTERN)]
 OccurredAt = Annotated[str, StringConstraints(strict=True, pattern=OCCURRED_AT_PATTERN)]
 UserId = Annotated[int, Field(strict=True, ge=1, le=BIGINT_MAX)]
-EventId = Annotated[uuid.UUID, Field(strict=True)]
+# event ids stay text (no UUID objects on the hot path); canonical lower-case hyphenated form before writing
+EventId = Annotated[
+    str,
+    StringConstraints(
+        strict=True,
+        pattern=r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$",
+    ),
+]
 
 
 class EventIn(TypedDict):
@@ -134,25 +144,25 @@ def _read_body() -> bytes | flask.Response:
     return data
 
 
-def _check_events(pairs, settings, database) -> tuple[list[Event], list[dict]]:
-    """Build writer events from validated (index, item) pairs; return (events, details of bad ones).
+def _check_events(pairs, settings, database) -> tuple[list[tuple[str, str, str, str]], list[dict]]:
+    """Rows for EventWriter.submit_checked from validated (index, item) pairs, and the details of bad events.
 
     Checks what the schema cannot: the occurred_at window and that every user_id names an existing user (one query).
     Raises sqlalchemy DBAPIError when the user lookup cannot reach the database.
     """
     now = datetime.now(timezone.utc)
+    now_text = now.isoformat()
     latest = now + MAX_FUTURE
     earliest = now - timedelta(days=settings.event_max_age_days)
     details: list[dict] = []
-    events: list[Event] = []
+    rows: list[tuple[str, str, str, str]] = []
     user_ids: set[int] = set()
-    append = events.append
+    append = rows.append
     fromiso = datetime.fromisoformat
-    new_id = uuid.uuid4
     for index, item in pairs:
         text = item.get("occurred_at")
         if text is None:
-            occurred = now
+            text = now_text
         else:
             try:
                 occurred = fromiso(text)
@@ -166,10 +176,19 @@ def _check_events(pairs, settings, database) -> tuple[list[Event], list[dict]]:
                 message = f"occurred_at is older than {settings.event_max_age_days} days"
                 details.append(_detail(index, "occurred_at", message))
                 continue
+            if not _PG_SAFE_TIME(text):  # forms PostgreSQL might read differently: send Python's reading
+                text = occurred.isoformat()
+        event_id = item.get("event_id")
+        if event_id is None:
+            event_id = str(uuid.uuid4())
+        elif len(event_id) != 36 or not event_id.islower():
+            event_id = str(uuid.UUID(event_id))
         user_id = item.get("user_id")
-        if user_id is not None:
+        if user_id is None:
+            append((event_id, item["feature"], "\\N", text))
+        else:
             user_ids.add(user_id)
-        append(Event(item["feature"], "api", user_id, occurred, item.get("event_id") or new_id()))
+            append((event_id, item["feature"], str(user_id), text))
     if user_ids:
         with database.engine.connect() as conn:
             known = existing_user_ids(conn, user_ids)
@@ -179,7 +198,7 @@ def _check_events(pairs, settings, database) -> tuple[list[Event], list[dict]]:
                 user_id = item.get("user_id")
                 if user_id is not None and user_id not in known and index not in flagged:
                     details.append(_detail(index, "user_id", f"no user with id {user_id}"))
-    return events, details
+    return rows, details
 
 
 @bp.route("/api/v1/events", methods=["GET", "PUT", "PATCH", "DELETE"])
@@ -213,7 +232,7 @@ def post_events():
         except (ValueError, TypeError, KeyError):  # pydantic's and Python's JSON readers disagree: report what we have
             return error_response(400, message, details)
     try:
-        events, more = _check_events(pairs, appstate.settings, appstate.database)
+        rows, more = _check_events(pairs, appstate.settings, appstate.database)
     except DBAPIError:
         return unavailable("the database is unavailable; retry later")
     if more:
@@ -223,7 +242,7 @@ def post_events():
         return error_response(400, "invalid events; nothing was written", details)
 
     try:
-        result = appstate.writer.submit(events, timeout=SUBMIT_TIMEOUT)
+        result = appstate.writer.submit_checked(rows, "api", timeout=SUBMIT_TIMEOUT)
     except WriterOverloaded:
         return error_response(
             429,
