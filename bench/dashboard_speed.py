@@ -1,0 +1,259 @@
+"""Dashboard callback latency: how long the server takes to answer a filter change, at 10 thousand and 10 million events.
+
+    uv run bench/dashboard_speed.py [--sizes 10000,1000000,10000000] [--requests 500] [--days 365]
+
+For each size: bulk-seed a dedicated database with the demo seed (seed.seed_demo, binary COPY), start the real app
+(create_app, served by werkzeug in a thread, threaded), log in through POST /login with `requests`, then POST
+/_dash-update-component with exactly the payload the browser sends for the data callback (the one request that
+updates the four cards, both charts and the chip), varying the filters: ranges of 1 to 365 days ending on random
+days, every age group, gender and selected feature. Server time is measured inside the app (first before_request to
+after_request, reported in a response header); client time is the loopback round trip. Prints p50 / p95 / max.
+
+Database: DATABASE_URL's server (database `clickboard_bench_dash`, dropped and re-created), else an embedded
+PostgreSQL in a temporary folder that is deleted at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+
+BENCH_DB = "clickboard_bench_dash"
+TIMING_HEADER = "X-Bench-Server-Ms"
+
+
+def bench_database(workdir: Path) -> str:
+    from sqlalchemy import make_url, text
+
+    from config import normalize_database_url
+    from db.engine import make_engine
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        from db.embedded import start_embedded
+
+        return start_embedded(workdir / "pgdata", cleanup="delete")
+    url = normalize_database_url(url)
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+    admin.dispose()
+    return make_url(url).set(database=BENCH_DB).render_as_string(hide_password=False)
+
+
+def add_server_timing(server) -> None:
+    """Time every request from the first before_request to after_request (auth gate and Dash included)."""
+    import flask
+
+    def started():
+        flask.g.bench_started = time.perf_counter()
+
+    def finished(response):
+        began = getattr(flask.g, "bench_started", None)
+        if began is not None:
+            response.headers[TIMING_HEADER] = f"{(time.perf_counter() - began) * 1000:.3f}"
+        return response
+
+    server.before_request_funcs.setdefault(None, []).insert(0, started)
+    server.after_request(finished)
+
+
+def serve_in_thread(flask_app):
+    import logging
+
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def outputs_of(dep: dict):
+    """The `outputs` field the renderer sends for a callback."""
+    if dep.get("no_output"):
+        return []
+
+    def split(spec: str) -> dict:
+        component, prop = spec.rsplit(".", 1)
+        return {"id": component, "property": prop.split("@")[0]}
+
+    output = dep["output"]
+    if output.startswith(".."):
+        return [split(part) for part in output[2:-2].split("...")]
+    return split(output)
+
+
+def data_callback(session, base: str) -> dict:
+    from callbacks.dashboard import INPUTS
+
+    wanted = [f"{i.component_id}.{i.component_property}" for i in INPUTS]
+    deps = session.get(f"{base}/_dash-dependencies").json()
+    for dep in deps:
+        if [f"{i['id']}.{i['property']}" for i in dep["inputs"]] == wanted:
+            return dep
+    raise SystemExit("the data callback is not registered")
+
+
+def payload(dep: dict, values: list, changed: str) -> dict:
+    return {
+        "output": dep["output"],
+        "outputs": outputs_of(dep),
+        "inputs": [{"id": i["id"], "property": i["property"], "value": v} for i, v in zip(dep["inputs"], values)],
+        "changedPropIds": [changed],
+        "state": [],
+    }
+
+
+def random_filters(rng: random.Random, first: date, last: date, features: list[str]) -> tuple[list, str]:
+    days = rng.choice([1, 7, 14, 30, 30, 30, 90, 180, 365])
+    end = last - timedelta(days=rng.randrange(0, max(1, (last - first).days - days + 2)))
+    start = max(first, end - timedelta(days=days - 1))
+    age = rng.choice(["all", "all", "<18", "18-40", ">40"])
+    gender = rng.choice(["all", "all", "Male", "Female", "Other"])
+    feature = rng.choice([None, None, None, *features])
+    changed = rng.choice(["date-range.start_date", "date-range.end_date", "filter-age-group.value",
+                          "filter-gender.value", "selected-feature.data"])
+    return [start.isoformat(), end.isoformat(), age, gender, feature, 0], changed
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, seed: int) -> dict:
+    import requests
+    from sqlalchemy import text
+
+    from app import create_app
+    from appstate import state
+    from config import Settings
+    from db.migrate import upgrade
+    from layouts.ids import FEATURE_NAMES
+    from seed import seed_demo
+
+    settings = Settings(database_url=url, secret_key="bench", data_dir=workdir)
+    app = create_app(settings)
+    appstate = state(app.server)
+    engine = appstate.database.engine
+    upgrade(engine)
+    began = time.perf_counter()
+    report = seed_demo(engine, settings, events=events, days=days, seed=seed, reset=True, progress=events > 1_000_000)
+    seed_seconds = time.perf_counter() - began
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+        rollup_rows = conn.execute(text("SELECT count(*) FROM feature_daily")).scalar_one()
+        first, last = conn.execute(text("SELECT min(day), max(day) FROM feature_daily")).one()
+        features = [r[0] for r in conn.execute(text("SELECT DISTINCT feature FROM feature_daily"))]
+    add_server_timing(app.server)
+    server, base = serve_in_thread(app.server)
+    try:
+        session = requests.Session()
+        response = session.post(f"{base}/login", data={"email": report.demo_email, "password": report.demo_password},
+                                allow_redirects=False)
+        if response.status_code != 302:
+            raise SystemExit(f"login failed: {response.status_code} {response.text[:200]}")
+        dep = data_callback(session, base)
+        rng = random.Random(seed)
+        server_ms, client_ms = [], []
+        for i in range(requests_n + 30):
+            values, changed = random_filters(rng, first, last, features or FEATURE_NAMES)
+            t0 = time.perf_counter()
+            response = session.post(f"{base}/_dash-update-component", json=payload(dep, values, changed))
+            elapsed = (time.perf_counter() - t0) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"callback failed: {response.status_code} {response.text[:300]}")
+            body = response.json()["response"]
+            assert "stat-total-clicks" in body and "feature-bar-chart" in body
+            if i >= 30:  # warm-up excluded
+                server_ms.append(float(response.headers[TIMING_HEADER]))
+                client_ms.append(elapsed)
+    finally:
+        server.shutdown()
+        appstate.writer.close()
+        appstate.database.dispose()
+    return {
+        "events": stored,
+        "rollup_rows": rollup_rows,
+        "seed_seconds": seed_seconds,
+        "server": server_ms,
+        "client": client_ms,
+    }
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def load() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "load unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,1000000,10000000", help="comma-separated event counts")
+    parser.add_argument("--requests", type=int, default=500, help="timed requests per size (after 30 warm-up)")
+    parser.add_argument("--days", type=int, default=365, help="days of demo data")
+    parser.add_argument("--seed", type=int, default=20261125)
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+
+    print(f"machine: {machine()}")
+    print(f"load before: {load()}")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp:
+        workdir = Path(tmp)
+        url = bench_database(workdir)
+        for size in sizes:
+            print(f"\n== {size:,} events: seeding ...", flush=True)
+            result = run_size(url, workdir, size, args.days, args.requests, args.seed)
+            results.append(result)
+            s, c = result["server"], result["client"]
+            print(f"   stored {result['events']:,} events, {result['rollup_rows']:,} rollup rows "
+                  f"(seeded in {result['seed_seconds']:.1f} s)")
+            print(f"   server time  p50 {statistics.median(s):6.2f} ms   p95 {percentile(s, 0.95):6.2f} ms   "
+                  f"max {max(s):6.2f} ms   ({len(s)} requests)")
+            print(f"   round trip   p50 {statistics.median(c):6.2f} ms   p95 {percentile(c, 0.95):6.2f} ms   "
+                  f"max {max(c):6.2f} ms")
+            print(f"   load: {load()}", flush=True)
+    print("\n| events | rollup rows | server p50 | server p95 | round trip p50 | round trip p95 |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        s, c = r["server"], r["client"]
+        print(f"| {r['events']:,} | {r['rollup_rows']:,} | {statistics.median(s):.1f} ms | {percentile(s, 0.95):.1f} ms"
+              f" | {statistics.median(c):.1f} ms | {percentile(c, 0.95):.1f} ms |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
