@@ -591,7 +591,8 @@ def _seed(engine, settings, *, users, events, days, seed, reset, progress, now, 
             if reset:
                 conn.execute(text("TRUNCATE users, events, feature_daily RESTART IDENTITY"))
             elif events and conn.execute(
-                text("SELECT EXISTS (SELECT 1 FROM events WHERE event_id BETWEEN CAST(:lo AS uuid) AND CAST(:hi AS uuid))"),
+                text("SELECT EXISTS (SELECT 1 FROM events WHERE event_id BETWEEN CAST(:lo AS uuid) AND CAST(:hi AS uuid))"
+                     ),
                 {"lo": _uuid_text(_uuid_bytes(id_hi, id_lo)), "hi": _uuid_text(_uuid_bytes(id_hi, id_lo + events - 1))},
             ).scalar_one():
                 raise SeedConflict(
