@@ -16,7 +16,9 @@ def clicked_feature(click_data: dict | None) -> str | None:
         point = click_data["points"][0]
     except (TypeError, KeyError, IndexError):
         return None
-    feature = point.get("customdata", point.get("x"))
+    feature = point.get("customdata")
+    if feature is None:  # the category axis: y for the horizontal bar chart
+        feature = next((point.get(axis) for axis in ("y", "x") if isinstance(point.get(axis), str)), None)
     if isinstance(feature, list):  # customdata given per point as a list
         feature = feature[0] if feature else None
     return feature if isinstance(feature, str) and feature else None

@@ -90,12 +90,10 @@ def filter_bar(start: date, end: date, age_group: str = ALL, gender: str = ALL) 
             [
                 dbc.Row(
                     [
-                        dbc.Col(labelled("Date range", date_picker), xs=12, md=5, lg=5),
-                        dbc.Col(labelled("Age group", age), xs=6, md=3, lg=3),
-                        dbc.Col(labelled("Gender", gender_dropdown), xs=6, md=2, lg=2),
-                        dbc.Col(
-                            labelled("\u00a0", refresh), xs=12, md=2, lg=2, className="mt-2 mt-md-0"
-                        ),
+                        dbc.Col(labelled("Date range", date_picker), xs=12, lg=4),
+                        dbc.Col(labelled("Age group", age), xs=6, md=4, lg=3),
+                        dbc.Col(labelled("Gender", gender_dropdown), xs=6, md=4, lg=3),
+                        dbc.Col(labelled("\u00a0", refresh), xs=12, md=4, lg=2),
                     ],
                     className="g-3 align-items-end",
                 ),
@@ -117,7 +115,7 @@ def stat_card(value_id: str, label: str, *, detail_id: str | None = None, icon: 
     return dbc.Card(dbc.CardBody(body), className="stat-card shadow-sm border-0 h-100")
 
 
-def chart_card(title, graph_id: str, *, extra=None, title_id: str | None = None, height: int = 340) -> dbc.Card:
+def chart_card(title, graph_id: str, *, extra=None, title_id: str | None = None, height: int = 380) -> dbc.Card:
     """A titled card holding one dcc.Graph, with a loading indicator while its callback runs."""
     heading = [html.H2(title, id=title_id, className="h6 mb-0") if title_id else html.H2(title, className="h6 mb-0")]
     if extra is not None:

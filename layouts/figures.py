@@ -35,7 +35,7 @@ def empty_figure(message: str) -> dict:
 
 
 def bar_figure(by_feature: Sequence[FeatureClicks], selected: str | None = None) -> dict:
-    """Clicks per feature, in the given (descending) order; the selected feature's bar is highlighted."""
+    """Horizontal bars, most clicked at the top (the given order); the selected feature's bar is highlighted."""
     if not by_feature:
         return empty_figure("No clicks in this range")
     features = [item.feature for item in by_feature]
@@ -48,19 +48,28 @@ def bar_figure(by_feature: Sequence[FeatureClicks], selected: str | None = None)
         "data": [
             {
                 "type": "bar",
-                "x": features,
-                "y": clicks,
+                "orientation": "h",
+                "x": clicks,
+                "y": features,
                 "customdata": features,
                 "marker": {"color": colors},
-                "hovertemplate": "<b>%{x}</b><br>%{y} clicks<br><i>click to select</i><extra></extra>",
+                "text": clicks,
+                "textposition": "auto",
+                "insidetextanchor": "end",
+                "cliponaxis": False,
+                "hovertemplate": "<b>%{y}</b><br>%{x} clicks<br><i>click to select</i><extra></extra>",
             }
         ],
         "layout": {
             "template": PLOTLY_TEMPLATE,
-            "xaxis": {"type": "category", "categoryorder": "array", "categoryarray": features},
-            "yaxis": {"title": {"text": "Clicks"}},
+            # most clicked at the top: categories in the given order, drawn top-down
+            "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": features,
+                      "autorange": "reversed", "ticks": "", "ticksuffix": "  ", "tickfont": {"color": "#212529"}},
+            "xaxis": {"title": {"text": "Clicks"}, "showgrid": True, "gridcolor": "#e9ecef", "rangemode": "tozero"},
+            "uniformtext": {"minsize": 10, "mode": "hide"},
             "clickmode": "event",
             "hovermode": "closest",
+            "bargap": 0.3,
         },
     }
 

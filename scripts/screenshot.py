@@ -116,11 +116,14 @@ def main(argv: list[str] | None = None) -> int:
             wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks").text not in ("", "…"))
             if args.select:
                 bars = driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
-                labels = [t.text for t in driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart .xtick text")]
+                labels = driver.execute_script(
+                    "return document.querySelector('#feature-bar-chart .js-plotly-plot').data[0].customdata;"
+                )
                 from selenium.webdriver.common.action_chains import ActionChains
 
                 ActionChains(driver).click(bars[labels.index(args.select)]).perform()
                 wait.until(EC.presence_of_element_located((By.ID, "clear-feature-chip")))
+                ActionChains(driver).move_to_element(driver.find_element(By.ID, "header")).perform()  # no hover box
             time.sleep(1.0)  # let plotly finish its transitions
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(args.out)

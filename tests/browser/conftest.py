@@ -215,7 +215,7 @@ class Dashboard:
         self.duo.select_dcc_dropdown(f"#{element_id}", value=label)
 
     def bars(self) -> dict:
-        labels = self.figure("feature-bar-chart")[0]["x"]
+        labels = self.figure("feature-bar-chart")[0]["y"]  # horizontal bars: features on the y axis
         paths = self.driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
         assert len(paths) == len(labels)
         return dict(zip(labels, paths))

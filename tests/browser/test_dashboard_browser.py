@@ -71,7 +71,7 @@ def test_bar_click_selects_a_feature_and_the_chip_clears_it(board, engine, analy
     board.type_date("end", "2026-03-10")
     board.wait_cards(("14", "search", "1.4", "3"))
     bars = board.figure("feature-bar-chart")[0]
-    assert (bars["x"], bars["y"]) == (["search", "export", "share"], [6, 5, 3])  # descending
+    assert (bars["y"], bars["x"]) == (["search", "export", "share"], [6, 5, 3])  # descending
     assert board.chip() is None
     assert board.figure("daily-trend-chart")[0]["y"] == expected_daily(engine, MARCH_1, MARCH_10)
 

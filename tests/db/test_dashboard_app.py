@@ -119,7 +119,7 @@ def test_data_callback_answers_with_the_figures_and_sets_the_cookie(logged_in_cl
     assert result["stat-top-feature"]["children"] == "export"
     assert result["stat-daily-average"]["children"] == "0.7"
     assert result["stat-features-tracked"]["children"] == "2"
-    assert result["feature-bar-chart"]["figure"]["data"][0]["x"] == ["export", "search"]
+    assert result["feature-bar-chart"]["figure"]["data"][0]["y"] == ["export", "search"]
 
     morsel, header = set_cookie_headers(response)[cookie_name(analyst.id)]
     assert morsel["httponly"] and morsel["samesite"] == "Lax" and morsel["path"] == "/"

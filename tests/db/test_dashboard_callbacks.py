@@ -27,7 +27,8 @@ def cards(update):
 
 def bars(update):
     trace = update.view.bar_figure["data"][0]
-    return list(zip(trace["x"], trace["y"]))
+    assert trace["orientation"] == "h"
+    return list(zip(trace["y"], trace["x"]))
 
 
 def line(update):

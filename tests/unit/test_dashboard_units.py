@@ -31,7 +31,7 @@ FILTERS = ViewFilters(date(2026, 3, 1), date(2026, 3, 10), "18-40", "Female", "s
 def click(feature: str, timestamp: int = 1) -> dict:
     """clickData as Dash 4.2+ sends it for a bar (with a timestamp, so repeated clicks fire again)."""
     return {
-        "points": [{"curveNumber": 0, "pointNumber": 0, "x": feature, "y": 6, "customdata": feature}],
+        "points": [{"curveNumber": 0, "pointNumber": 0, "x": 6, "y": feature, "customdata": feature}],
         "timestamp": timestamp,
     }
 
@@ -48,8 +48,10 @@ def test_click_without_points_keeps_the_selection():
     assert next_selection({"points": []}, None) is None
 
 
-def test_category_read_from_x_when_no_customdata():
+def test_category_read_from_the_category_axis_when_no_customdata():
+    assert clicked_feature({"points": [{"x": 2, "y": "share"}]}) == "share"
     assert clicked_feature({"points": [{"x": "share", "y": 2}]}) == "share"
+    assert clicked_feature({"points": [{"x": 2, "y": 3}]}) is None
 
 
 # -- saved filters cookie ----------------------------------------------------------------------------------------
