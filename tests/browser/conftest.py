@@ -227,6 +227,9 @@ class Dashboard:
     def click(self, element_id: str):
         self.driver.find_element(By.ID, element_id).click()
 
+    def console_errors(self) -> list:
+        return [entry for entry in (self.duo.get_logs() or []) if entry.get("level") == "SEVERE"]
+
     # -- meta-analytics
     def wait_events(self, expected: dict, user_id: int | None, settle: float = 0.6):
         """Wait until the dashboard's own events are exactly `expected`, then check nothing more arrives."""

@@ -90,6 +90,7 @@ def test_bar_click_selects_a_feature_and_the_chip_clears_it(board, engine, analy
     board.click_bar("share")  # the selected bar again clears the selection
     board.until(lambda: board.chip() is None, "the chip to go after a second click")
     board.wait_events({"date_picker": 2, "chart_bar": 3, "clear_feature_chip": 1}, analyst.id)
+    assert board.console_errors() == []
 
 
 def test_reload_restores_the_filters_and_records_nothing(board, engine, analyst):
@@ -118,6 +119,7 @@ def test_reload_restores_the_filters_and_records_nothing(board, engine, analyst)
     board.click("clear-feature-chip")  # the restored chip works and is counted once
     board.until(lambda: board.chip() is None, "the chip to go")
     board.wait_events({**actions, "clear_feature_chip": 1}, analyst.id)
+    assert board.console_errors() == []
 
 
 def test_two_analysts_in_one_browser_keep_separate_filters(board, engine, analyst):

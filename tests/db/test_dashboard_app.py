@@ -238,3 +238,11 @@ def test_each_interaction_records_exactly_one_event_for_the_analyst(logged_in_cl
     with engine.connect() as conn:
         row = conn.execute(text("SELECT DISTINCT age_group, gender FROM events WHERE source = 'dashboard'")).one()
     assert tuple(row) == ("18-40", "Female")  # the analyst's demographics, captured at write time
+
+
+def test_page_links_the_vendored_bootstrap_once(logged_in_client):
+    page = logged_in_client.get("/").get_data(as_text=True)
+    assert page.count("bootstrap.min.css") == 1  # Dash serves assets/ itself; no CDN link, no second copy
+    assert "cdn.jsdelivr" not in page and "dashboard.css" in page
+    css = logged_in_client.get("/assets/vendor/bootstrap.min.css")
+    assert css.status_code == 200 and b"Bootstrap" in css.data[:200]
