@@ -6,11 +6,13 @@ registered callback only wires component properties to them, sets the saved-filt
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from dash import Input, Output, ctx, no_update
 from sqlalchemy import Connection
+from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError
 
 from appstate import state
 from callbacks.saved_filters import set_filters_cookie
@@ -22,7 +24,9 @@ from layouts.components import feature_chip
 from layouts.dashboard import ViewFilters
 from layouts.figures import bar_figure, line_figure, trend_title
 
+log = logging.getLogger(__name__)
 BOTH_DATES_NEEDED = "Choose both a start and an end date. The figures below are for the last complete range."
+DATABASE_DOWN = "The database is not answering right now. The figures below are from the last successful update."
 NO_VALUE = "—"
 
 
@@ -117,8 +121,12 @@ def update_dashboard(connect: Callable[[], Connection], start, end, age_group, g
         filters = read_filters(start, end, age_group, gender, feature)
     except InvalidFilter as error:
         return Update(None, filter_message(error), None)
-    with connect() as conn:
-        stats = dashboard_stats(conn, filters)
+    try:
+        with connect() as conn:
+            stats = dashboard_stats(conn, filters)
+    except (OperationalError, InterfaceError, TimeoutError) as error:  # down, unreachable, pool exhausted
+        log.warning("dashboard query failed: %s", error)
+        return Update(None, DATABASE_DOWN, None)
     return Update(build_view(stats, filters), "", filters)
 
 

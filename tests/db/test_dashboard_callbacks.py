@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import date, timedelta
 
 import pytest
@@ -137,3 +138,40 @@ def test_default_range_is_thirty_days_ending_today():
     filters = default_filters(date(2026, 3, 31))
     assert (filters.start, filters.end) == (date(2026, 3, 2), date(2026, 3, 31))
     assert (filters.end - filters.start) + timedelta(days=1) == timedelta(days=30)
+
+
+def test_database_down_keeps_the_last_results():
+    from callbacks.dashboard import DATABASE_DOWN
+    from db.engine import make_engine
+
+    with socket.socket() as sock:  # a port where nothing listens
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    down = make_engine(f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing", pool_pre_ping=False)
+    update = update_dashboard(down.connect, str(START), str(END), "all", "all", None)
+    down.dispose()
+    assert update.view is None and update.message == DATABASE_DOWN
+    assert all(value is no_update for value in update.outputs()[:-1])
+
+
+def test_meta_event_failure_never_breaks_the_dashboard(db_url, caplog):
+    from callbacks.tracking import record_interaction
+    from db.writer import EventWriter
+
+    closed = EventWriter(db_url, "UTC")
+    closed.close()
+    assert record_interaction(closed, "refresh_button", None) is None
+    assert "refresh_button was not recorded" in caplog.text
+
+
+def test_meta_event_is_written_with_the_user(engine, writer, known):
+    from sqlalchemy import text
+
+    from callbacks.tracking import record_interaction
+
+    result = record_interaction(writer, "filter_gender", known["forty_o"])
+    assert (result.accepted, result.duplicates) == (1, 0)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT feature, source, user_id, age_group, gender FROM events "
+                                "WHERE source = 'dashboard'")).one()
+    assert tuple(row) == ("filter_gender", "dashboard", known["forty_o"], "18-40", "Other")
