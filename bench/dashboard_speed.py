@@ -1,4 +1,4 @@
-"""Dashboard callback latency: how long the server takes to answer a filter change, at 10 thousand and 10 million events.
+"""Dashboard callback latency: server time to answer a filter change, at 10 thousand to 10 million events.
 
     uv run bench/dashboard_speed.py [--sizes 10000,1000000,10000000] [--requests 500] [--days 365]
 
@@ -209,7 +209,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 def load() -> str:

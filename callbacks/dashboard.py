@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 from dash import Input, Output, ctx, no_update
 from sqlalchemy import Connection
-from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from appstate import state
 from callbacks.saved_filters import set_filters_cookie
@@ -124,7 +125,7 @@ def update_dashboard(connect: Callable[[], Connection], start, end, age_group, g
     try:
         with connect() as conn:
             stats = dashboard_stats(conn, filters)
-    except (OperationalError, InterfaceError, TimeoutError) as error:  # down, unreachable, pool exhausted
+    except (OperationalError, InterfaceError, PoolTimeout) as error:  # down, unreachable, pool exhausted
         log.warning("dashboard query failed: %s", error)
         return Update(None, DATABASE_DOWN, None)
     return Update(build_view(stats, filters), "", filters)

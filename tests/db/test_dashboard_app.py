@@ -112,7 +112,8 @@ def known(engine, writer):
 
 
 def test_data_callback_answers_with_the_figures_and_sets_the_cookie(logged_in_client, analyst, known):
-    response = post_callback(logged_in_client, data_dep(logged_in_client), filters(age="18-40"), ["filter-age-group.value"])
+    dep = data_dep(logged_in_client)
+    response = post_callback(logged_in_client, dep, filters(age="18-40"), ["filter-age-group.value"])
     assert response.status_code == 200, response.get_data(as_text=True)
     result = response.get_json()["response"]
     assert result["stat-total-clicks"]["children"] == "7"
