@@ -161,13 +161,15 @@ def _load_process(cfg: dict, worker: int, stop_at: float, out) -> None:
         asyncio.run(main())
     except BaseException as exc:  # reported by the parent
         result["failures"].append(repr(exc))
+    result["cpu_s"] = time.process_time()
     out.put(result)
 
 
-def run_load(cfg: dict, duration: float, fault=None) -> dict:
+def run_load(cfg: dict, duration: float, fault=None, cpu_sample=None) -> dict:
     """Run the load processes for `duration` seconds (plus the time to finish batches in flight); merge results."""
     ctx = mp.get_context("fork")
     out = ctx.Queue()
+    cpu_before = cpu_sample() if cpu_sample else None
     start = time.time()
     stop_at = start + duration
     procs = [ctx.Process(target=_load_process, args=(cfg, w, stop_at, out)) for w in range(cfg["processes"])]
@@ -176,6 +178,7 @@ def run_load(cfg: dict, duration: float, fault=None) -> dict:
     fault_log = fault(start) if fault else None
     results = [out.get(timeout=duration + ATTEMPT_DEADLINE + 60) for _ in procs]
     elapsed = time.time() - start
+    cpu_after = cpu_sample() if cpu_sample else None
     for p in procs:
         p.join(10)
     merged = {"latencies": [], "acked": [], "retries": {}, "accepted": 0, "duplicates": 0, "failures": []}
@@ -188,6 +191,10 @@ def run_load(cfg: dict, duration: float, fault=None) -> dict:
         for k, v in r["retries"].items():
             merged["retries"][k] = merged["retries"].get(k, 0) + v
     merged["elapsed"] = elapsed
+    merged["load_cpu_s"] = sum(r["cpu_s"] for r in results)
+    if cpu_before is not None:
+        merged["cpu_s"] = {k: round(cpu_after.get(k, 0) - cpu_before.get(k, 0), 1) for k in cpu_after}
+        merged["cpu_s"]["load generator"] = round(merged["load_cpu_s"], 1)
     merged["fault"] = fault_log
     return merged
 
@@ -303,6 +310,34 @@ class Environment:
                 raise RuntimeError(f"gunicorn did not start; see {self.tmp / 'gunicorn.log'}")
             time.sleep(0.2)
         time.sleep(1.0)  # let every worker boot
+
+    def cpu_sample(self) -> dict:
+        """CPU seconds used so far by gunicorn (master and workers) and by PostgreSQL (all its processes)."""
+        import psutil
+
+        def tree(pid: int) -> float:
+            try:
+                root = psutil.Process(pid)
+                total = 0.0
+                for proc in [root, *root.children(recursive=True)]:
+                    try:
+                        t = proc.cpu_times()
+                        total += t.user + t.system
+                    except psutil.Error:
+                        pass
+                return total
+            except psutil.Error:
+                return 0.0
+
+        sample = {"gunicorn": tree(self.gunicorn.pid)}
+        if self.pgdata is not None:
+            try:
+                pid = int((self.pgdata / "postmaster.pid").read_text().split()[0])
+                sample["postgres"] = tree(pid)
+            except (OSError, ValueError):
+                pass
+        sample["whole machine"] = sum(psutil.cpu_times()[:3])  # user + nice + system, all cores
+        return sample
 
     def worker_pids(self) -> list[int]:
         import psutil
@@ -432,6 +467,7 @@ def report(mode: str, result: dict, check: dict, cfg: dict) -> dict:
         "duplicates_on_retry": result["duplicates"],
         "failures": result["failures"][:5],
         "fault": result["fault"],
+        "cpu_seconds": result.get("cpu_s"),
         **check,
     }
     ok = (
@@ -453,6 +489,8 @@ def report(mode: str, result: dict, check: dict, cfg: dict) -> dict:
         f"({'matches' if check['rollup_matches'] else 'MISMATCH'}), duplicates reported on retry "
         f"{result['duplicates']}, retries {result['retries']} -> {'EXACT' if ok else 'FAILED'}"
     )
+    if result.get("cpu_s"):
+        print(f"   CPU seconds during the run ({elapsed:.1f} s wall, 2 cores): {result['cpu_s']}")
     if result["fault"]:
         print(f"   fault: {result['fault']}")
     if result["failures"]:
@@ -508,7 +546,7 @@ def main(argv=None) -> int:
             elif args.fault == "kill-worker":
                 fault = kill_worker_fault(env, at=args.duration / 3)
             print(f"Running {mode} mode for {args.duration:.0f} s ...", flush=True)
-            result = run_load(cfg, args.duration, fault)
+            result = run_load(cfg, args.duration, fault, env.cpu_sample)
             check = env.verify(result)
             summaries.append(report(mode, result, check, cfg))
             env.reset_data()

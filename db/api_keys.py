@@ -15,6 +15,7 @@ import hashlib
 import secrets
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -118,7 +119,7 @@ def verify_key(engine: Engine, key: str, *, cache_seconds: float = CACHE_SECONDS
     if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
         return False
     digest = hash_key(key)
-    slot = (engine.url.render_as_string(hide_password=True), digest)
+    slot = (_engine_name(engine), digest)
     now = time.monotonic()
     until = _cache.get(slot)
     if until is not None and until > now:
@@ -133,6 +134,17 @@ def verify_key(engine: Engine, key: str, *, cache_seconds: float = CACHE_SECONDS
     elif not valid:
         _cache.pop(slot, None)
     return valid
+
+
+_engine_names: "weakref.WeakKeyDictionary[Engine, str]" = weakref.WeakKeyDictionary()
+
+
+def _engine_name(engine: Engine) -> str:
+    """The engine's URL as text (computed once per engine: rendering it costs more than the rest of a check)."""
+    name = _engine_names.get(engine)
+    if name is None:
+        name = _engine_names[engine] = engine.url.render_as_string(hide_password=True)
+    return name
 
 
 def _forget(key_hash: str) -> None:

@@ -58,6 +58,22 @@ class WriteResult:
     duplicates: int
 
 
+class _Done:
+    """A one-shot signal, cheaper than threading.Event: a lock created held, released once by the flusher."""
+
+    __slots__ = ("_lock",)
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._lock.acquire()
+
+    def set(self) -> None:
+        self._lock.release()
+
+    def wait(self, timeout: float) -> bool:
+        return self._lock.acquire(timeout=timeout)
+
+
 class _Submission:
     """One caller's events as ready-made COPY text lines (tagged with the submission's id), and their ids."""
 
@@ -68,7 +84,7 @@ class _Submission:
         self.block = block  # "sid\tevent_id\tfeature\tuser_id\toccurred_at\tsource\n" per distinct event
         self.ids = ids  # distinct event ids (canonical text), in order
         self.count = count  # events the caller submitted, repeats included
-        self.done = threading.Event()
+        self.done = _Done()
         self.result: WriteResult | None = None
         self.error: BaseException | None = None
 
