@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -14,8 +14,13 @@ pytestmark = pytest.mark.browser
 MARCH_1, MARCH_10 = date(2026, 3, 1), date(2026, 3, 10)
 
 
+def utc_today() -> date:
+    """Today in the analytics time zone of the test settings (UTC)."""
+    return datetime.now(timezone.utc).date()
+
+
 def default_range() -> tuple[date, date]:
-    today = date.today()
+    today = utc_today()
     return today - timedelta(days=29), today
 
 

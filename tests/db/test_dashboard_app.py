@@ -3,7 +3,7 @@ saved-filters cookie, the served layout and the meta-analytics callbacks."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from http.cookies import SimpleCookie
 
 import pytest
@@ -16,6 +16,11 @@ from tests.db.dashboard_data import END, START, seed_known_data
 
 DATA_INPUTS = ["date-range.start_date", "date-range.end_date", "filter-age-group.value", "filter-gender.value",
                "selected-feature.data", "refresh-button.n_clicks"]
+
+
+def utc_today() -> date:
+    """Today in the analytics time zone of the test settings (UTC)."""
+    return datetime.now(timezone.utc).date()
 
 
 def dependencies(client) -> list[dict]:
@@ -139,7 +144,7 @@ def test_cookie_is_secure_over_https(logged_in_client, analyst, known):
 
 def test_page_is_served_with_the_saved_filters(logged_in_client, analyst, known):
     before = layout_props(logged_in_client)
-    today = date.today()
+    today = utc_today()
     assert before["date-range"]["start_date"] == str(today - timedelta(days=29))
     assert before["date-range"]["end_date"] == str(today)
     assert before["filter-age-group"]["value"] == "all" and before["filter-gender"]["value"] == "all"
@@ -171,7 +176,7 @@ def test_tampered_or_foreign_cookie_is_ignored(logged_in_client, analyst, known)
     logged_in_client.set_cookie(cookie_name(analyst.id), genuine[:-3] + "xyz")
     props = layout_props(logged_in_client)
     assert props["filter-gender"]["value"] == "all"
-    assert props["date-range"]["end_date"] == str(date.today())
+    assert props["date-range"]["end_date"] == str(utc_today())
 
     # another analyst's genuine cookie, copied under my name, is not mine
     other = create_user_and_token(logged_in_client, analyst)
