@@ -10,7 +10,7 @@ days, every age group, gender and selected feature. Server time is measured insi
 after_request, reported in a response header); client time is the loopback round trip. Prints p50 / p95 / max.
 
 Database: DATABASE_URL's server (database `clickboard_bench_dash`, dropped and re-created), else an embedded
-PostgreSQL in a temporary folder that is deleted at the end.
+PostgreSQL in a temporary folder; either is deleted at the end (--keep keeps the server database).
 """
 
 from __future__ import annotations
@@ -53,6 +53,19 @@ def bench_database(workdir: Path) -> str:
         conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
     admin.dispose()
     return make_url(url).set(database=BENCH_DB).render_as_string(hide_password=False)
+
+
+def drop_bench_database() -> None:
+    """Drop `clickboard_bench_dash` on DATABASE_URL's server (10M events take over a gigabyte)."""
+    from sqlalchemy import text
+
+    from config import normalize_database_url
+    from db.engine import make_engine
+
+    admin = make_engine(normalize_database_url(os.environ["DATABASE_URL"]), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def add_server_timing(server) -> None:
@@ -226,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=500, help="timed requests per size (after 30 warm-up)")
     parser.add_argument("--days", type=int, default=365, help="days of demo data")
     parser.add_argument("--seed", type=int, default=20261125)
+    parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database on DATABASE_URL's server")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
 
@@ -247,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   round trip   p50 {statistics.median(c):6.2f} ms   p95 {percentile(c, 0.95):6.2f} ms   "
                   f"max {max(c):6.2f} ms")
             print(f"   load: {load()}", flush=True)
+        if os.environ.get("DATABASE_URL") and not args.keep:
+            drop_bench_database()
     print("\n| events | rollup rows | server p50 | server p95 | round trip p50 | round trip p95 |")
     print("|---:|---:|---:|---:|---:|---:|")
     for r in results:
