@@ -88,14 +88,22 @@ def _ids(prefix: str, start: int, count: int) -> list[str]:
     return [f"{prefix}{n:012x}" for n in range(start, start + count)]
 
 
-def _body(ids: list[str], user_ids: list[int], now: datetime, rng: random.Random) -> bytes:
-    parts = []
+def _time_pool(now: datetime, rng: random.Random, size: int = 4096) -> list[str]:
+    """Random occurred_at values over the last 20 days (a pool: formatting dates costs the generator CPU)."""
     base = now - timedelta(days=20)
+    return [(base + timedelta(microseconds=rng.randrange(20 * 86400 * 10**6))).isoformat() for _ in range(size)]
+
+
+def _body(ids: list[str], user_ids: list[int], times: list[str], rng: random.Random) -> bytes:
+    parts = []
+    pick = rng.getrandbits
+    n_features, n_users = len(FEATURES), len(user_ids)
     for event_id in ids:
-        occurred = (base + timedelta(seconds=rng.randrange(20 * 86400))).isoformat()
-        feature = FEATURES[rng.randrange(len(FEATURES))]
-        if user_ids and rng.random() < 0.5:
-            user = user_ids[rng.randrange(len(user_ids))]
+        bits = pick(32)
+        occurred = times[bits & 4095]
+        feature = FEATURES[(bits >> 12) % n_features]
+        if n_users and bits >> 31:
+            user = user_ids[(bits >> 18) % n_users]
             parts.append(
                 f'{{"event_id":"{event_id}","feature":"{feature}","user_id":{user},"occurred_at":"{occurred}"}}'
             )
@@ -114,12 +122,12 @@ async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, st
     ).encode()
     client = Client(cfg["host"], cfg["port"], head)
     size, counter = cfg["batch"], 0
-    now = datetime.now(timezone.utc)
+    times = _time_pool(datetime.now(timezone.utc), rng)
     latencies, acked, retries = result["latencies"], result["acked"], result["retries"]
     loop_time = time.perf_counter
     while time.time() < stop_at:
         ids = _ids(prefix, counter, size)
-        body = _body(ids, cfg["user_ids"], now, rng)
+        body = _body(ids, cfg["user_ids"], times, rng)
         first_try = time.time()
         while True:  # the same body, the same ids, until acknowledged
             started = loop_time()
@@ -136,6 +144,10 @@ async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, st
                 result["duplicates"] += answer["duplicates"]
                 acked.append((prefix, counter, size))
                 break
+            now_s = time.time()
+            if result["first_refusal"] is None:
+                result["first_refusal"] = now_s
+            result["last_refusal"] = now_s
             if status is not None:
                 if status not in RETRY_STATUSES:
                     result["failures"].append(f"HTTP {status}: {payload[:300]!r}")
@@ -153,6 +165,7 @@ async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, st
 
 def _load_process(cfg: dict, worker: int, stop_at: float, out) -> None:
     result = {"latencies": [], "acked": [], "retries": {}, "accepted": 0, "duplicates": 0, "failures": []}
+    result.update(first_refusal=None, last_refusal=None)
 
     async def main():
         await asyncio.gather(*(_run_connection(cfg, worker, c, result, stop_at) for c in range(cfg["connections"])))
@@ -191,6 +204,10 @@ def run_load(cfg: dict, duration: float, fault=None, cpu_sample=None) -> dict:
         for k, v in r["retries"].items():
             merged["retries"][k] = merged["retries"].get(k, 0) + v
     merged["elapsed"] = elapsed
+    refusals = [(r["first_refusal"], r["last_refusal"]) for r in results if r["first_refusal"] is not None]
+    if refusals:
+        merged["refused_from_s"] = round(min(a for a, _ in refusals) - start, 2)
+        merged["refused_until_s"] = round(max(b for _, b in refusals) - start, 2)
     merged["load_cpu_s"] = sum(r["cpu_s"] for r in results)
     if cpu_before is not None:
         merged["cpu_s"] = {k: round(cpu_after.get(k, 0) - cpu_before.get(k, 0), 1) for k in cpu_after}
@@ -468,6 +485,8 @@ def report(mode: str, result: dict, check: dict, cfg: dict) -> dict:
         "failures": result["failures"][:5],
         "fault": result["fault"],
         "cpu_seconds": result.get("cpu_s"),
+        "refused_from_s": result.get("refused_from_s"),
+        "refused_until_s": result.get("refused_until_s"),
         **check,
     }
     ok = (
@@ -493,6 +512,11 @@ def report(mode: str, result: dict, check: dict, cfg: dict) -> dict:
         print(f"   CPU seconds during the run ({elapsed:.1f} s wall, 2 cores): {result['cpu_s']}")
     if result["fault"]:
         print(f"   fault: {result['fault']}")
+    if result.get("refused_from_s") is not None:
+        print(
+            f"   requests refused or failed (then retried) from t={result['refused_from_s']} s "
+            f"to t={result['refused_until_s']} s"
+        )
     if result["failures"]:
         print(f"   failures: {result['failures'][:5]}")
     return summary
