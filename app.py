@@ -68,18 +68,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _print_demo_login(engine, settings: Settings) -> None:
     """Seed demo data into an empty database and print the demo login (kept in DATA_DIR for later starts)."""
-    from seed import seed_if_empty
+    from seed import demo_login_file, remember_demo_login, seed_if_empty
 
-    login_file = settings.data_dir / "demo_login.txt"
     report = seed_if_empty(engine, settings)
     if report is not None:
         print(f"Seeded demo data: {report.users} users, {report.events_written} clicks", flush=True)
-        if settings.database_url is None:  # only remember it for the embedded database in DATA_DIR
-            login_file.parent.mkdir(parents=True, exist_ok=True)
-            login_file.write_text(f"{report.demo_email} / {report.demo_password}\n")
+        remember_demo_login(settings, report)
         print(f"Demo login: {report.demo_email} / {report.demo_password}", flush=True)
-    elif settings.database_url is None and login_file.exists():
-        print(f"Demo login: {login_file.read_text().strip()}", flush=True)
+    elif settings.database_url is None and demo_login_file(settings).exists():
+        print(f"Demo login: {demo_login_file(settings).read_text().strip()}", flush=True)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:

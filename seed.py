@@ -36,6 +36,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Connection, Engine, text
@@ -697,8 +698,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         database.dispose()
+    remember_demo_login(settings, report)
     print(_summary(report, args.reset))
     return 0
+
+
+def demo_login_file(settings) -> Path:
+    """Where the embedded database's demo login is kept, so that `uv run app.py` can show it on every start."""
+    return settings.data_dir / "demo_login.txt"
+
+
+def remember_demo_login(settings, report: SeedReport) -> None:
+    """Keep the demo login next to the embedded database (never for a server given by DATABASE_URL)."""
+    if settings.database_url is None:
+        path = demo_login_file(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{report.demo_email} / {report.demo_password}\n")
 
 
 def _summary(report: SeedReport, reset: bool) -> str:
