@@ -43,18 +43,26 @@ from sqlalchemy import Connection, Engine, text
 
 from db.schema import AGE_GROUPS, GENDERS, age_group_of
 from db.users import hash_password, validate_user
+from layouts.ids import FEATURE_NAMES
 
-# The meta-analytics feature names of DESIGN.md (to move to layouts/ids.py later). Seed data uses only these.
-FEATURES = ["date_picker", "filter_age", "filter_gender", "chart_bar", "clear_feature_chip", "refresh_button"]
+# Seed data uses exactly the dashboard's own meta-analytics names (layouts/ids.py), in that order.
+FEATURES = list(FEATURE_NAMES)
 
 # How often each control is used overall (clearing a chip can only follow a bar click, so it stays below it) ...
-FEATURE_WEIGHTS = np.array([0.24, 0.15, 0.12, 0.27, 0.08, 0.14])
-# ... and how each age group leans (multipliers per feature, same order): the filters visibly change the chart.
-AGE_GROUP_AFFINITY = np.array([
-    [0.7, 0.8, 0.9, 1.5, 1.4, 0.8],  # <18: clicks bars, clears chips
-    [1.0, 1.1, 1.0, 1.0, 1.0, 0.9],  # 18-40
-    [1.3, 1.0, 1.1, 0.7, 0.6, 1.5],  # >40: date ranges and the refresh button
-])
+_WEIGHT = {"date_picker": 0.24, "filter_age": 0.15, "filter_gender": 0.12, "chart_bar": 0.27,
+           "clear_feature_chip": 0.08, "refresh_button": 0.14}
+# ... and how each age group leans (multipliers per feature): the filters visibly change the chart.
+_AFFINITY = {
+    "<18": {"date_picker": 0.7, "filter_age": 0.8, "filter_gender": 0.9, "chart_bar": 1.5,  # clicks bars,
+            "clear_feature_chip": 1.4, "refresh_button": 0.8},  # clears chips
+    "18-40": {"date_picker": 1.0, "filter_age": 1.1, "filter_gender": 1.0, "chart_bar": 1.0,
+              "clear_feature_chip": 1.0, "refresh_button": 0.9},
+    ">40": {"date_picker": 1.3, "filter_age": 1.0, "filter_gender": 1.1, "chart_bar": 0.7,  # date ranges
+            "clear_feature_chip": 0.6, "refresh_button": 1.5},  # and the refresh button
+}
+# a control added later gets a modest share until someone tunes it here
+FEATURE_WEIGHTS = np.array([_WEIGHT.get(name, 0.08) for name in FEATURES])
+AGE_GROUP_AFFINITY = np.array([[_AFFINITY[group].get(name, 1.0) for name in FEATURES] for group in AGE_GROUPS])
 AGE_GROUP_SHARES = np.array([0.14, 0.56, 0.30])
 GENDER_SHARES = np.array([0.49, 0.46, 0.05])
 AGE_RANGES = {"<18": (13, 17), "18-40": (18, 40), ">40": (41, 78)}
