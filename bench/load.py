@@ -305,6 +305,7 @@ class Environment:
             DATA_DIR=str(self.tmp / "data"),
             WEB_CONCURRENCY=str(self.args.workers),
             GUNICORN_THREADS=str(self.args.threads),
+            GUNICORN_WORKER_CLASS=self.args.worker_class,
             GUNICORN_LOG_LEVEL="warning",
         )
         return env
@@ -530,7 +531,8 @@ def main(argv=None) -> int:
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes (default 2)")
     parser.add_argument("--connections", type=int, default=None, help="connections per process (batch 8, single 32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
-    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker")
+    parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker (gthread only)")
+    parser.add_argument("--worker-class", default="gevent", help="gunicorn worker class (default gevent)")
     parser.add_argument("--users", type=int, default=50, help="users to create; half the events name one (0: none)")
     parser.add_argument("--fault", choices=["none", "pg-stop", "kill-worker"], default="none")
     parser.add_argument("--database-url", default=None, help="a server to create a fresh database on")
