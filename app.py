@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import os
+import signal
 import sys
 
-import dash
 import flask
-from dash import Dash, html
+from dash import Dash
 
 from appstate import EXTENSION, AppState
 from config import ConfigError, Settings
@@ -60,10 +59,18 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(appstate.database.engine)
     atexit.register(appstate.writer.close)
     _print_demo_login(appstate.database.engine, settings)
+    # SIGTERM (kill, systemd, docker stop) exits like Ctrl+C, so atexit flushes the writer and stops the embedded
+    # PostgreSQL instead of leaving it running
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     port = args.port or settings.port
     print(f"Clickboard is running on http://{args.host}:{port}/  (Ctrl+C to stop)", flush=True)
     app.run(host=args.host, port=port, debug=False)
     return 0
+
+
+def _exit_on_sigterm(*_) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the cleanup
+    sys.exit(0)
 
 
 def _print_demo_login(engine, settings: Settings) -> None:
