@@ -162,8 +162,11 @@ def _check_events(pairs, settings, database) -> tuple[list[tuple[str, str, str, 
             try:
                 occurred = fromiso(text)
             except ValueError:
-                details.append(_detail(index, "occurred_at", MESSAGES["occurred_at"]))
-                continue
+                try:  # Python reads only upper-case T and Z
+                    occurred = fromiso(text.upper())
+                except ValueError:
+                    details.append(_detail(index, "occurred_at", MESSAGES["occurred_at"]))
+                    continue
             if occurred > latest:
                 details.append(_detail(index, "occurred_at", "occurred_at is more than 1 hour in the future"))
                 continue

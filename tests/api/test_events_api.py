@@ -332,3 +332,59 @@ def test_full_queue_is_429_with_retry_after(small_queue_app, auth, engine):
 
 def test_unknown_api_path_is_json_404(client, auth):
     assert_error(client.get("/api/v1/nothing-here", headers=auth), 404)
+
+
+# -- spellings that must mean the same thing --------------------------------------------------------------------
+
+
+def test_event_id_spellings_are_one_id(client, auth, engine):
+    event_id = uuid.uuid4()
+    spellings = [str(event_id), str(event_id).upper(), event_id.hex, event_id.hex.upper()]
+    first = post_events(client, auth, [{"event_id": spellings[0], "feature": "x"}])
+    assert first.get_json() == {"accepted": 1, "duplicates": 0}
+    for spelling in spellings[1:]:
+        response = post_events(client, auth, [{"event_id": spelling, "feature": "x"}])
+        assert response.get_json() == {"accepted": 0, "duplicates": 1}, spelling
+    both = post_events(client, auth, [{"event_id": event_id.hex, "feature": "x"}, {"event_id": str(uuid.uuid4()).upper(), "feature": "x"}])
+    assert both.get_json() == {"accepted": 1, "duplicates": 1}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events WHERE event_id = :i"), {"i": event_id}).scalar_one() == 1
+    assert counts(engine) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "spelling, expected",
+    [
+        ("2026-11-20T10:00:00Z", datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)),
+        ("2026-11-20t10:00:00z", datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)),
+        ("2026-11-20 10:00+0200", datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)),
+        ("2026-11-20T10:00:00,5-03:30", datetime(2026, 11, 20, 13, 30, 0, 500000, tzinfo=timezone.utc)),
+        ("2026-11-20T23:59:59.9999999+00:00", datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=timezone.utc)),
+    ],
+)
+def test_occurred_at_spellings_are_stored_as_meant(client, auth, engine, spelling, expected):
+    assert post_events(client, auth, [new_event("t", occurred_at=spelling)]).status_code == 202
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT occurred_at FROM events")).scalar_one()
+        day = conn.execute(text("SELECT day FROM feature_daily")).scalar_one()
+    assert stored == expected
+    assert day == expected.date()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"events": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b'{"events": [{"feature": "' + b"x" * 500_000 + b'"}]}',
+        b'{"events": [{"feature": "x", "user_id": 1e400}]}',
+        b'{"events": [{"feature": "x", "user_id": 123456789012345678901234567890}]}',
+        b'{"events": [{"feature": "x"}], "events": 5}',
+        b'{"events": [{"feature": "x", "occurred_at": "2026-11-20T10:00:00+99:99"}]}',
+        b'{"events": [{"feature": "x", "occurred_at": "0000-01-01T00:00:00Z"}]}',
+    ],
+    ids=["deep-nesting", "huge-string", "float-overflow", "huge-int", "repeated-key", "bad-offset", "year-zero"],
+)
+def test_hostile_bodies_are_400_not_500(client, auth, engine, raw):
+    response = client.post(URL, data=raw, content_type="application/json", headers=auth)
+    assert_error(response, 400)
+    assert counts(engine) == (0, 0)
