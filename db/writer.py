@@ -161,6 +161,7 @@ class EventWriter:
         *,
         max_batch_rows: int = 20_000,
         queue_size: int = 20_000,
+        max_queued_events: int = 250_000,
         submit_timeout: float = 10.0,
         connect_timeout: int = 3,
     ):
@@ -169,7 +170,10 @@ class EventWriter:
         self.max_batch_rows = max_batch_rows
         self.submit_timeout = submit_timeout
         self.connect_timeout = connect_timeout
-        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)  # bounds the waiting submissions ...
+        self.max_queued_events = max_queued_events  # ... and the events in them (a few seconds of work)
+        self._queued_events = 0
+        self._count_lock = threading.Lock()
         self._conn: psycopg.Connection | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -228,10 +232,15 @@ class EventWriter:
         if self._closed:
             raise WriterClosed("the event writer is shut down")
         self._ensure_started()
-        try:
-            self._queue.put_nowait(submission)
-        except queue.Full:
-            raise WriterOverloaded("the event queue is full; retry in a second") from None
+        size = len(submission.ids)
+        with self._count_lock:
+            if self._queued_events and self._queued_events + size > self.max_queued_events:
+                raise WriterOverloaded("too many events are waiting to be written; retry in a second")
+            try:
+                self._queue.put_nowait(submission)
+            except queue.Full:
+                raise WriterOverloaded("the event queue is full; retry in a second") from None
+            self._queued_events += size
         wait = self.submit_timeout if timeout is None else timeout
         if not submission.done.wait(wait):
             raise DatabaseUnavailable(
@@ -284,6 +293,8 @@ class EventWriter:
                     break
                 group.append(item)
                 rows += len(item.ids)
+            with self._count_lock:
+                self._queued_events -= rows
             self._flush(group)
         self._disconnect()
 

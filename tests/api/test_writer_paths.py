@@ -106,3 +106,40 @@ def test_a_submission_the_database_refuses_fails_alone(writer, engine):
     assert (results[0].accepted, results[0].duplicates) == (1, 0)
     assert isinstance(results[1], ValueError)
     assert sorted(r.feature for r in _rows(engine)) == ["good", "opener"]
+
+
+def test_queue_is_bounded_in_events_not_only_submissions(db_url, engine):
+    from db.writer import EventWriter, WriterOverloaded
+
+    writer = EventWriter(db_url, "UTC", max_queued_events=10)
+    try:
+        done: list = []
+        with engine.connect() as blocker:
+            blocker.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+            first = threading.Thread(target=lambda: done.append(writer.submit([Event("held", "api")])))
+            first.start()
+            deadline = time.monotonic() + 10
+            with engine.connect() as watcher:
+                waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
+                while watcher.execute(waiting).scalar_one() == 0:
+                    assert time.monotonic() < deadline
+                    watcher.rollback()
+                    time.sleep(0.01)
+            second = threading.Thread(
+                target=lambda: done.append(writer.submit([Event("queued", "api") for _ in range(8)]))
+            )
+            second.start()
+            while writer.queued < 1:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            with pytest.raises(WriterOverloaded):
+                writer.submit([Event("refused", "api") for _ in range(5)])
+            blocker.rollback()
+        first.join(10)
+        second.join(10)
+        assert sorted(r.accepted for r in done) == [1, 8]
+        assert writer.submit([Event("later", "api") for _ in range(10)]).accepted == 10  # room again
+    finally:
+        writer.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events WHERE feature = 'refused'")).scalar_one() == 0
