@@ -4,7 +4,12 @@ Callers `submit()` a list of events and block. A flusher thread takes whatever s
 `max_batch_rows` events), and in one transaction COPYs them into a staging table, inserts them into `events` with
 ON CONFLICT (event_id) DO NOTHING, adds the rows actually inserted to the `feature_daily` rollup, and commits.
 Only then does each caller get its (accepted, duplicates). Any failure rolls the whole group back and every caller
-in it gets an exception, so nothing is ever half-written or acknowledged early.
+in it gets an exception, so nothing is ever half-written or acknowledged early (a submission the database refuses as
+malformed is retried alone, so it cannot fail the others).
+
+Throughput: each caller's thread formats its own COPY text lines (tagged with its submission id) before queueing, so
+the single flusher only concatenates blocks and sends them; `submit_checked()` takes rows the HTTP API has already
+validated and skips the per-event checks. The queue is bounded in submissions and in events (WriterOverloaded).
 """
 
 from __future__ import annotations
