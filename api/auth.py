@@ -10,7 +10,11 @@ from db.api_keys import verify_key
 
 def bearer_key() -> str | None:
     """The key presented in `Authorization: Bearer <key>`, or None."""
-    header = flask.request.headers.get("Authorization")
+    return key_from_header(flask.request.headers.get("Authorization"))
+
+
+def key_from_header(header: str | None) -> str | None:
+    """The key in an Authorization header value `Bearer <key>` (scheme in any case), or None."""
     if not header:
         return None
     scheme, _, key = header.partition(" ")

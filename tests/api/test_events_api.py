@@ -388,3 +388,23 @@ def test_hostile_bodies_are_400_not_500(client, auth, engine, raw):
     response = client.post(URL, data=raw, content_type="application/json", headers=auth)
     assert_error(response, 400)
     assert counts(engine) == (0, 0)
+
+
+def test_flask_route_behind_the_fast_path_answers_the_same(dash_app, auth, engine):
+    """POST /api/v1/events is answered by a WSGI fast path in front of Flask; the Flask route gives the same answers."""
+    from werkzeug.test import Client
+
+    from api.events import IngestFastPath
+
+    fast_path = dash_app.server.wsgi_app
+    assert isinstance(fast_path, IngestFastPath)
+    flask_only = Client(fast_path.wsgi_app)
+    batch = {"events": [new_event("via_flask")]}
+    for client in (dash_app.server.test_client(), flask_only):
+        ok = client.post(URL, json=batch, headers=auth)
+        assert ok.status_code == 202
+        bad = client.post(URL, json={"events": [{"feature": "no good"}]}, headers=auth)
+        assert bad.status_code == 400 and bad.get_json()["details"][0]["field"] == "feature"
+        assert client.post(URL, json=batch).status_code == 401
+    assert [r.get_json() for r in (ok,)] == [{"accepted": 0, "duplicates": 1}]
+    assert counts(engine) == (1, 1)
