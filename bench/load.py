@@ -550,7 +550,8 @@ def main(argv=None) -> int:
     env = Environment(args)
     summaries = []
     try:
-        print(f"Starting a fresh database and gunicorn ({args.workers} workers x {args.threads} threads) ...", flush=True)
+        threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
+        print(f"Starting a fresh database and gunicorn ({args.workers} {args.worker_class} workers{threads}) ...", flush=True)
         env.start()
         print(f"PostgreSQL {env.pg_version} {env.pg_settings}; gunicorn on 127.0.0.1:{env.port}", flush=True)
         modes = ["batch", "single"] if args.mode == "both" else [args.mode]
