@@ -115,7 +115,8 @@ def _body(ids: list[str], user_ids: list[int], times: list[str], rng: random.Ran
 async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, stop_at: float) -> None:
     rng = random.Random(f"{cfg['seed']}-{worker}-{conn_no}")
     # a random uuid prefix per connection; the last 12 hex digits count up: every id unique, batches are ranges
-    prefix = "%08x-%04x-4%03x-8%03x-" % (rng.getrandbits(32), rng.getrandbits(16), rng.getrandbits(12), rng.getrandbits(12))
+    bits = rng.getrandbits
+    prefix = "%08x-%04x-4%03x-8%03x-" % (bits(32), bits(16), bits(12), bits(12))
     head = (
         f"POST /api/v1/events HTTP/1.1\r\nHost: {cfg['host']}:{cfg['port']}\r\n"
         f"Authorization: Bearer {cfg['key']}\r\nContent-Type: application/json\r\nContent-Length: "
@@ -283,7 +284,12 @@ class Environment:
                             "INSERT INTO users (email, password_hash, display_name, age, gender) "
                             "VALUES (:e, 'x', :n, :a, :g) RETURNING id"
                         ),
-                        {"e": f"load{i}@example.com", "n": f"Load {i}", "a": 10 + i % 60, "g": ("Male", "Female", "Other")[i % 3]},
+                        {
+                            "e": f"load{i}@example.com",
+                            "n": f"Load {i}",
+                            "a": 10 + i % 60,
+                            "g": ("Male", "Female", "Other")[i % 3],
+                        },
                     ).scalar_one()
                 )
             self.user_ids = user_ids
@@ -439,7 +445,8 @@ def pg_stop_fault(env: Environment, at: float, down: float):
         stop_embedded(env.pgdata, "immediate")
         time.sleep(down)
         restart_embedded(env.pgdata)
-        return {"kind": "pg-stop (immediate)", "stopped_at_s": round(t0 - start, 1), "down_s": round(time.time() - t0, 1)}
+        down = round(time.time() - t0, 1)
+        return {"kind": "pg-stop (immediate)", "stopped_at_s": round(t0 - start, 1), "down_s": down}
 
     return fault
 
@@ -551,7 +558,8 @@ def main(argv=None) -> int:
     summaries = []
     try:
         threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
-        print(f"Starting a fresh database and gunicorn ({args.workers} {args.worker_class} workers{threads}) ...", flush=True)
+        workers = f"{args.workers} {args.worker_class} workers{threads}"
+        print(f"Starting a fresh database and gunicorn ({workers}) ...", flush=True)
         env.start()
         print(f"PostgreSQL {env.pg_version} {env.pg_settings}; gunicorn on 127.0.0.1:{env.port}", flush=True)
         modes = ["batch", "single"] if args.mode == "both" else [args.mode]

@@ -345,7 +345,8 @@ def test_event_id_spellings_are_one_id(client, auth, engine):
     for spelling in spellings[1:]:
         response = post_events(client, auth, [{"event_id": spelling, "feature": "x"}])
         assert response.get_json() == {"accepted": 0, "duplicates": 1}, spelling
-    both = post_events(client, auth, [{"event_id": event_id.hex, "feature": "x"}, {"event_id": str(uuid.uuid4()).upper(), "feature": "x"}])
+    fresh = str(uuid.uuid4()).upper()
+    both = post_events(client, auth, [{"event_id": event_id.hex, "feature": "x"}, {"event_id": fresh, "feature": "x"}])
     assert both.get_json() == {"accepted": 1, "duplicates": 1}
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM events WHERE event_id = :i"), {"i": event_id}).scalar_one() == 1

@@ -116,7 +116,8 @@ def test_database_crash_under_load_loses_nothing_and_counts_nothing_twice(tmp_pa
                 conn.execute(text("CREATE TEMP TABLE acked (event_id uuid PRIMARY KEY)"))
                 conn.execute(text("INSERT INTO acked SELECT unnest(CAST(:ids AS uuid[]))"), {"ids": tally.acked})
                 stored = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
-                stored_acked = conn.execute(text("SELECT count(*) FROM events JOIN acked USING (event_id)")).scalar_one()
+                joined = text("SELECT count(*) FROM events JOIN acked USING (event_id)")
+                stored_acked = conn.execute(joined).scalar_one()
                 rollup = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
         finally:
             engine.dispose()
