@@ -12,24 +12,22 @@ sum(feature_daily.clicks) == count(*) from events, and that the rollup equals th
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import platform
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import make_url, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from config import Settings  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
+from db.scratch import scratch_database  # noqa: E402
 import seed  # noqa: E402
 
 BENCH_DB = "clickboard_bench_seed"
@@ -44,33 +42,6 @@ WHERE g.clicks IS DISTINCT FROM f.clicks
 """
 
 
-def _server_url() -> tuple[str, str]:
-    """(SQLAlchemy URL of the bench database, description). Creates the database fresh."""
-    settings = Settings.from_env()
-    if settings.database_url:
-        admin = make_engine(settings.database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
-        admin.dispose()
-        url = make_url(settings.database_url).set(database=BENCH_DB).render_as_string(hide_password=False)
-        return url, f"database {BENCH_DB} on DATABASE_URL"
-    from db.embedded import start_embedded
-
-    folder = Path(tempfile.mkdtemp(prefix="clickboard-bench-seed-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # runs after the server's own cleanup (LIFO)
-    return start_embedded(folder / "pgdata", cleanup="delete"), f"embedded PostgreSQL in {folder}"
-
-
-def _drop(url: str) -> None:
-    settings = Settings.from_env()
-    if settings.database_url:
-        admin = make_engine(settings.database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/bulk_seed.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000_000)
@@ -83,35 +54,35 @@ def main(argv: list[str] | None = None) -> int:
     except seed.SeedError as exc:
         parser.error(str(exc))
 
-    url, where = _server_url()
-    engine = make_engine(url)
-    try:
-        upgrade(engine)
-        env = Settings.from_env()
-        settings = Settings(database_url=url, secret_key="bench", timezone=env.timezone, data_dir=env.data_dir)
-        with engine.connect() as conn:
-            pg_version = conn.execute(text("SHOW server_version")).scalar_one()
-        load_before = os.getloadavg()
-        print(f"Seeding {args.events:,} events into {where} (PostgreSQL {pg_version}) ...", flush=True)
-        report = seed.seed_demo(engine, settings, users=args.users, events=args.events, days=args.days,
-                                seed=args.seed, reset=True, progress=True)
-        load_after = os.getloadavg()
-        peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with scratch_database(BENCH_DB) as scratch:
+        url, where = scratch
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            env = Settings.from_env()
+            settings = Settings(database_url=url, secret_key="bench", timezone=env.timezone, data_dir=env.data_dir)
+            with engine.connect() as conn:
+                pg_version = conn.execute(text("SHOW server_version")).scalar_one()
+            load_before = os.getloadavg()
+            print(f"Seeding {args.events:,} events into {where} (PostgreSQL {pg_version}) ...", flush=True)
+            report = seed.seed_demo(engine, settings, users=args.users, events=args.events, days=args.days,
+                                    seed=args.seed, reset=True, progress=True)
+            load_after = os.getloadavg()
+            peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-        started = time.perf_counter()
-        with engine.connect() as conn:
-            conn.execute(text("SET statement_timeout = 0"))
-            total = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
-            clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
-            mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": settings.timezone}).scalar_one()
-            future = conn.execute(text("SELECT count(*) FROM events WHERE occurred_at > now()")).scalar_one()
-            size = conn.execute(text(
-                "SELECT pg_size_pretty(pg_table_size('events')), pg_size_pretty(pg_indexes_size('events'))"
-            )).one()
-        check_seconds = time.perf_counter() - started
-    finally:
-        engine.dispose()
-        _drop(url)
+            started = time.perf_counter()
+            with engine.connect() as conn:
+                conn.execute(text("SET statement_timeout = 0"))
+                total = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+                clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
+                mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": settings.timezone}).scalar_one()
+                future = conn.execute(text("SELECT count(*) FROM events WHERE occurred_at > now()")).scalar_one()
+                size = conn.execute(text(
+                    "SELECT pg_size_pretty(pg_table_size('events')), pg_size_pretty(pg_indexes_size('events'))"
+                )).one()
+            check_seconds = time.perf_counter() - started
+        finally:
+            engine.dispose()
 
     rate = report.events_written / report.seconds
     ok = total == clicks == args.events and mismatches == 0 and future == 0

@@ -35,39 +35,6 @@ BENCH_DB = "clickboard_bench_dash"
 TIMING_HEADER = "X-Bench-Server-Ms"
 
 
-def bench_database(workdir: Path) -> str:
-    from sqlalchemy import make_url, text
-
-    from config import normalize_database_url
-    from db.engine import make_engine
-
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        from db.embedded import start_embedded
-
-        return start_embedded(workdir / "pgdata", cleanup="delete")
-    url = normalize_database_url(url)
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
-    admin.dispose()
-    return make_url(url).set(database=BENCH_DB).render_as_string(hide_password=False)
-
-
-def drop_bench_database() -> None:
-    """Drop `clickboard_bench_dash` on DATABASE_URL's server (10M events take over a gigabyte)."""
-    from sqlalchemy import text
-
-    from config import normalize_database_url
-    from db.engine import make_engine
-
-    admin = make_engine(normalize_database_url(os.environ["DATABASE_URL"]), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def add_server_timing(server) -> None:
     """Time every request from the first before_request to after_request (auth gate and Dash included)."""
     import flask
@@ -246,9 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
     results = []
-    with tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp:
+    from db.scratch import scratch_database
+
+    with tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp, \
+            scratch_database(BENCH_DB, keep=args.keep) as scratch:
         workdir = Path(tmp)
-        url = bench_database(workdir)
+        url = scratch.url
         for size in sizes:
             print(f"\n== {size:,} events: seeding ...", flush=True)
             result = run_size(url, workdir, size, args.days, args.requests, args.seed)
@@ -261,8 +231,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   round trip   p50 {statistics.median(c):6.2f} ms   p95 {percentile(c, 0.95):6.2f} ms   "
                   f"max {max(c):6.2f} ms")
             print(f"   load: {load()}", flush=True)
-        if os.environ.get("DATABASE_URL") and not args.keep:
-            drop_bench_database()
     print("\n| events | rollup rows | server p50 | server p95 | round trip p50 | round trip p95 |")
     print("|---:|---:|---:|---:|---:|---:|")
     for r in results:

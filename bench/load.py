@@ -239,21 +239,17 @@ class Environment:
         self.port = free_port()
 
     def start(self) -> None:
-        from sqlalchemy import make_url, text
+        from sqlalchemy import text
 
         from config import normalize_database_url
         from db.engine import make_engine
         from db.migrate import upgrade
+        from db.scratch import create_database
 
         if self.args.database_url:
             self.admin_url = normalize_database_url(self.args.database_url)
             self.db_name = f"cb_load_{os.getpid()}"
-            admin = make_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}"'))
-                conn.execute(text(f'CREATE DATABASE "{self.db_name}"'))
-            admin.dispose()
-            self.url = make_url(self.admin_url).set(database=self.db_name).render_as_string(hide_password=False)
+            self.url = create_database(self.admin_url, self.db_name)
         else:
             from db.embedded import restart_embedded, start_embedded, stop_embedded
 
@@ -411,14 +407,9 @@ class Environment:
             except subprocess.TimeoutExpired:
                 self.gunicorn.kill()
         if self.db_name:
-            from sqlalchemy import text
+            from db.scratch import drop_database
 
-            from db.engine import make_engine
-
-            admin = make_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)'))
-            admin.dispose()
+            drop_database(self.admin_url, self.db_name)
         if self.pgdata is not None:
             from db.embedded import _server, stop_embedded
 

@@ -3,8 +3,8 @@
     uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 900] [--select FEATURE]
 
 Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
-`clickboard_screenshot`), migrates, seeds the demo data (seed.py), serves the real app on a free port in a thread,
-logs in through /login with the demo user and saves the PNG. Needs /usr/bin/chromium and chromedriver.
+`clickboard_screenshot`, dropped at the end), migrates, seeds the demo data (seed.py), serves the real app on a free
+port in a thread, logs in through /login with the demo user and saves the PNG. Needs /usr/bin/chromium and chromedriver.
 """
 
 from __future__ import annotations
@@ -31,26 +31,6 @@ CHROME_FLAGS = [
     "--no-first-run",
     "--hide-scrollbars",
 ]
-
-
-def database_url(workdir: Path) -> str:
-    from sqlalchemy import make_url, text
-
-    from config import normalize_database_url
-    from db.engine import make_engine
-
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        from db.embedded import start_embedded
-
-        return start_embedded(workdir / "pgdata", cleanup="delete")
-    url = normalize_database_url(url)
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "clickboard_screenshot" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "clickboard_screenshot"'))
-    admin.dispose()
-    return make_url(url).set(database="clickboard_screenshot").render_as_string(hide_password=False)
 
 
 def serve_in_thread(flask_app):
@@ -95,11 +75,12 @@ def main(argv: list[str] | None = None) -> int:
     from appstate import state
     from config import Settings
     from db.migrate import upgrade
+    from db.scratch import scratch_database
     from seed import seed_demo
 
-    with tempfile.TemporaryDirectory(prefix="clickboard-shot-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="clickboard-shot-") as tmp, scratch_database("clickboard_screenshot") as db:
         workdir = Path(tmp)
-        settings = Settings(database_url=database_url(workdir), secret_key="screenshot", data_dir=workdir)
+        settings = Settings(database_url=db.url, secret_key="screenshot", data_dir=workdir)
         app = create_app(settings)
         appstate = state(app.server)
         upgrade(appstate.database.engine)
