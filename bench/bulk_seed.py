@@ -25,21 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 
 from config import Settings  # noqa: E402
+from db.consistency import rollup_mismatches  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.scratch import scratch_database  # noqa: E402
 import seed  # noqa: E402
 
 BENCH_DB = "clickboard_bench_seed"
-
-ROLLUP_MISMATCHES = """
-WITH grouped AS (
-    SELECT (occurred_at AT TIME ZONE :tz)::date AS day, feature, age_group, gender, count(*) AS clicks
-    FROM events GROUP BY 1, 2, 3, 4
-)
-SELECT count(*) FROM grouped g FULL JOIN feature_daily f USING (day, feature, age_group, gender)
-WHERE g.clicks IS DISTINCT FROM f.clicks
-"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
                 conn.execute(text("SET statement_timeout = 0"))
                 total = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
                 clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
-                mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": settings.timezone}).scalar_one()
+                mismatches = rollup_mismatches(conn, settings.timezone)
                 future = conn.execute(text("SELECT count(*) FROM events WHERE occurred_at > now()")).scalar_one()
                 size = conn.execute(text(
                     "SELECT pg_size_pretty(pg_table_size('events')), pg_size_pretty(pg_indexes_size('events'))"

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 
 import seed
+from db.consistency import rollup_mismatches
 from db.users import authenticate, create_user
 
 # the meta-analytics names of DESIGN.md, written out here independently of seed.py
@@ -30,14 +31,6 @@ FROM events
 USERS_HASH = """
 SELECT count(*), md5(coalesce(string_agg(concat_ws('|', id, email, display_name, age, gender), ',' ORDER BY id), ''))
 FROM users
-"""
-ROLLUP_MISMATCHES = """
-WITH grouped AS (
-    SELECT (occurred_at AT TIME ZONE :tz)::date AS day, feature, age_group, gender, count(*) AS clicks
-    FROM events GROUP BY 1, 2, 3, 4
-)
-SELECT count(*) FROM grouped g FULL JOIN feature_daily f USING (day, feature, age_group, gender)
-WHERE g.clicks IS DISTINCT FROM f.clicks
 """
 
 
@@ -150,7 +143,7 @@ def test_events_lie_within_the_last_days_ending_today_and_never_in_the_future(en
                    max(occurred_at), count(*) FILTER (WHERE occurred_at > now()), (now() AT TIME ZONE :tz)::date
             FROM events
         """), {"tz": tz}).one()
-        mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": tz}).scalar_one()
+        mismatches = rollup_mismatches(conn, tz)
     assert future == 0
     assert first >= today - timedelta(days=6)
     assert last <= today
@@ -168,7 +161,7 @@ def test_events_carry_their_users_demographics_and_the_rollup_equals_the_events(
                OR e.age_group <> CASE WHEN u.age <= 17 THEN '<18' WHEN u.age <= 40 THEN '18-40' ELSE '>40' END
                OR e.gender <> u.gender
         """)).scalar_one()
-        mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": "UTC"}).scalar_one()
+        mismatches = rollup_mismatches(conn, "UTC")
         total = conn.execute(text("SELECT sum(clicks) FROM feature_daily")).scalar_one()
     assert wrong == 0
     assert mismatches == 0
@@ -188,7 +181,7 @@ def test_rollup_is_exact_across_daylight_saving_changes(engine, settings, tz, no
     settings = dataclasses.replace(settings, timezone=tz)
     seed.seed_demo(engine, settings, events=4000, days=10, seed=9, now=now)
     with engine.connect() as conn:
-        mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": tz}).scalar_one()
+        mismatches = rollup_mismatches(conn, tz)
         days, latest = conn.execute(text(
             "SELECT count(DISTINCT (occurred_at AT TIME ZONE :tz)::date), max(occurred_at) FROM events"
         ), {"tz": tz}).one()
@@ -214,7 +207,8 @@ def test_second_run_without_reset_reuses_the_demo_users(engine, settings):
     assert scalar(engine, "SELECT count(*) FROM users") == 55
     assert scalar(engine, "SELECT count(*) FROM events") == 1000
     assert scalar(engine, "SELECT sum(clicks) FROM feature_daily") == 1000
-    assert scalar(engine, ROLLUP_MISMATCHES, tz="UTC") == 0
+    with engine.connect() as conn:
+        assert rollup_mismatches(conn, "UTC") == 0
     with engine.connect() as conn:  # every demo user now has the password printed last
         assert authenticate(conn, "demo55@example.com", second.demo_password) is not None
         if first.demo_password != second.demo_password:
@@ -244,7 +238,7 @@ def test_event_ids_are_version_8_uuids_counting_up_within_a_run(engine, settings
     seed.seed_demo(engine, settings, events=1000, seed=13)
     with engine.connect() as conn:
         ids = [uuid.UUID(str(x)) for x in conn.execute(text("SELECT event_id FROM events ORDER BY event_id")).scalars()]
-        mismatches = conn.execute(text(ROLLUP_MISMATCHES), {"tz": "UTC"}).scalar_one()
+        mismatches = rollup_mismatches(conn, "UTC")
     assert len(ids) == len(set(ids)) == 2000
     assert {u.version for u in ids} == {8}
     assert {u.variant for u in ids} == {uuid.RFC_4122}
@@ -278,7 +272,8 @@ def test_a_later_hour_appends_after_earlier_ids_and_is_another_data_set(engine, 
     assert ranges[0][3] < ranges[1][2] and ranges[1][3] < ranges[2][2]  # hour by hour, ids only grow
     assert [r[1] < now + timedelta(hours=h) for h, r in zip((0, 1, 2), ranges)] == [True, True, True]
     assert before_all == 0
-    assert scalar(engine, ROLLUP_MISMATCHES, tz="UTC") == 0
+    with engine.connect() as conn:
+        assert rollup_mismatches(conn, "UTC") == 0
 
 
 def test_in_the_first_hour_of_the_day_today_has_events_only_when_the_window_is_today(engine, settings):

@@ -8,27 +8,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
+from db.consistency import rollup_mismatches
 from db.users import create_user
 from db.writer import Event, EventWriter, WriteResult
-
-ROLLUP_VS_EVENTS = """
-SELECT count(*) FROM (
-    (SELECT day, feature, age_group, gender, clicks FROM feature_daily
-     EXCEPT
-     SELECT (occurred_at AT TIME ZONE :tz)::date, feature, age_group, gender, count(*)
-     FROM events GROUP BY 1, 2, 3, 4)
-    UNION ALL
-    (SELECT (occurred_at AT TIME ZONE :tz)::date, feature, age_group, gender, count(*)
-     FROM events GROUP BY 1, 2, 3, 4
-     EXCEPT
-     SELECT day, feature, age_group, gender, clicks FROM feature_daily)
-) AS differences
-"""
 
 
 def rollup_differences(engine, tz: str = "UTC") -> int:
     with engine.connect() as conn:
-        return conn.execute(text(ROLLUP_VS_EVENTS), {"tz": tz}).scalar_one()
+        return rollup_mismatches(conn, tz)
 
 
 def count(engine, sql: str) -> int:
