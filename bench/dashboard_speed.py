@@ -63,40 +63,21 @@ def serve_in_thread(flask_app):
     return server, f"http://127.0.0.1:{server.server_port}"
 
 
-def outputs_of(dep: dict):
-    """The `outputs` field the renderer sends for a callback."""
-    if dep.get("no_output"):
-        return []
-
-    def split(spec: str) -> dict:
-        component, prop = spec.rsplit(".", 1)
-        return {"id": component, "property": prop.split("@")[0]}
-
-    output = dep["output"]
-    if output.startswith(".."):
-        return [split(part) for part in output[2:-2].split("...")]
-    return split(output)
-
-
 def data_callback(session, base: str) -> dict:
     from callbacks.dashboard import INPUTS
+    from devtools.dash_requests import callbacks_with_inputs
 
     wanted = [f"{i.component_id}.{i.component_property}" for i in INPUTS]
-    deps = session.get(f"{base}/_dash-dependencies").json()
-    for dep in deps:
-        if [f"{i['id']}.{i['property']}" for i in dep["inputs"]] == wanted:
-            return dep
-    raise SystemExit("the data callback is not registered")
+    matches = callbacks_with_inputs(session.get(f"{base}/_dash-dependencies").json(), wanted)
+    if not matches:
+        raise SystemExit("the data callback is not registered")
+    return matches[0]
 
 
 def payload(dep: dict, values: list, changed: str) -> dict:
-    return {
-        "output": dep["output"],
-        "outputs": outputs_of(dep),
-        "inputs": [{"id": i["id"], "property": i["property"], "value": v} for i, v in zip(dep["inputs"], values)],
-        "changedPropIds": [changed],
-        "state": [],
-    }
+    from devtools.dash_requests import input_ids, update_request
+
+    return update_request(dep, dict(zip(input_ids(dep), values)), [changed])
 
 
 def random_filters(rng: random.Random, first: date, last: date, features: list[str]) -> tuple[list, str]:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import make_url, text
 
+from devtools.dash_requests import update_request
 from tests.conftest import _admin_engine
 
 PUBLIC_EXACT = {"/login", "/register", "/logout", "/healthz", "/api/v1/events", "/api/v1/stats", "/_favicon.ico"}
@@ -91,18 +92,7 @@ def _a_real_callback_request(dash_app) -> dict:
 
     assert login(client).status_code == 302
     callback = client.get("/_dash-dependencies").get_json()[0]
-
-    def ids(items):
-        return [{"id": item["id"], "property": item["property"], "value": None} for item in items]
-
-    return {
-        "output": callback["output"],
-        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[-1]} for o in callback["output"].split("...")
-                    if o],
-        "inputs": ids(callback["inputs"]),
-        "state": ids(callback.get("state", [])),
-        "changedPropIds": [],
-    }
+    return update_request(callback, {}, [])
 
 
 def test_dash_update_component_answers_401_json_and_runs_nothing(dash_app, client, analyst, engine):

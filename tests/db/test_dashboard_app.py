@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from callbacks.saved_filters import MAX_AGE_SECONDS, cookie_name
 from db.users import create_user
+from devtools.dash_requests import callbacks_with_inputs, update_request
 from tests.conftest import login
 from tests.db.dashboard_data import END, START, seed_known_data
 
@@ -31,41 +32,14 @@ def dependencies(client) -> list[dict]:
 
 def callback_for(client, inputs: list[str]) -> dict:
     """The registered callback whose inputs are exactly `inputs` (and that has outputs unless none are expected)."""
-    matches = [d for d in dependencies(client) if [f"{i['id']}.{i['property']}" for i in d["inputs"]] == inputs]
+    matches = callbacks_with_inputs(dependencies(client), inputs)
     assert matches, f"no callback with inputs {inputs}"
     return matches
 
 
-def outputs_of(dep: dict):
-    """The `outputs` field the renderer sends: [] without outputs, a list for multi-output, else one dict."""
-    if dep.get("no_output"):
-        return []
-
-    def split(spec: str) -> dict:
-        component, prop = spec.rsplit(".", 1)
-        return {"id": component, "property": prop.split("@")[0]}
-
-    output = dep["output"]
-    if output.startswith(".."):
-        return [split(part) for part in output[2:-2].split("...")]
-    return split(output)
-
-
 def post_callback(client, dep: dict, values: dict, changed: list[str], **kwargs):
     """POST /_dash-update-component with the payload the browser sends."""
-
-    def values_of(specs):
-        return [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-                for i in specs]
-
-    body = {
-        "output": dep["output"],
-        "outputs": outputs_of(dep),
-        "inputs": values_of(dep["inputs"]),
-        "state": values_of(dep["state"]),
-        "changedPropIds": changed,
-    }
-    return client.post("/_dash-update-component", json=body, **kwargs)
+    return client.post("/_dash-update-component", json=update_request(dep, values, changed), **kwargs)
 
 
 def data_dep(client) -> dict:

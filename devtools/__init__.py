@@ -1,0 +1,1 @@
+"""Helpers for developer tooling shared by tests/ and bench/ (not imported by the app)."""
