@@ -1,4 +1,5 @@
-"""Fixtures for the API tests: API keys created through the real command line, and small request helpers."""
+"""Fixtures for the API tests: API keys created through the real command line, a real database outage, and small
+request helpers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import io
 import uuid
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
+
+from tests.conftest import _admin_engine
 
 
 def run_cli(monkeypatch, db_url: str, *argv: str) -> tuple[int, str, str]:
@@ -28,6 +31,23 @@ def api_key(monkeypatch, db_url) -> str:
     code, out, err = run_cli(monkeypatch, db_url, "create-api-key", "test-client")
     assert code == 0, err
     return out.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def database_down(db_url, pg_server_url):
+    """Make this test's database refuse every connection (a real outage, no mock); undone afterwards."""
+    name = make_url(db_url).database
+    admin = _admin_engine(pg_server_url)
+
+    def stop():
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+
+    yield stop
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+    admin.dispose()
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from devtools.dash_requests import update_request
-from tests.conftest import _admin_engine
 
 PUBLIC_EXACT = {"/login", "/register", "/logout", "/healthz", "/api/v1/events", "/api/v1/stats", "/_favicon.ico"}
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
@@ -221,23 +220,6 @@ def test_every_route_of_the_app_is_protected_unless_public(dash_app, client):
 
 
 # -- database down -----------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def database_down(db_url, pg_server_url):
-    """Make this test's database refuse every connection (a real outage, no mock); undone afterwards."""
-    name = make_url(db_url).database
-    admin = _admin_engine(pg_server_url)
-
-    def stop():
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
-
-    yield stop
-    with admin.connect() as conn:
-        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-    admin.dispose()
-
 
 def test_a_session_cannot_be_checked_while_the_database_is_down(logged_in_client, database_down):
     database_down()

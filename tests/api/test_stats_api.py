@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from appstate import state
 from db.users import create_user
 from db.writer import Event
-from tests.conftest import _admin_engine
 
 UTC = timezone.utc
 
@@ -302,23 +301,6 @@ def test_an_api_key_gives_the_same_numbers_as_a_session(client, logged_in_client
     response = other.get("/api/v1/stats", query_string=MARCH, headers={"Authorization": f"Bearer {api_key}"})
     assert response.status_code == 200
     assert response.get_json() == from_session
-
-
-@pytest.fixture
-def database_down(db_url, pg_server_url):
-    """Make this test's database refuse every connection (a real outage, no mock); undone afterwards."""
-    name = make_url(db_url).database
-    admin = _admin_engine(pg_server_url)
-
-    def stop():
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
-
-    yield stop
-    with admin.connect() as conn:
-        conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-    admin.dispose()
 
 
 def test_database_down_is_503_with_retry_after(logged_in_client, dataset, database_down):
