@@ -9,14 +9,18 @@ import argparse
 import atexit
 import signal
 import sys
+from typing import Callable, TypeVar
 
 import flask
 from dash import Dash
+from sqlalchemy import Connection
 
 from appstate import EXTENSION, AppState
 from config import ConfigError, Settings
 from db.engine import Database
 from db.writer import EventWriter
+
+T = TypeVar("T")
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -95,41 +99,44 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
-    from db.api_keys import ApiKeyError, create_key
+def _api_key_command(settings: Settings, change: Callable[[Connection], T], report: Callable[[T], None]) -> int:
+    """Run `change` in one transaction on the migrated database, then `report` its result; exit code 1 with
+    `error: ...` on stderr when it raises ApiKeyError."""
+    from db.api_keys import ApiKeyError
     from db.migrate import upgrade
 
     database = Database(settings)
     upgrade(database.engine)
     try:
         with database.engine.begin() as conn:
-            key = create_key(conn, args.name)
+            result = change(conn)
     except ApiKeyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         database.dispose()
-    print(f"Created API key {args.name.strip()!r}. Store it now: it is shown only this once.")
-    print(key)
+    report(result)
     return 0
+
+
+def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
+    from db.api_keys import create_key
+
+    def report(key: str) -> None:
+        print(f"Created API key {args.name.strip()!r}. Store it now: it is shown only this once.")
+        print(key)
+
+    return _api_key_command(settings, lambda conn: create_key(conn, args.name), report)
 
 
 def _revoke_api_key(args: argparse.Namespace, settings: Settings) -> int:
-    from db.api_keys import CACHE_SECONDS, ApiKeyError, revoke_key
-    from db.migrate import upgrade
+    from db.api_keys import CACHE_SECONDS, revoke_key
 
-    database = Database(settings)
-    upgrade(database.engine)
-    try:
-        with database.engine.begin() as conn:
-            revoke_key(conn, args.name)
-    except ApiKeyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        database.dispose()
-    print(f"Revoked API key {args.name.strip()!r} (running servers stop accepting it within {CACHE_SECONDS:.0f} s).")
-    return 0
+    def report(_: None) -> None:
+        print(f"Revoked API key {args.name.strip()!r} "
+              f"(running servers stop accepting it within {CACHE_SECONDS:.0f} s).")
+
+    return _api_key_command(settings, lambda conn: revoke_key(conn, args.name), report)
 
 
 def build_parser() -> argparse.ArgumentParser:
