@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
 import uuid
 
 import pytest
@@ -69,3 +70,14 @@ def counts(engine) -> tuple[int, int]:
         events = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
         clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
     return events, int(clicks)
+
+
+def wait_until_the_flusher_blocks(engine, deadline: float) -> None:
+    """Wait until a session waits for a lock on `events` (the flusher's INSERT behind a test's LOCK TABLE), at the
+    latest until time.monotonic() reaches `deadline`."""
+    with engine.connect() as watcher:
+        waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
+        while watcher.execute(waiting).scalar_one() == 0:
+            assert time.monotonic() < deadline, "the flusher never blocked on the lock"
+            watcher.rollback()
+            time.sleep(0.01)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from tests.api.conftest import counts, new_event, post_events
+from tests.api.conftest import counts, new_event, post_events, wait_until_the_flusher_blocks
 
 URL = "/api/v1/events"
 
@@ -306,12 +306,7 @@ def test_full_queue_is_429_with_retry_after(small_queue_app, auth, engine):
         first = threading.Thread(target=post, args=("held",))
         first.start()
         deadline = time.monotonic() + 10
-        with engine.connect() as watcher:  # wait until the flusher's INSERT waits for the lock
-            waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
-            while watcher.execute(waiting).scalar_one() == 0:
-                assert time.monotonic() < deadline, "the flusher never blocked on the lock"
-                time.sleep(0.01)
-                watcher.rollback()
+        wait_until_the_flusher_blocks(engine, deadline)  # the flusher's INSERT waits for the lock
         second = threading.Thread(target=post, args=("queued",))
         second.start()
         while app_state.writer.queued < 1:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from db.writer import Event
+from tests.api.conftest import wait_until_the_flusher_blocks
 
 
 def _rows(conn_engine):
@@ -64,12 +65,7 @@ def _hold_flusher(engine, writer, submit_calls):
         first = threading.Thread(target=lambda: writer.submit([Event("opener", "api")]))
         first.start()
         deadline = time.monotonic() + 10
-        with engine.connect() as watcher:
-            waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
-            while watcher.execute(waiting).scalar_one() == 0:
-                assert time.monotonic() < deadline
-                watcher.rollback()
-                time.sleep(0.01)
+        wait_until_the_flusher_blocks(engine, deadline)
         threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(submit_calls)]
         for t in threads:
             t.start()
@@ -119,12 +115,7 @@ def test_queue_is_bounded_in_events_not_only_submissions(db_url, engine):
             first = threading.Thread(target=lambda: done.append(writer.submit([Event("held", "api")])))
             first.start()
             deadline = time.monotonic() + 10
-            with engine.connect() as watcher:
-                waiting = text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'events'::regclass")
-                while watcher.execute(waiting).scalar_one() == 0:
-                    assert time.monotonic() < deadline
-                    watcher.rollback()
-                    time.sleep(0.01)
+            wait_until_the_flusher_blocks(engine, deadline)
             second = threading.Thread(
                 target=lambda: done.append(writer.submit([Event("queued", "api") for _ in range(8)]))
             )
