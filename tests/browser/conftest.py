@@ -6,6 +6,8 @@ a free port so parallel runs and a developer's app on 8050 do not collide.
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -25,6 +27,20 @@ def pytest_configure(config):
     # dash[testing] adds the --headless option; these tests never open a window
     if hasattr(config.option, "headless"):
         config.option.headless = True
+
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
+
+
+@pytest.fixture(autouse=True)
+def chromium_available():
+    """Without Chromium and ChromeDriver, skip with the fix on a developer's machine; in CI, fail (no silent skips)."""
+    if shutil.which("chromedriver") and any(shutil.which(name) for name in BROWSERS):
+        return
+    message = "browser tests need Chromium and ChromeDriver: apt-get install chromium chromium-driver"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def free_port() -> int:
