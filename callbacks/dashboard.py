@@ -22,7 +22,6 @@ from db.filters import Filters, InvalidFilter
 from db.queries import Stats, dashboard_stats
 from layouts import ids
 from layouts.components import feature_chip
-from layouts.dashboard import ViewFilters
 from layouts.figures import bar_figure, line_figure, trend_title
 
 log = logging.getLogger(__name__)
@@ -131,10 +130,6 @@ def update_dashboard(connect: Callable[[], Connection], start, end, age_group, g
     return Update(build_view(stats, filters), "", filters)
 
 
-def view_filters(filters: Filters) -> ViewFilters:
-    return ViewFilters(filters.start, filters.end, filters.age_group, filters.gender, filters.feature)
-
-
 def register(app) -> None:
     @app.callback(*OUTPUTS, *INPUTS)
     def update(start, end, age_group, gender, feature, _refresh_clicks):
@@ -146,7 +141,7 @@ def register(app) -> None:
                 ctx.response,
                 appstate.settings.secret_key,
                 user_id,
-                view_filters(result.filters),
+                result.filters,
                 secure=request_is_https(),
             )
         return result.outputs()

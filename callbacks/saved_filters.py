@@ -14,7 +14,6 @@ from datetime import date
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from db.filters import Filters, InvalidFilter
-from layouts.dashboard import ViewFilters
 
 COOKIE_PREFIX = "cb_filters_"
 SALT = "clickboard.saved-filters.v1"
@@ -29,7 +28,7 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=SALT)
 
 
-def dump_filters(secret_key: str, user_id: int, filters: ViewFilters) -> str:
+def dump_filters(secret_key: str, user_id: int, filters: Filters) -> str:
     payload = {
         "u": int(user_id),
         "s": filters.start.isoformat(),
@@ -43,7 +42,7 @@ def dump_filters(secret_key: str, user_id: int, filters: ViewFilters) -> str:
 
 def load_filters(
     secret_key: str, user_id: int, token: str | None, *, max_age: int = MAX_AGE_SECONDS
-) -> ViewFilters | None:
+) -> Filters | None:
     """The filters in `token` if it is genuine, recent, this analyst's and valid; otherwise None."""
     if not token:
         return None
@@ -51,7 +50,7 @@ def load_filters(
         payload = _serializer(secret_key).loads(token, max_age=max_age)
         if not isinstance(payload, dict) or payload.get("u") != int(user_id):
             return None
-        checked = Filters(
+        return Filters(
             start=date.fromisoformat(payload["s"]),
             end=date.fromisoformat(payload["e"]),
             age_group=payload["a"],
@@ -60,16 +59,15 @@ def load_filters(
         )
     except (BadData, InvalidFilter, KeyError, TypeError, ValueError):
         return None
-    return ViewFilters(checked.start, checked.end, checked.age_group, checked.gender, checked.feature)
 
 
-def saved_filters_from_cookies(secret_key: str, user_id: int | None, cookies) -> ViewFilters | None:
+def saved_filters_from_cookies(secret_key: str, user_id: int | None, cookies) -> Filters | None:
     if user_id is None:
         return None
     return load_filters(secret_key, user_id, cookies.get(cookie_name(user_id)))
 
 
-def set_filters_cookie(response, secret_key: str, user_id: int, filters: ViewFilters, *, secure: bool) -> None:
+def set_filters_cookie(response, secret_key: str, user_id: int, filters: Filters, *, secure: bool) -> None:
     """Attach the cookie to a Flask/Werkzeug response (in a callback: dash.ctx.response)."""
     response.set_cookie(
         cookie_name(user_id),

@@ -2,41 +2,29 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from db.filters import ALL
+from db.filters import Filters
 from layouts import ids
 from layouts.components import chart_card, feature_chip, filter_bar, header, stat_cards_row
 
 DEFAULT_RANGE_DAYS = 30
 
 
-@dataclass(frozen=True)
-class ViewFilters:
-    """What the filter bar shows: a date range, demographics and the selected feature."""
-
-    start: date
-    end: date
-    age_group: str = ALL
-    gender: str = ALL
-    feature: str | None = None
-
-
 def today_in(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
-def default_filters(today: date) -> ViewFilters:
+def default_filters(today: date) -> Filters:
     """The last 30 days, ending today (both inclusive), everyone, nothing selected."""
-    return ViewFilters(start=today - timedelta(days=DEFAULT_RANGE_DAYS - 1), end=today)
+    return Filters(start=today - timedelta(days=DEFAULT_RANGE_DAYS - 1), end=today)
 
 
-def dashboard_layout(analyst_name: str | None, filters: ViewFilters) -> html.Div:
+def dashboard_layout(analyst_name: str | None, filters: Filters) -> html.Div:
     """The whole dashboard with the given filters already applied (the data callback fills cards and charts)."""
     return html.Div(
         [

@@ -160,9 +160,9 @@ def test_tampered_or_foreign_cookie_is_ignored(logged_in_client, analyst, known)
 
 def create_user_and_token(client, analyst) -> str:
     from callbacks.saved_filters import dump_filters
-    from layouts.dashboard import ViewFilters
+    from db.filters import Filters
 
-    return dump_filters("test-secret-key", analyst.id + 1, ViewFilters(START, END, "all", "Male"))
+    return dump_filters("test-secret-key", analyst.id + 1, Filters(START, END, "all", "Male"))
 
 
 def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engine, known):

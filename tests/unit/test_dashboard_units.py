@@ -20,12 +20,13 @@ from callbacks.saved_filters import (
     saved_filters_from_cookies,
 )
 from callbacks.selection import clicked_feature, next_selection
+from db.filters import Filters
 from layouts import ids
 from layouts.components import feature_chip
-from layouts.dashboard import ViewFilters, dashboard_layout, default_filters
+from layouts.dashboard import dashboard_layout, default_filters
 
 SECRET = "unit-secret"
-FILTERS = ViewFilters(date(2026, 3, 1), date(2026, 3, 10), "18-40", "Female", "search")
+FILTERS = Filters(date(2026, 3, 1), date(2026, 3, 10), "18-40", "Female", "search")
 
 
 def click(feature: str, timestamp: int = 1) -> dict:
@@ -58,7 +59,7 @@ def test_category_read_from_the_category_axis_when_no_customdata():
 def test_cookie_round_trip():
     token = dump_filters(SECRET, 7, FILTERS)
     assert load_filters(SECRET, 7, token) == FILTERS
-    no_feature = ViewFilters(date(2026, 1, 1), date(2026, 1, 1))
+    no_feature = Filters(date(2026, 1, 1), date(2026, 1, 1))
     assert load_filters(SECRET, 7, dump_filters(SECRET, 7, no_feature)) == no_feature
 
 
@@ -105,7 +106,7 @@ def test_outdated_cookie_is_ignored():
     old = URLSafeTimedSerializer(SECRET, salt=SALT, signer=_BackdatedSigner).dumps(payload)
     assert load_filters(SECRET, 7, old) is None
     fresh = URLSafeTimedSerializer(SECRET, salt=SALT).dumps(payload)
-    assert load_filters(SECRET, 7, fresh) == ViewFilters(date(2026, 3, 1), date(2026, 3, 10))
+    assert load_filters(SECRET, 7, fresh) == Filters(date(2026, 3, 1), date(2026, 3, 10))
 
 
 @pytest.mark.parametrize(
