@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = "2"
+RETRY_AFTER_SECONDS = "2"  # when the database cannot answer
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="clickboard"'}  # with every 401 of the API
 
 
 def error_response(status: int, message: str, details: list | None = None, headers: dict | None = None):
@@ -24,15 +25,6 @@ def error_response(status: int, message: str, details: list | None = None, heade
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
-
-
-def unauthorized():
-    return error_response(
-        401,
-        "a valid API key is required",
-        [{"index": None, "field": None, "message": "send Authorization: Bearer <api key>"}],
-        headers={"WWW-Authenticate": 'Bearer realm="clickboard"'},
-    )
 
 
 def unavailable(message: str):

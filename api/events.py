@@ -21,7 +21,7 @@ from typing_extensions import NotRequired, TypedDict
 from werkzeug.wsgi import get_input_stream
 
 from api.auth import key_from_header
-from api.errors import error_response
+from api.errors import BEARER_CHALLENGE, RETRY_AFTER_SECONDS, error_response
 from appstate import EXTENSION, state
 from db.api_keys import verify_key
 from db.users import existing_user_ids
@@ -35,7 +35,6 @@ MAX_EVENTS = 1000
 MAX_FUTURE = timedelta(hours=1)
 SUBMIT_TIMEOUT = 5.0  # seconds a request waits for its commit before answering 503
 RETRY_AFTER_OVERLOADED = "1"
-RETRY_AFTER_UNAVAILABLE = "2"
 BIGINT_MAX = 2**63 - 1
 
 FEATURE_PATTERN = r"^[A-Za-z0-9_.:\-]{1,100}$"
@@ -293,9 +292,9 @@ UNAUTHORIZED = (
     401,
     "a valid API key is required",
     [{"index": None, "field": None, "message": "send Authorization: Bearer <api key>"}],
-    {"WWW-Authenticate": 'Bearer realm="clickboard"'},
+    BEARER_CHALLENGE,
 )
-RETRY_UNAVAILABLE = {"Retry-After": RETRY_AFTER_UNAVAILABLE}
+RETRY_UNAVAILABLE = {"Retry-After": RETRY_AFTER_SECONDS}
 
 
 @bp.post("/api/v1/events")

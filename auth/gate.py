@@ -30,7 +30,6 @@ PUBLIC_PATHS = frozenset(
 )
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 PAGE_METHODS = frozenset({"GET", "HEAD"})
-RETRY_AFTER_SECONDS = "2"  # as api/errors.py
 
 
 def is_public(path: str) -> bool:
@@ -73,6 +72,8 @@ def require_login():
 
 
 def _database_unavailable(path: str, method: str):
+    from api.errors import RETRY_AFTER_SECONDS
+
     headers = {"Retry-After": RETRY_AFTER_SECONDS}
     if wants_json(path, method):
         from api.errors import error_response
