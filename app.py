@@ -30,7 +30,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     writer = EventWriter(lambda: database.url, settings.timezone, queue_size=settings.writer_queue_size)
 
     server = flask.Flask(__name__)
-    server.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False, MAX_CONTENT_LENGTH=None)
+    server.config.update(SECRET_KEY=settings.secret_key)
     server.extensions[EXTENSION] = AppState(settings=settings, database=database, writer=writer)
 
     app = Dash(

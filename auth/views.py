@@ -8,6 +8,7 @@ import flask
 import flask_login
 from sqlalchemy.exc import DBAPIError
 
+from api.errors import RETRY_AFTER_SECONDS
 from appstate import state
 from auth import SessionUser
 from db.schema import GENDERS
@@ -73,7 +74,7 @@ def register():
     if flask.request.method == "GET":
         return _render("auth/register.html", values={}, error=None, **_register_context())
     form = flask.request.form
-    values = {name: (form.get(name) or "").strip() for name in ("name", "email", "age", "gender")}
+    values = _register_values()
     try:
         with state().database.engine.begin() as conn:
             user = create_user(
@@ -99,14 +100,18 @@ def logout():
 def _database_unavailable(exc: DBAPIError):
     """Login and registration cannot work without the database: say so on the page, with 503 + Retry-After."""
     if flask.request.endpoint == "auth.register":
-        values = {name: (flask.request.form.get(name) or "").strip() for name in ("name", "email", "age", "gender")}
-        response = _render("auth/register.html", 503, values=values, error=DATABASE_DOWN, **_register_context())
+        response = _render("auth/register.html", 503, values=_register_values(), error=DATABASE_DOWN, **_register_context())
     else:
         email = (flask.request.form.get("email") or "").strip()
         next_path = safe_next(flask.request.values.get("next"))
         response = _render("auth/login.html", 503, email=email, next=next_path, error=DATABASE_DOWN)
-    response.headers["Retry-After"] = "2"
+    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
     return response
+
+
+def _register_values() -> dict[str, str]:
+    """What the visitor typed into the registration form (never the password), to show it again."""
+    return {name: (flask.request.form.get(name) or "").strip() for name in ("name", "email", "age", "gender")}
 
 
 def _register_context() -> dict:
