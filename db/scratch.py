@@ -21,16 +21,23 @@ class ScratchDatabase(NamedTuple):
     description: str  # one line saying where it is, for the caller's output
 
 
-def create_database(server_url: str, name: str) -> str:
-    """Drop `name` on the server of `server_url` if it exists, create it empty, and return its SQLAlchemy URL."""
+def database_url(server_url: str, name: str) -> str:
+    """The SQLAlchemy URL of database `name` on the server of `server_url`."""
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def create_database(server_url: str, name: str, *, template: str | None = None) -> str:
+    """Drop `name` on the server of `server_url` if it exists, create it (empty, or a copy of `template`), and
+    return its SQLAlchemy URL."""
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            copy = f' TEMPLATE "{template}"' if template else ""
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     finally:
         admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return database_url(server_url, name)
 
 
 def drop_database(server_url: str, name: str) -> None:

@@ -10,17 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import make_url, text
-
 from config import Settings
 from db.engine import make_engine
 from db.migrate import upgrade
+from db.scratch import create_database, drop_database
 
 _counter = itertools.count()
-
-
-def _admin_engine(url: str):
-    return make_engine(url, isolation_level="AUTOCOMMIT", poolclass=None, pool_size=2, max_overflow=2)
 
 
 @pytest.fixture(scope="session")
@@ -36,38 +31,23 @@ def pg_server_url(tmp_path_factory) -> str:
     return start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup="delete")
 
 
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(scope="session")
 def template_db(pg_server_url) -> str:
     """Name of a migrated database that every test database is copied from."""
     name = f"cb_tpl_{os.getpid()}"
-    admin = _admin_engine(pg_server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(_with_database(pg_server_url, name))
+    engine = make_engine(create_database(pg_server_url, name))
     upgrade(engine)
     engine.dispose()
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    drop_database(pg_server_url, name)
 
 
 @pytest.fixture
 def db_url(pg_server_url, template_db) -> str:
     """URL of a fresh, migrated, empty database for this test alone."""
     name = f"cb_t_{os.getpid()}_{next(_counter)}"
-    admin = _admin_engine(pg_server_url)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
-    yield _with_database(pg_server_url, name)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    yield create_database(pg_server_url, name, template=template_db)
+    drop_database(pg_server_url, name)
 
 
 @pytest.fixture

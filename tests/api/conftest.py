@@ -11,7 +11,8 @@ import uuid
 import pytest
 from sqlalchemy import make_url, text
 
-from tests.conftest import _admin_engine
+from db.engine import make_engine
+
 
 
 def run_cli(monkeypatch, db_url: str, *argv: str) -> tuple[int, str, str]:
@@ -38,7 +39,7 @@ def api_key(monkeypatch, db_url) -> str:
 def database_down(db_url, pg_server_url):
     """Make this test's database refuse every connection (a real outage, no mock); undone afterwards."""
     name = make_url(db_url).database
-    admin = _admin_engine(pg_server_url)
+    admin = make_engine(pg_server_url, isolation_level="AUTOCOMMIT")
 
     def stop():
         with admin.connect() as conn:

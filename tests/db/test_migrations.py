@@ -1,18 +1,13 @@
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 
 from db.engine import make_engine
 from db.migrate import current_revision, upgrade
+from db.scratch import create_database, drop_database
 
 
-def test_upgrade_from_an_empty_database_creates_every_table(pg_server_url, tmp_path):
-    from tests.conftest import _admin_engine, _with_database
-
-    admin = _admin_engine(pg_server_url)
+def test_upgrade_from_an_empty_database_creates_every_table(pg_server_url):
     name = "cb_empty_migration_test"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(_with_database(pg_server_url, name))
+    engine = make_engine(create_database(pg_server_url, name))
     try:
         assert inspect(engine).get_table_names() == []
         upgrade(engine)
@@ -24,6 +19,4 @@ def test_upgrade_from_an_empty_database_creates_every_table(pg_server_url, tmp_p
         assert current_revision(engine) == "0001"
     finally:
         engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(pg_server_url, name)
