@@ -9,7 +9,8 @@ import argparse
 import atexit
 import signal
 import sys
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import flask
 from dash import Dash
@@ -133,8 +134,9 @@ def _revoke_api_key(args: argparse.Namespace, settings: Settings) -> int:
     from db.api_keys import CACHE_SECONDS, revoke_key
 
     def report(_: None) -> None:
-        print(f"Revoked API key {args.name.strip()!r} "
-              f"(running servers stop accepting it within {CACHE_SECONDS:.0f} s).")
+        print(
+            f"Revoked API key {args.name.strip()!r} (running servers stop accepting it within {CACHE_SECONDS:.0f} s)."
+        )
 
     return _api_key_command(settings, lambda conn: revoke_key(conn, args.name), report)
 

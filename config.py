@@ -31,7 +31,7 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, *, require_secret: bool = False) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, *, require_secret: bool = False) -> Settings:
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("DATA_DIR") or PROJECT_DIR / ".data").expanduser().resolve()
         timezone = env.get("ANALYTICS_TIMEZONE") or "UTC"
@@ -77,7 +77,7 @@ def normalize_database_url(url: str | None) -> str | None:
         return None
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     if not url.startswith("postgresql+psycopg://"):
         raise ConfigError(f"DATABASE_URL must start with postgresql+psycopg:// (got {url.split(':', 1)[0]}://...)")
     return url

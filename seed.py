@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -49,16 +49,40 @@ from layouts.ids import FEATURE_NAMES
 FEATURES = list(FEATURE_NAMES)
 
 # How often each control is used overall (clearing a chip can only follow a bar click, so it stays below it) ...
-_WEIGHT = {"date_picker": 0.24, "filter_age": 0.15, "filter_gender": 0.12, "chart_bar": 0.27,
-           "clear_feature_chip": 0.08, "refresh_button": 0.14}
+_WEIGHT = {
+    "date_picker": 0.24,
+    "filter_age": 0.15,
+    "filter_gender": 0.12,
+    "chart_bar": 0.27,
+    "clear_feature_chip": 0.08,
+    "refresh_button": 0.14,
+}
 # ... and how each age group leans (multipliers per feature): the filters visibly change the chart.
 _AFFINITY = {
-    "<18": {"date_picker": 0.7, "filter_age": 0.8, "filter_gender": 0.9, "chart_bar": 1.5,  # clicks bars,
-            "clear_feature_chip": 1.4, "refresh_button": 0.8},  # clears chips
-    "18-40": {"date_picker": 1.0, "filter_age": 1.1, "filter_gender": 1.0, "chart_bar": 1.0,
-              "clear_feature_chip": 1.0, "refresh_button": 0.9},
-    ">40": {"date_picker": 1.3, "filter_age": 1.0, "filter_gender": 1.1, "chart_bar": 0.7,  # date ranges
-            "clear_feature_chip": 0.6, "refresh_button": 1.5},  # and the refresh button
+    "<18": {
+        "date_picker": 0.7,
+        "filter_age": 0.8,
+        "filter_gender": 0.9,
+        "chart_bar": 1.5,  # clicks bars,
+        "clear_feature_chip": 1.4,
+        "refresh_button": 0.8,
+    },  # clears chips
+    "18-40": {
+        "date_picker": 1.0,
+        "filter_age": 1.1,
+        "filter_gender": 1.0,
+        "chart_bar": 1.0,
+        "clear_feature_chip": 1.0,
+        "refresh_button": 0.9,
+    },
+    ">40": {
+        "date_picker": 1.3,
+        "filter_age": 1.0,
+        "filter_gender": 1.1,
+        "chart_bar": 0.7,  # date ranges
+        "clear_feature_chip": 0.6,
+        "refresh_button": 1.5,
+    },  # and the refresh button
 }
 # a control added later gets a modest share until someone tunes it here
 FEATURE_WEIGHTS = np.array([_WEIGHT.get(name, 0.08) for name in FEATURES])
@@ -69,10 +93,62 @@ AGE_RANGES = {"<18": (13, 17), "18-40": (18, 40), ">40": (41, 78)}
 # Monday .. Sunday
 WEEKDAY_FACTORS = np.array([1.0, 1.06, 1.04, 0.98, 0.86, 0.42, 0.36])
 # Local time-of-day activity, per hour 0..23: office hours on weekdays, a flatter late curve on weekends.
-HOURLY_WEEKDAY = np.array([0.3, 0.2, 0.15, 0.1, 0.1, 0.2, 0.6, 1.6, 3.6, 5.6, 6.4, 6.0,
-                           4.0, 4.8, 6.0, 6.2, 5.6, 4.2, 2.6, 1.8, 1.4, 1.1, 0.8, 0.5])
-HOURLY_WEEKEND = np.array([0.6, 0.4, 0.3, 0.2, 0.2, 0.2, 0.3, 0.6, 1.2, 2.0, 2.8, 3.2,
-                           3.2, 3.0, 2.8, 2.6, 2.5, 2.6, 2.8, 2.8, 2.4, 1.8, 1.3, 0.9])
+HOURLY_WEEKDAY = np.array(
+    [
+        0.3,
+        0.2,
+        0.15,
+        0.1,
+        0.1,
+        0.2,
+        0.6,
+        1.6,
+        3.6,
+        5.6,
+        6.4,
+        6.0,
+        4.0,
+        4.8,
+        6.0,
+        6.2,
+        5.6,
+        4.2,
+        2.6,
+        1.8,
+        1.4,
+        1.1,
+        0.8,
+        0.5,
+    ]
+)
+HOURLY_WEEKEND = np.array(
+    [
+        0.6,
+        0.4,
+        0.3,
+        0.2,
+        0.2,
+        0.2,
+        0.3,
+        0.6,
+        1.2,
+        2.0,
+        2.8,
+        3.2,
+        3.2,
+        3.0,
+        2.8,
+        2.6,
+        2.5,
+        2.6,
+        2.8,
+        2.8,
+        2.4,
+        1.8,
+        1.3,
+        0.9,
+    ]
+)
 TREND = (0.85, 1.15)  # activity grows gently from the first day of the window to the last
 
 FIRST_NAMES = {
@@ -90,7 +166,7 @@ PROGRESS_THRESHOLD = 100_000  # the command line shows a progress bar from this 
 SEED_LOCK = 727275  # advisory lock: one seed at a time per database (migrations use 727274)
 LOCK_WAIT_SECONDS = 30
 
-_PG_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _HOUR_US = 3_600_000_000
 _CELLS = len(AGE_GROUPS) * len(GENDERS)
@@ -192,9 +268,11 @@ def _upsert_users(conn: Connection, plan: _UserPlan, password_hash: str) -> tupl
     for email, name, age, gender in zip(plan.emails, plan.names, plan.ages, plan.genders):
         validate_user(email, None, name, age, gender)
     lowered = [e.lower() for e in plan.emails]
-    existing = set(conn.execute(
-        text("SELECT lower(email) FROM users WHERE lower(email) = ANY(:emails)"), {"emails": lowered}
-    ).scalars())
+    existing = set(
+        conn.execute(
+            text("SELECT lower(email) FROM users WHERE lower(email) = ANY(:emails)"), {"emails": lowered}
+        ).scalars()
+    )
     missing = [i for i, e in enumerate(lowered) if e not in existing]
     if missing:
         conn.execute(
@@ -218,10 +296,13 @@ def _upsert_users(conn: Connection, plan: _UserPlan, password_hash: str) -> tupl
             text("UPDATE users SET password_hash = :hash WHERE lower(email) = ANY(:emails)"),
             {"hash": password_hash, "emails": sorted(existing)},
         )
-    rows = {r.key: r for r in conn.execute(
-        text("SELECT id, lower(email) AS key, age, gender FROM users WHERE lower(email) = ANY(:emails)"),
-        {"emails": lowered},
-    )}
+    rows = {
+        r.key: r
+        for r in conn.execute(
+            text("SELECT id, lower(email) AS key, age, gender FROM users WHERE lower(email) = ANY(:emails)"),
+            {"emails": lowered},
+        )
+    }
     ordered = [rows[e] for e in lowered]
     return len(missing), len(existing), ordered
 
@@ -249,8 +330,9 @@ def _window(conn: Connection, tz: str, days: int, now: datetime | None) -> _Wind
         now = conn.execute(text("SELECT now()")).scalar_one()
     elif now.tzinfo is None:
         raise SeedError("now must be timezone-aware")
-    today = conn.execute(text("SELECT (CAST(:now AS timestamptz) AT TIME ZONE :tz)::date"),
-                         {"now": now, "tz": tz}).scalar_one()
+    today = conn.execute(
+        text("SELECT (CAST(:now AS timestamptz) AT TIME ZONE :tz)::date"), {"now": now, "tz": tz}
+    ).scalar_one()
     rows = conn.execute(
         text("""
             SELECT d::date AS day, s AS start, e AS stop,
@@ -267,7 +349,7 @@ def _window(conn: Connection, tz: str, days: int, now: datetime | None) -> _Wind
     stop = np.array([_to_us(r.stop) for r in rows], dtype=np.int64)
     # today's events end at the start of the current hour: reproducible within the hour, never in the future.
     # In the first hour of the day today gets no events, unless the window is today alone: then they end at now.
-    now_us = _to_us(now.astimezone(timezone.utc))
+    now_us = _to_us(now.astimezone(UTC))
     hour = now_us // _HOUR_US
     cap = hour * _HOUR_US
     if cap <= start[-1] and days == 1:
@@ -286,16 +368,28 @@ def _combo_dtypes() -> list[np.dtype]:
     for feature in FEATURES:
         for age_group in AGE_GROUPS:
             for gender in GENDERS:
-                layouts.append(np.dtype([
-                    ("nfields", ">i2"),
-                    ("id_len", ">i4"), ("id_hi", ">u8"), ("id_lo", ">u8"),
-                    ("f_len", ">i4"), ("f", f"S{len(feature)}"),
-                    ("u_len", ">i4"), ("user_id", ">i8"),
-                    ("t_len", ">i4"), ("ts", ">i8"),
-                    ("a_len", ">i4"), ("a", f"S{len(age_group)}"),
-                    ("g_len", ">i4"), ("g", f"S{len(gender)}"),
-                    ("s_len", ">i4"), ("s", f"S{len(_SOURCE)}"),
-                ]))
+                layouts.append(
+                    np.dtype(
+                        [
+                            ("nfields", ">i2"),
+                            ("id_len", ">i4"),
+                            ("id_hi", ">u8"),
+                            ("id_lo", ">u8"),
+                            ("f_len", ">i4"),
+                            ("f", f"S{len(feature)}"),
+                            ("u_len", ">i4"),
+                            ("user_id", ">i8"),
+                            ("t_len", ">i4"),
+                            ("ts", ">i8"),
+                            ("a_len", ">i4"),
+                            ("a", f"S{len(age_group)}"),
+                            ("g_len", ">i4"),
+                            ("g", f"S{len(gender)}"),
+                            ("s_len", ">i4"),
+                            ("s", f"S{len(_SOURCE)}"),
+                        ]
+                    )
+                )
     return layouts
 
 
@@ -423,9 +517,9 @@ def _build_chunk(plan: _EventPlan, templates: list[np.ndarray], m: int, first_lo
     pos = 0
     for c in np.flatnonzero(counts):
         k = int(counts[c])
-        sel = order[pos:pos + k]
+        sel = order[pos : pos + k]
         rec = np.repeat(templates[c], k)
-        rec["id_lo"] = ids[pos:pos + k]
+        rec["id_lo"] = ids[pos : pos + k]
         rec["user_id"] = plan.user_ids[user[sel]]
         rec["ts"] = occurred[sel]
         parts.append(rec.tobytes())
@@ -459,8 +553,9 @@ def _produce(plan, templates, total, first_lo, out: queue.Queue, stop: threading
         put(exc)
 
 
-def _write_events(conn: Connection, plan: _EventPlan, id_hi: int, id_lo: int, total: int, *,
-                  freeze: bool, progress: bool) -> np.ndarray:
+def _write_events(
+    conn: Connection, plan: _EventPlan, id_hi: int, id_lo: int, total: int, *, freeze: bool, progress: bool
+) -> np.ndarray:
     """COPY `total` events into `events`; return the per (day, combo) counts of what was written."""
     from tqdm import tqdm
 
@@ -476,20 +571,22 @@ def _write_events(conn: Connection, plan: _EventPlan, id_hi: int, id_lo: int, to
     bar = tqdm(total=total, unit=" events", unit_scale=True, disable=not progress, desc="events", smoothing=0.1)
     producer.start()
     try:
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY events ({_COPY_COLUMNS}) FROM STDIN (FORMAT BINARY{options})") as copy:
-                copy.write(_COPY_SIGNATURE)
-                while True:
-                    item = chunks.get()
-                    if item is _DONE:
-                        break
-                    if isinstance(item, BaseException):
-                        raise item
-                    data, counts, m = item
-                    copy.write(memoryview(data))
-                    rollup += counts
-                    bar.update(m)
-                copy.write(_COPY_TRAILER)
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY events ({_COPY_COLUMNS}) FROM STDIN (FORMAT BINARY{options})") as copy,
+        ):
+            copy.write(_COPY_SIGNATURE)
+            while True:
+                item = chunks.get()
+                if item is _DONE:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                data, counts, m = item
+                copy.write(memoryview(data))
+                rollup += counts
+                bar.update(m)
+            copy.write(_COPY_TRAILER)
     finally:
         stop.set()
         producer.join()
@@ -557,8 +654,18 @@ def seed_demo(
 ) -> SeedReport:
     """Create (or reuse) the demo users and write `events` demo clicks over the last `days` days, all in one
     transaction. Raises SeedError on bad options and SeedConflict when this seed's events are already stored."""
-    report = _seed(engine, settings, users=users, events=events, days=days, seed=seed, reset=reset,
-                   progress=progress, now=now, only_if_empty=False)
+    report = _seed(
+        engine,
+        settings,
+        users=users,
+        events=events,
+        days=days,
+        seed=seed,
+        reset=reset,
+        progress=progress,
+        now=now,
+        only_if_empty=False,
+    )
     assert report is not None
     return report
 
@@ -568,8 +675,18 @@ def seed_if_empty(engine: Engine, settings) -> SeedReport | None:
     with engine.connect() as conn:
         if not _is_empty(conn):
             return None
-    return _seed(engine, settings, users=DEFAULT_USERS, events=DEFAULT_EVENTS, days=DEFAULT_DAYS, seed=None,
-                 reset=False, progress=False, now=None, only_if_empty=True)
+    return _seed(
+        engine,
+        settings,
+        users=DEFAULT_USERS,
+        events=DEFAULT_EVENTS,
+        days=DEFAULT_DAYS,
+        seed=None,
+        reset=False,
+        progress=False,
+        now=None,
+        only_if_empty=True,
+    )
 
 
 def _is_empty(conn: Connection) -> bool:
@@ -587,36 +704,40 @@ def _seed(engine, settings, *, users, events, days, seed, reset, progress, now, 
     plan = plan_users(users, seed)
     password = demo_password_for(seed)
     password_hash = hash_password(password)  # once: scrypt costs ~80 ms
-    with engine.connect() as conn:
-        with conn.begin():
-            # bulk runs take longer than the engine's statement timeout; wait a while for a concurrent seed
-            conn.execute(text("SET LOCAL statement_timeout = 0"))
-            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK})
-            if only_if_empty and not _is_empty(conn):
-                return None
-            window = _window(conn, tz, days, now)
-            id_hi, id_lo = event_id_range(seed, users, events, days, window.as_of_hour)
-            if reset:
-                conn.execute(text("TRUNCATE users, events, feature_daily RESTART IDENTITY"))
-            elif events and conn.execute(
-                text("SELECT EXISTS (SELECT 1 FROM events WHERE event_id BETWEEN CAST(:lo AS uuid) AND CAST(:hi AS uuid))"
-                     ),
+    with engine.connect() as conn, conn.begin():
+        # bulk runs take longer than the engine's statement timeout; wait a while for a concurrent seed
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
+        conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK})
+        if only_if_empty and not _is_empty(conn):
+            return None
+        window = _window(conn, tz, days, now)
+        id_hi, id_lo = event_id_range(seed, users, events, days, window.as_of_hour)
+        if reset:
+            conn.execute(text("TRUNCATE users, events, feature_daily RESTART IDENTITY"))
+        elif (
+            events
+            and conn.execute(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM events"
+                    " WHERE event_id BETWEEN CAST(:lo AS uuid) AND CAST(:hi AS uuid))"
+                ),
                 {"lo": _uuid_text(_uuid_bytes(id_hi, id_lo)), "hi": _uuid_text(_uuid_bytes(id_hi, id_lo + events - 1))},
-            ).scalar_one():
-                raise SeedConflict(
-                    f"the events of --seed {seed} with these options are already in the database (from an earlier"
-                    " run in this hour); nothing was written. Use --reset to start over, or another --seed (or none)"
-                    " to add more"
-                )
-            created, reused, user_rows = _upsert_users(conn, plan, password_hash)
-            if events:
-                event_plan = _EventPlan(seed, users, events, days, window, user_rows)
-                rollup = _write_events(conn, event_plan, id_hi, id_lo, events, freeze=reset, progress=progress)
-                if window.exact_days:
-                    _write_rollup(conn, rollup, window)
-                else:
-                    _rollup_in_sql(conn, tz, _uuid_bytes(id_hi, id_lo), _uuid_bytes(id_hi, id_lo + events - 1))
+            ).scalar_one()
+        ):
+            raise SeedConflict(
+                f"the events of --seed {seed} with these options are already in the database (from an earlier"
+                " run in this hour); nothing was written. Use --reset to start over, or another --seed (or none)"
+                " to add more"
+            )
+        created, reused, user_rows = _upsert_users(conn, plan, password_hash)
+        if events:
+            event_plan = _EventPlan(seed, users, events, days, window, user_rows)
+            rollup = _write_events(conn, event_plan, id_hi, id_lo, events, freeze=reset, progress=progress)
+            if window.exact_days:
+                _write_rollup(conn, rollup, window)
+            else:
+                _rollup_in_sql(conn, tz, _uuid_bytes(id_hi, id_lo), _uuid_bytes(id_hi, id_lo + events - 1))
     return SeedReport(
         users_created=created,
         users_reused=reused,
@@ -653,19 +774,34 @@ def build_parser() -> argparse.ArgumentParser:
         prog="seed.py",
         description="Fill the database with demo users and demo click events (a realistic spread over the last days).",
     )
-    parser.add_argument("--users", type=_count("users", _CELLS, MAX_USERS), default=DEFAULT_USERS,
-                        help=f"demo users demo01@example.com ... (at least {_CELLS}: one per age group x gender; "
-                             f"default {DEFAULT_USERS})")
-    parser.add_argument("--events", type=_count("events", 0, MAX_EVENTS), default=DEFAULT_EVENTS,
-                        help=f"click events to write (default {DEFAULT_EVENTS}; a progress bar from "
-                             f"{PROGRESS_THRESHOLD:,} on)")
-    parser.add_argument("--days", type=_count("days", 1, MAX_DAYS), default=DEFAULT_DAYS,
-                        help=f"spread the events over the last DAYS days, ending today (default {DEFAULT_DAYS})")
-    parser.add_argument("--seed", type=_count("seed", 0, 2**63 - 1), default=None,
-                        help="random seed: the same seed and options give the same users and events "
-                             "(default: a fresh one, printed)")
-    parser.add_argument("--reset", action="store_true",
-                        help="wipe users, events and the daily rollup first (API keys are kept)")
+    parser.add_argument(
+        "--users",
+        type=_count("users", _CELLS, MAX_USERS),
+        default=DEFAULT_USERS,
+        help=f"demo users demo01@example.com ... (at least {_CELLS}: one per age group x gender; "
+        f"default {DEFAULT_USERS})",
+    )
+    parser.add_argument(
+        "--events",
+        type=_count("events", 0, MAX_EVENTS),
+        default=DEFAULT_EVENTS,
+        help=f"click events to write (default {DEFAULT_EVENTS}; a progress bar from {PROGRESS_THRESHOLD:,} on)",
+    )
+    parser.add_argument(
+        "--days",
+        type=_count("days", 1, MAX_DAYS),
+        default=DEFAULT_DAYS,
+        help=f"spread the events over the last DAYS days, ending today (default {DEFAULT_DAYS})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_count("seed", 0, 2**63 - 1),
+        default=None,
+        help="random seed: the same seed and options give the same users and events (default: a fresh one, printed)",
+    )
+    parser.add_argument(
+        "--reset", action="store_true", help="wipe users, events and the daily rollup first (API keys are kept)"
+    )
     return parser
 
 
@@ -686,8 +822,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Starting the embedded database in {settings.data_dir / 'pgdata'} ...", file=sys.stderr, flush=True)
         engine = database.engine
         upgrade(engine)
-        report = seed_demo(engine, settings, users=args.users, events=args.events, days=args.days, seed=args.seed,
-                           reset=args.reset, progress=args.events >= PROGRESS_THRESHOLD)
+        report = seed_demo(
+            engine,
+            settings,
+            users=args.users,
+            events=args.events,
+            days=args.days,
+            seed=args.seed,
+            reset=args.reset,
+            progress=args.events >= PROGRESS_THRESHOLD,
+        )
     except SeedError as exc:
         print(f"seed.py: error: {exc}", file=sys.stderr)
         return 1
@@ -699,8 +843,11 @@ def main(argv: list[str] | None = None) -> int:
         import psycopg
 
         if isinstance(exc.orig, psycopg.errors.LockNotAvailable):
-            print(f"seed.py: error: another seed.py, or the running app, held the tables for over {LOCK_WAIT_SECONDS}"
-                  " s; nothing was written. Try again (stop the app first for --reset)", file=sys.stderr)
+            print(
+                f"seed.py: error: another seed.py, or the running app, held the tables for over {LOCK_WAIT_SECONDS}"
+                " s; nothing was written. Try again (stop the app first for --reset)",
+                file=sys.stderr,
+            )
         else:
             print(f"seed.py: error: the database refused the seed: {str(exc.orig or exc).strip()}", file=sys.stderr)
         return 1

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import datetime, timedelta, timezone
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, NotRequired
 
 import flask
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 from werkzeug.wsgi import get_input_stream
 
 from api.auth import key_from_header
@@ -109,7 +109,7 @@ def _validation_details(exc: ValidationError) -> tuple[str, list[dict]]:
         field = str(loc[0]) if loc else None
         if field == "events":
             if kind == "missing":
-                message = "events is required: send {\"events\": [...]}"
+                message = 'events is required: send {"events": [...]}'
             elif kind in ("too_short", "too_long"):
                 message = f"events must hold 1 to {MAX_EVENTS} events"
             else:
@@ -153,7 +153,7 @@ def _check_events(pairs, settings, database) -> tuple[list[tuple[str, str, str, 
     Checks what the schema cannot: the occurred_at window and that every user_id names an existing user (one query).
     Raises sqlalchemy DBAPIError when the user lookup cannot reach the database.
     """
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     now_text = now.isoformat()
     latest = now + MAX_FUTURE
     earliest = now - timedelta(days=settings.event_max_age_days)
@@ -307,9 +307,16 @@ def post_events():
     return flask.Response(body, status=status, headers=headers, mimetype="application/json")
 
 
-_REASONS = {202: "202 ACCEPTED", 400: "400 BAD REQUEST", 401: "401 UNAUTHORIZED", 413: "413 REQUEST ENTITY TOO LARGE",
-            415: "415 UNSUPPORTED MEDIA TYPE", 429: "429 TOO MANY REQUESTS", 500: "500 INTERNAL SERVER ERROR",
-            503: "503 SERVICE UNAVAILABLE"}
+_REASONS = {
+    202: "202 ACCEPTED",
+    400: "400 BAD REQUEST",
+    401: "401 UNAUTHORIZED",
+    413: "413 REQUEST ENTITY TOO LARGE",
+    415: "415 UNSUPPORTED MEDIA TYPE",
+    429: "429 TOO MANY REQUESTS",
+    500: "500 INTERNAL SERVER ERROR",
+    503: "503 SERVICE UNAVAILABLE",
+}
 
 
 class IngestFastPath:

@@ -11,11 +11,12 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
 from __future__ import annotations
 
 import posixpath
+from urllib.parse import quote, urlencode
 
 import flask
 import flask_login
-from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
-from urllib.parse import quote, urlencode
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 PUBLIC_PATHS = frozenset(
     {

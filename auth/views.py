@@ -100,7 +100,9 @@ def logout():
 def _database_unavailable(exc: DBAPIError):
     """Login and registration cannot work without the database: say so on the page, with 503 + Retry-After."""
     if flask.request.endpoint == "auth.register":
-        response = _render("auth/register.html", 503, values=_register_values(), error=DATABASE_DOWN, **_register_context())
+        response = _render(
+            "auth/register.html", 503, values=_register_values(), error=DATABASE_DOWN, **_register_context()
+        )
     else:
         email = (flask.request.form.get("email") or "").strip()
         next_path = safe_next(flask.request.values.get("next"))

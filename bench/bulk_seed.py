@@ -17,19 +17,19 @@ import platform
 import resource
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
+import seed  # noqa: E402
 from config import Settings  # noqa: E402
 from db.consistency import rollup_mismatches  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.scratch import scratch_database  # noqa: E402
-import seed  # noqa: E402
 
 BENCH_DB = "clickboard_bench_seed"
 
@@ -57,8 +57,16 @@ def main(argv: list[str] | None = None) -> int:
                 pg_version = conn.execute(text("SHOW server_version")).scalar_one()
             load_before = os.getloadavg()
             print(f"Seeding {args.events:,} events into {where} (PostgreSQL {pg_version}) ...", flush=True)
-            report = seed.seed_demo(engine, settings, users=args.users, events=args.events, days=args.days,
-                                    seed=args.seed, reset=True, progress=True)
+            report = seed.seed_demo(
+                engine,
+                settings,
+                users=args.users,
+                events=args.events,
+                days=args.days,
+                seed=args.seed,
+                reset=True,
+                progress=True,
+            )
             load_after = os.getloadavg()
             peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -69,9 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                 clicks = conn.execute(text("SELECT coalesce(sum(clicks), 0) FROM feature_daily")).scalar_one()
                 mismatches = rollup_mismatches(conn, settings.timezone)
                 future = conn.execute(text("SELECT count(*) FROM events WHERE occurred_at > now()")).scalar_one()
-                size = conn.execute(text(
-                    "SELECT pg_size_pretty(pg_table_size('events')), pg_size_pretty(pg_indexes_size('events'))"
-                )).one()
+                size = conn.execute(
+                    text("SELECT pg_size_pretty(pg_table_size('events')), pg_size_pretty(pg_indexes_size('events'))")
+                ).one()
             check_seconds = time.perf_counter() - started
         finally:
             engine.dispose()
@@ -79,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = report.events_written / report.seconds
     ok = total == clicks == args.events and mismatches == 0 and future == 0
     print()
-    print(f"date           {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"date           {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine        {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}")
     print(f"PostgreSQL     {pg_version} ({where.split(' in ')[0]})")
     print(f"load average   {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)")
@@ -88,8 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rate           {rate:,.0f} events/s")
     print(f"peak RSS       {peak_rss_mb:,.0f} MB")
     print(f"table / index  {size[0]} / {size[1]}")
-    print(f"check          count(*) = {total:,}, sum(feature_daily.clicks) = {clicks:,}, rollup rows differing = "
-          f"{mismatches}, events in the future = {future} ({check_seconds:.1f} s) -> {'OK' if ok else 'FAILED'}")
+    print(
+        f"check          count(*) = {total:,}, sum(feature_daily.clicks) = {clicks:,}, rollup rows differing = "
+        f"{mismatches}, events in the future = {future} ({check_seconds:.1f} s) -> {'OK' if ok else 'FAILED'}"
+    )
     return 0 if ok else 1
 
 

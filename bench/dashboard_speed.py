@@ -87,8 +87,15 @@ def random_filters(rng: random.Random, first: date, last: date, features: list[s
     age = rng.choice(["all", "all", "<18", "18-40", ">40"])
     gender = rng.choice(["all", "all", "Male", "Female", "Other"])
     feature = rng.choice([None, None, None, *features])
-    changed = rng.choice(["date-range.start_date", "date-range.end_date", "filter-age-group.value",
-                          "filter-gender.value", "selected-feature.data"])
+    changed = rng.choice(
+        [
+            "date-range.start_date",
+            "date-range.end_date",
+            "filter-age-group.value",
+            "filter-gender.value",
+            "selected-feature.data",
+        ]
+    )
     return [start.isoformat(), end.isoformat(), age, gender, feature, 0], changed
 
 
@@ -129,8 +136,9 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
     server, base = serve_in_thread(app.server)
     try:
         session = requests.Session()
-        response = session.post(f"{base}/login", data={"email": report.demo_email, "password": report.demo_password},
-                                allow_redirects=False)
+        response = session.post(
+            f"{base}/login", data={"email": report.demo_email, "password": report.demo_password}, allow_redirects=False
+        )
         if response.status_code != 302:
             raise SystemExit(f"login failed: {response.status_code} {response.text[:200]}")
         dep = data_callback(session, base)
@@ -196,8 +204,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     from db.scratch import scratch_database
 
-    with tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp, \
-            scratch_database(BENCH_DB, keep=args.keep) as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp,
+        scratch_database(BENCH_DB, keep=args.keep) as scratch,
+    ):
         workdir = Path(tmp)
         url = scratch.url
         for size in sizes:
@@ -205,19 +215,27 @@ def main(argv: list[str] | None = None) -> int:
             result = run_size(url, workdir, size, args.days, args.requests, args.seed)
             results.append(result)
             s, c = result["server"], result["client"]
-            print(f"   stored {result['events']:,} events, {result['rollup_rows']:,} rollup rows "
-                  f"(seeded in {result['seed_seconds']:.1f} s)")
-            print(f"   server time  p50 {statistics.median(s):6.2f} ms   p95 {percentile(s, 0.95):6.2f} ms   "
-                  f"max {max(s):6.2f} ms   ({len(s)} requests)")
-            print(f"   round trip   p50 {statistics.median(c):6.2f} ms   p95 {percentile(c, 0.95):6.2f} ms   "
-                  f"max {max(c):6.2f} ms")
+            print(
+                f"   stored {result['events']:,} events, {result['rollup_rows']:,} rollup rows "
+                f"(seeded in {result['seed_seconds']:.1f} s)"
+            )
+            print(
+                f"   server time  p50 {statistics.median(s):6.2f} ms   p95 {percentile(s, 0.95):6.2f} ms   "
+                f"max {max(s):6.2f} ms   ({len(s)} requests)"
+            )
+            print(
+                f"   round trip   p50 {statistics.median(c):6.2f} ms   p95 {percentile(c, 0.95):6.2f} ms   "
+                f"max {max(c):6.2f} ms"
+            )
             print(f"   load: {load()}", flush=True)
     print("\n| events | rollup rows | server p50 | server p95 | round trip p50 | round trip p95 |")
     print("|---:|---:|---:|---:|---:|---:|")
     for r in results:
         s, c = r["server"], r["client"]
-        print(f"| {r['events']:,} | {r['rollup_rows']:,} | {statistics.median(s):.1f} ms | {percentile(s, 0.95):.1f} ms"
-              f" | {statistics.median(c):.1f} ms | {percentile(c, 0.95):.1f} ms |")
+        print(
+            f"| {r['events']:,} | {r['rollup_rows']:,} | {statistics.median(s):.1f} ms | {percentile(s, 0.95):.1f} ms"
+            f" | {statistics.median(c):.1f} ms | {percentile(c, 0.95):.1f} ms |"
+        )
     return 0
 
 

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -116,14 +116,14 @@ async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, st
     rng = random.Random(f"{cfg['seed']}-{worker}-{conn_no}")
     # a random uuid prefix per connection; the last 12 hex digits count up: every id unique, batches are ranges
     bits = rng.getrandbits
-    prefix = "%08x-%04x-4%03x-8%03x-" % (bits(32), bits(16), bits(12), bits(12))
+    prefix = f"{bits(32):08x}-{bits(16):04x}-4{bits(12):03x}-8{bits(12):03x}-"
     head = (
         f"POST /api/v1/events HTTP/1.1\r\nHost: {cfg['host']}:{cfg['port']}\r\n"
         f"Authorization: Bearer {cfg['key']}\r\nContent-Type: application/json\r\nContent-Length: "
     ).encode()
     client = Client(cfg["host"], cfg["port"], head)
     size, counter = cfg["batch"], 0
-    times = _time_pool(datetime.now(timezone.utc), rng)
+    times = _time_pool(datetime.now(UTC), rng)
     latencies, acked, retries = result["latencies"], result["acked"], result["retries"]
     loop_time = time.perf_counter
     while time.time() < stop_at:
@@ -293,7 +293,11 @@ class Environment:
         env = self.env()
         key_out = subprocess.run(
             [sys.executable, "app.py", "create-api-key", "load-generator"],
-            cwd=PROJECT, env=env, capture_output=True, text=True, check=True,
+            cwd=PROJECT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         self.key = key_out.stdout.strip().splitlines()[-1]
         self.start_gunicorn()
@@ -313,10 +317,13 @@ class Environment:
         return env
 
     def start_gunicorn(self) -> None:
-        self.gunicorn_log = open(self.tmp / "gunicorn.log", "w")
+        self.gunicorn_log = open(self.tmp / "gunicorn.log", "w")  # noqa: SIM115 (closed in stop())
         self.gunicorn = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "app:server"],
-            cwd=PROJECT, env=self.env(), stdout=self.gunicorn_log, stderr=subprocess.STDOUT,
+            cwd=PROJECT,
+            env=self.env(),
+            stdout=self.gunicorn_log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.time() + 60
         while True:
@@ -436,8 +443,8 @@ def pg_stop_fault(env: Environment, at: float, down: float):
         stop_embedded(env.pgdata, "immediate")
         time.sleep(down)
         restart_embedded(env.pgdata)
-        down = round(time.time() - t0, 1)
-        return {"kind": "pg-stop (immediate)", "stopped_at_s": round(t0 - start, 1), "down_s": down}
+        stopped_for = round(time.time() - t0, 1)
+        return {"kind": "pg-stop (immediate)", "stopped_at_s": round(t0 - start, 1), "down_s": stopped_for}
 
     return fault
 
@@ -535,7 +542,9 @@ def main(argv=None) -> int:
     parser.add_argument("--fault", choices=["none", "pg-stop", "kill-worker"], default="none")
     parser.add_argument("--database-url", default=None, help="a server to create a fresh database on")
     parser.add_argument(
-        "--pg-setting", action="append", default=None,
+        "--pg-setting",
+        action="append",
+        default=None,
         help="NAME=VALUE for the embedded server (default shared_buffers=1GB, max_wal_size=8GB)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the summaries to this file")

@@ -7,8 +7,9 @@ registered callback only wires component properties to them, sets the saved-filt
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from dash import Input, Output, ctx, no_update
 from sqlalchemy import Connection
@@ -68,8 +69,9 @@ INPUTS = [
 ]
 
 
-def read_filters(start: str | None, end: str | None, age_group: str | None, gender: str | None,
-                 feature: str | None) -> Filters:
+def read_filters(
+    start: str | None, end: str | None, age_group: str | None, gender: str | None, feature: str | None
+) -> Filters:
     """Component values -> validated Filters. Raises InvalidFilter (e.g. a date cleared)."""
     return Filters.parse(start, end, age_group, gender, feature)
 

@@ -40,9 +40,7 @@ def dump_filters(secret_key: str, user_id: int, filters: Filters) -> str:
     return _serializer(secret_key).dumps(payload)
 
 
-def load_filters(
-    secret_key: str, user_id: int, token: str | None, *, max_age: int = MAX_AGE_SECONDS
-) -> Filters | None:
+def load_filters(secret_key: str, user_id: int, token: str | None, *, max_age: int = MAX_AGE_SECONDS) -> Filters | None:
     """The filters in `token` if it is genuine, recent, this analyst's and valid; otherwise None."""
     if not token:
         return None

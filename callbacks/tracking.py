@@ -15,7 +15,7 @@ from dash import Input
 
 from appstate import state
 from callbacks.session import current_user_id
-from db.writer import Event, EventWriter, WriteResult, WriterError
+from db.writer import Event, EventWriter, WriterError, WriteResult
 from layouts.ids import TRACKED_CONTROLS
 
 log = logging.getLogger(__name__)

@@ -136,7 +136,7 @@ def verify_key(engine: Engine, key: str, *, cache_seconds: float = CACHE_SECONDS
     return valid
 
 
-_engine_names: "weakref.WeakKeyDictionary[Engine, str]" = weakref.WeakKeyDictionary()
+_engine_names: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
 def _engine_name(engine: Engine) -> str:

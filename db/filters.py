@@ -64,7 +64,7 @@ class Filters:
         age_group: str | None = None,
         gender: str | None = None,
         feature: str | None = None,
-    ) -> "Filters":
+    ) -> Filters:
         """Build from text (query string, component values); missing demographics mean 'all'."""
         return cls(
             start=parse_date("start", start),

@@ -20,9 +20,9 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 import psycopg
 from sqlalchemy import make_url
@@ -53,7 +53,7 @@ class Event:
     feature: str
     source: str
     user_id: int | None = None
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -367,12 +367,11 @@ class EventWriter:
             seen.update(submission.ids)
         data = "".join(blocks).encode()
         conn = self._connect()
-        with conn.transaction():
-            with conn.cursor() as cur:
-                with cur.copy(COPY_SQL) as copy:
-                    copy.write(data)
-                cur.execute(INSERT_SQL, {"tz": self.timezone_name})
-                counts = {caller: count for caller, count in cur.fetchall()}
+        with conn.transaction(), conn.cursor() as cur:
+            with cur.copy(COPY_SQL) as copy:
+                copy.write(data)
+            cur.execute(INSERT_SQL, {"tz": self.timezone_name})
+            counts = {caller: count for caller, count in cur.fetchall()}
         return counts
 
     def _connect(self) -> psycopg.Connection:

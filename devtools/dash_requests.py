@@ -34,8 +34,9 @@ def update_request(dep: dict, values: dict, changed: list[str]) -> dict:
     each input and state (missing ones are sent as None); `changed` lists the props that triggered it."""
 
     def values_of(specs):
-        return [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-                for i in specs]
+        return [
+            {"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")} for i in specs
+        ]
 
     return {
         "output": dep["output"],

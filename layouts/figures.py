@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Sequence
 
 from db.queries import DayClicks, FeatureClicks
 from layouts.theme import MUTED, PLOTLY_TEMPLATE, PRIMARY, PRIMARY_LIGHT, SELECTED
@@ -63,8 +63,15 @@ def bar_figure(by_feature: Sequence[FeatureClicks], selected: str | None = None)
         "layout": {
             "template": PLOTLY_TEMPLATE,
             # most clicked at the top: categories in the given order, drawn top-down
-            "yaxis": {"type": "category", "categoryorder": "array", "categoryarray": features,
-                      "autorange": "reversed", "ticks": "", "ticksuffix": "  ", "tickfont": {"color": "#212529"}},
+            "yaxis": {
+                "type": "category",
+                "categoryorder": "array",
+                "categoryarray": features,
+                "autorange": "reversed",
+                "ticks": "",
+                "ticksuffix": "  ",
+                "tickfont": {"color": "#212529"},
+            },
             "xaxis": {"title": {"text": "Clicks"}, "showgrid": True, "gridcolor": "#e9ecef", "rangemode": "tozero"},
             "uniformtext": {"minsize": 10, "mode": "hide"},
             "clickmode": "event",

@@ -108,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(1.0)  # let plotly finish its transitions
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(args.out)
-            print(f"saved {args.out} ({args.width}x{args.height}); demo login {report.demo_email} / "
-                  f"{report.demo_password}")
+            print(
+                f"saved {args.out} ({args.width}x{args.height}); demo login {report.demo_email} / "
+                f"{report.demo_password}"
+            )
         finally:
             driver.quit()
             server.shutdown()

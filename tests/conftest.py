@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from config import Settings
 from db.engine import make_engine
 from db.migrate import upgrade

@@ -14,7 +14,6 @@ from sqlalchemy import make_url, text
 from db.engine import make_engine
 
 
-
 def run_cli(monkeypatch, db_url: str, *argv: str) -> tuple[int, str, str]:
     """Run `app.main(argv)` in-process against `db_url`; return (exit code, stdout, stderr)."""
     import app

@@ -6,8 +6,8 @@ Never used on the shared server: stopping that one would break every other test 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from db.embedded import restart_embedded, start_embedded, stop_embedded
 from db.engine import make_engine

@@ -32,8 +32,13 @@ def user_count(engine) -> int:
 
 
 def registration(**overrides) -> dict:
-    form = {"name": "Rita Register", "email": "rita@example.com", "password": NEW_PASSWORD, "age": "35",
-            "gender": "Other"}
+    form = {
+        "name": "Rita Register",
+        "email": "rita@example.com",
+        "password": NEW_PASSWORD,
+        "age": "35",
+        "gender": "Other",
+    }
     form.update(overrides)
     return form
 
@@ -45,6 +50,7 @@ def is_logged_in(client) -> bool:
 
 
 # -- the pages ---------------------------------------------------------------------------------------------------
+
 
 def test_login_page_has_the_stable_ids_a_stylesheet_and_a_link_to_register(client):
     response = client.get("/login")
@@ -65,8 +71,12 @@ def test_register_page_has_the_stable_ids_and_the_three_genders(client):
     response = client.get("/register")
     assert response.status_code == 200
     html = page(response)
-    for element_id, name in [("register-name", "name"), ("register-email", "email"),
-                             ("register-password", "password"), ("register-age", "age")]:
+    for element_id, name in [
+        ("register-name", "name"),
+        ("register-email", "email"),
+        ("register-password", "password"),
+        ("register-age", "age"),
+    ]:
         assert html.find("input", id=element_id)["name"] == name
     select_ = html.find("select", id="register-gender")
     assert select_["name"] == "gender"
@@ -77,6 +87,7 @@ def test_register_page_has_the_stable_ids_and_the_three_genders(client):
 
 
 # -- registration ------------------------------------------------------------------------------------------------
+
 
 def test_register_creates_the_user_with_a_scrypt_hash_and_logs_in(client, engine):
     assert user_count(engine) == 0
@@ -117,8 +128,19 @@ def test_a_registered_user_can_log_in_with_any_case_of_the_email(client, engine)
         ({"gender": "Robot"}, "gender must be one of Male, Female, Other"),
         ({"gender": ""}, "gender must be one of Male, Female, Other"),
     ],
-    ids=["duplicate-email-other-case", "age-0", "age-121", "age-abc", "age-missing", "password-7-chars",
-         "bad-email", "email-without-dot", "blank-name", "unknown-gender", "no-gender"],
+    ids=[
+        "duplicate-email-other-case",
+        "age-0",
+        "age-121",
+        "age-abc",
+        "age-missing",
+        "password-7-chars",
+        "bad-email",
+        "email-without-dot",
+        "blank-name",
+        "unknown-gender",
+        "no-gender",
+    ],
 )
 def test_register_errors_show_in_auth_error_and_create_nothing(client, engine, analyst, overrides, message):
     before = user_count(engine)
@@ -160,6 +182,7 @@ def test_register_error_text_is_escaped(client, engine):
 
 # -- login -------------------------------------------------------------------------------------------------------
 
+
 def test_login_success_redirects_home_and_sets_a_safe_session_cookie(client, analyst):
     response = login(client)
     assert response.status_code == 302
@@ -175,12 +198,14 @@ def test_login_success_redirects_home_and_sets_a_safe_session_cookie(client, ana
 
 def test_session_cookie_is_secure_over_https(dash_app, analyst):
     client = dash_app.server.test_client()
-    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
-                           base_url="https://clickboard.example")
+    response = client.post(
+        "/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD}, base_url="https://clickboard.example"
+    )
     assert response.status_code == 302
     assert "secure" in [part.strip().lower() for part in response.headers["Set-Cookie"].split(";")]
     proxied = dash_app.server.test_client().post(
-        "/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
+        "/login",
+        data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
         headers={"X-Forwarded-Proto": "https"},
     )
     assert "secure" in [part.strip().lower() for part in proxied.headers["Set-Cookie"].split(";")]
@@ -200,6 +225,7 @@ def test_login_failure_is_401_with_the_message_in_auth_error(client, analyst, em
 
 
 # -- logout ------------------------------------------------------------------------------------------------------
+
 
 def test_logout_is_post_only_and_ends_the_session(logged_in_client):
     client = logged_in_client
@@ -224,12 +250,12 @@ def test_logout_without_a_session_just_returns_to_login(client):
 
 # -- next --------------------------------------------------------------------------------------------------------
 
+
 def test_login_follows_a_local_next(client, analyst):
     response = client.get("/login?next=/?tab=trend")
     hidden = page(response).find("input", attrs={"name": "next"})
     assert hidden["value"] == "/?tab=trend"
-    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD,
-                                           "next": "/?tab=trend"})
+    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD, "next": "/?tab=trend"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/?tab=trend"
 

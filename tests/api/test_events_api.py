@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -21,7 +21,7 @@ def iso(dt: datetime) -> str:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def assert_error(response, status: int):
@@ -51,7 +51,7 @@ def test_accepts_a_batch_after_commit_and_fills_defaults(client, auth, engine, a
         rows = {r.feature: r for r in conn.execute(text("SELECT * FROM events"))}
         rollup = conn.execute(text("SELECT day, feature, age_group, gender, clicks FROM feature_daily")).all()
     assert str(rows["export_csv"].event_id) == given_id
-    assert rows["export_csv"].occurred_at == datetime(2026, 11, 21, 1, 30, tzinfo=timezone.utc)
+    assert rows["export_csv"].occurred_at == datetime(2026, 11, 21, 1, 30, tzinfo=UTC)
     assert (rows["export_csv"].age_group, rows["export_csv"].gender) == ("18-40", "Female")
     assert rows["export_csv"].source == "api"
     generated = rows["a.b:c-d_E9"]
@@ -183,8 +183,18 @@ def test_one_detail_for_each_bad_event(client, auth, engine):
         ("events", None),
         (None, None),
     ],
-    ids=["empty", "1001", "string", "object", "null", "missing", "extra-top-level", "body-list", "body-string",
-         "body-null"],
+    ids=[
+        "empty",
+        "1001",
+        "string",
+        "object",
+        "null",
+        "missing",
+        "extra-top-level",
+        "body-list",
+        "body-string",
+        "body-null",
+    ],
 )
 def test_malformed_batches(client, auth, engine, payload, field):
     response = client.post(URL, data=json.dumps(payload), content_type="application/json", headers=auth)
@@ -351,11 +361,11 @@ def test_event_id_spellings_are_one_id(client, auth, engine):
 @pytest.mark.parametrize(
     "spelling, expected",
     [
-        ("2026-11-20T10:00:00Z", datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)),
-        ("2026-11-20t10:00:00z", datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)),
-        ("2026-11-20 10:00+0200", datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)),
-        ("2026-11-20T10:00:00,5-03:30", datetime(2026, 11, 20, 13, 30, 0, 500000, tzinfo=timezone.utc)),
-        ("2026-11-20T23:59:59.9999999+00:00", datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=timezone.utc)),
+        ("2026-11-20T10:00:00Z", datetime(2026, 11, 20, 10, 0, tzinfo=UTC)),
+        ("2026-11-20t10:00:00z", datetime(2026, 11, 20, 10, 0, tzinfo=UTC)),
+        ("2026-11-20 10:00+0200", datetime(2026, 11, 20, 8, 0, tzinfo=UTC)),
+        ("2026-11-20T10:00:00,5-03:30", datetime(2026, 11, 20, 13, 30, 0, 500000, tzinfo=UTC)),
+        ("2026-11-20T23:59:59.9999999+00:00", datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=UTC)),
     ],
 )
 def test_occurred_at_spellings_are_stored_as_meant(client, auth, engine, spelling, expected):

@@ -60,7 +60,7 @@ def test_gunicorn_serves_the_api_with_the_documented_config(monkeypatch, db_url,
     assert code == 0, err
     key = out.splitlines()[-1]
     port = _free_port()
-    log = open(tmp_path / "gunicorn.log", "w+")
+    log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115 (outlives this block: the server writes to it)
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "app:server"],
         cwd=PROJECT,

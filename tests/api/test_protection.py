@@ -41,6 +41,7 @@ def assert_json_401_without_data(response):
 
 # -- pages -------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("path", "expected_next"),
     [
@@ -68,6 +69,7 @@ def test_the_dashboard_page_is_served_after_login(logged_in_client):
 
 
 # -- Dash's own endpoints ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", DASH_ENDPOINTS)
 def test_dash_endpoints_answer_401_json_with_no_data(client, path):
@@ -109,6 +111,7 @@ def test_post_to_a_page_path_is_401_not_a_redirect(client):
 
 # -- the API -----------------------------------------------------------------------------------------------------
 
+
 def test_stats_api_answers_401_json_without_a_session_or_key(client):
     response = client.get("/api/v1/stats?start=2026-01-01&end=2026-01-31")
     assert response.status_code == 401
@@ -136,6 +139,7 @@ def test_unknown_api_paths_answer_json_not_a_redirect_or_a_page(client, path):
 
 
 # -- public paths ------------------------------------------------------------------------------------------------
+
 
 def test_login_and_register_pages_need_no_login(client):
     assert client.get("/login").status_code == 200
@@ -179,9 +183,17 @@ def test_ingestion_needs_no_session_only_a_key(client, api_key):
 
 # -- tricks ------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
-    "path", ["/assets/../_dash-layout", "/assets/%2e%2e/_dash-layout", "//_dash-layout", "/_dash-layout/",
-             "/_dash-component-suites/../_dash-layout", "/_DASH-LAYOUT"],
+    "path",
+    [
+        "/assets/../_dash-layout",
+        "/assets/%2e%2e/_dash-layout",
+        "//_dash-layout",
+        "/_dash-layout/",
+        "/_dash-component-suites/../_dash-layout",
+        "/_DASH-LAYOUT",
+    ],
 )
 def test_path_tricks_do_not_reach_dash_data(client, path):
     response = client.get(path)
@@ -192,6 +204,7 @@ def test_path_tricks_do_not_reach_dash_data(client, path):
 
 
 # -- every route -------------------------------------------------------------------------------------------------
+
 
 def _is_public(path: str) -> bool:
     return path in PUBLIC_EXACT or path.startswith(PUBLIC_PREFIXES)
@@ -221,6 +234,7 @@ def test_every_route_of_the_app_is_protected_unless_public(dash_app, client):
 
 # -- database down -----------------------------------------------------------------------------------------------
 
+
 def test_a_session_cannot_be_checked_while_the_database_is_down(logged_in_client, database_down):
     database_down()
     page = logged_in_client.get("/")
@@ -241,8 +255,10 @@ def test_login_and_register_say_the_database_is_down_instead_of_crashing(client,
     assert response.headers["Retry-After"]
     assert "cannot reach its database" in response.get_data(as_text=True)
     assert 'id="auth-error"' in response.get_data(as_text=True)
-    response = client.post("/register", data={"name": "N", "email": "n@example.com", "password": "long enough",
-                                              "age": "30", "gender": "Male"})
+    response = client.post(
+        "/register",
+        data={"name": "N", "email": "n@example.com", "password": "long enough", "age": "30", "gender": "Male"},
+    )
     assert response.status_code == 503
     assert "cannot reach its database" in response.get_data(as_text=True)
     assert 'value="n@example.com"' in response.get_data(as_text=True)

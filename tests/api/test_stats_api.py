@@ -6,7 +6,7 @@ feature_daily rollup the API reads), for a grid of filters.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -15,7 +15,7 @@ from appstate import state
 from db.users import create_user
 from db.writer import Event
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(stamp: str) -> datetime:
@@ -76,6 +76,7 @@ MARCH = {"start": "2026-03-01", "end": "2026-03-05"}
 
 # -- hand-computed -----------------------------------------------------------------------------------------------
 
+
 def test_all_filters_open(logged_in_client, dataset):
     assert ok(logged_in_client, **MARCH) == {
         "total_clicks": 9,
@@ -93,8 +94,10 @@ def test_all_filters_open(logged_in_client, dataset):
 
 def test_key_order_is_the_documented_one(logged_in_client, dataset):
     body = logged_in_client.get("/api/v1/stats?start=2026-03-01&end=2026-03-05").get_data(as_text=True)
-    positions = [body.index(f'"{key}"') for key in
-                 ("total_clicks", "top_feature", "daily_average", "features_tracked", "by_feature", "daily")]
+    positions = [
+        body.index(f'"{key}"')
+        for key in ("total_clicks", "top_feature", "daily_average", "features_tracked", "by_feature", "daily")
+    ]
     assert positions == sorted(positions)
 
 
@@ -151,7 +154,8 @@ def test_demographic_filters(logged_in_client, dataset, params, total, top):
 def test_end_day_is_inclusive_to_23_59_59_and_the_next_midnight_is_the_next_day(logged_in_client, dataset):
     assert ok(logged_in_client, start="2026-03-05", end="2026-03-05")["total_clicks"] == 2  # incl. 23:59:59
     assert ok(logged_in_client, start="2026-03-06", end="2026-03-06")["by_feature"] == [
-        {"feature": "zoom", "clicks": 1}]  # 03-06 00:00:00
+        {"feature": "zoom", "clicks": 1}
+    ]  # 03-06 00:00:00
     assert ok(logged_in_client, start="2026-03-01", end="2026-03-01")["total_clicks"] == 3  # incl. 00:00:00
     assert ok(logged_in_client, start="2026-02-28", end="2026-02-28")["total_clicks"] == 1  # 23:59:59
 
@@ -182,11 +186,15 @@ def test_the_response_is_not_cached(logged_in_client, dataset):
 
 # -- cross-check against the raw events table --------------------------------------------------------------------
 
-def from_raw_events(engine, start: str, end: str, age_group: str = "all", gender: str = "all",
-                    feature: str | None = None) -> dict:
+
+def from_raw_events(
+    engine, start: str, end: str, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> dict:
     """The expected JSON computed in SQL from `events` (UTC day boundaries as a half-open timestamp range)."""
-    where = "occurred_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'" \
-            " AND occurred_at < (CAST(:end AS date) + 1)::timestamp AT TIME ZONE 'UTC'"
+    where = (
+        "occurred_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'"
+        " AND occurred_at < (CAST(:end AS date) + 1)::timestamp AT TIME ZONE 'UTC'"
+    )
     params = {"start": start, "end": end}
     if age_group != "all":
         where += " AND age_group = :age_group"
@@ -198,8 +206,12 @@ def from_raw_events(engine, start: str, end: str, age_group: str = "all", gender
         by_feature = [
             {"feature": row.feature, "clicks": row.clicks}
             for row in conn.execute(
-                text(f"SELECT feature, count(*) AS clicks FROM events WHERE {where}"
-                     " GROUP BY feature ORDER BY count(*) DESC, feature COLLATE \"C\""), params)
+                text(
+                    f"SELECT feature, count(*) AS clicks FROM events WHERE {where}"
+                    ' GROUP BY feature ORDER BY count(*) DESC, feature COLLATE "C"'
+                ),
+                params,
+            )
         ]
         total = sum(item["clicks"] for item in by_feature)
         average = conn.execute(
@@ -232,8 +244,11 @@ def from_raw_events(engine, start: str, end: str, age_group: str = "all", gender
 
 @pytest.mark.parametrize(
     ("start", "end", "feature"),
-    [("2026-03-01", "2026-03-05", None), ("2026-02-27", "2026-03-07", "export_csv"),
-     ("2026-03-05", "2026-03-06", "zoom")],
+    [
+        ("2026-03-01", "2026-03-05", None),
+        ("2026-02-27", "2026-03-07", "export_csv"),
+        ("2026-03-05", "2026-03-06", "zoom"),
+    ],
 )
 def test_matches_sql_over_the_raw_events(logged_in_client, dataset, engine, start, end, feature):
     for age_group in ("all", "<18", "18-40", ">40"):
@@ -251,6 +266,7 @@ def test_the_raw_sql_cross_check_itself_agrees_with_the_hand_count(engine, datas
 
 
 # -- bad parameters ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("query", "param"),
@@ -294,6 +310,7 @@ def test_authentication_comes_before_validation(client, dataset):
 
 
 # -- API key and database outage ---------------------------------------------------------------------------------
+
 
 def test_an_api_key_gives_the_same_numbers_as_a_session(client, logged_in_client, dataset, api_key):
     from_session = ok(logged_in_client, **MARCH)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -40,8 +40,8 @@ def test_submit_checked_writes_rows_and_counts_repeats_as_duplicates(writer, eng
     result = writer.submit_checked(rows, "api")
     assert (result.accepted, result.duplicates) == (2, 1)
     stored = {str(r.event_id): r for r in _rows(engine)}
-    assert stored[a].occurred_at == datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
-    assert stored[b].occurred_at == datetime(2026, 11, 21, 1, 30, tzinfo=timezone.utc)
+    assert stored[a].occurred_at == datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    assert stored[b].occurred_at == datetime(2026, 11, 21, 1, 30, tzinfo=UTC)
     assert stored[b].source == "api" and stored[b].user_id is None
     assert writer.submit_checked(rows, "api").duplicates == 3
     with pytest.raises(ValueError):

@@ -10,7 +10,7 @@ import os
 import shutil
 import socket
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -76,15 +76,22 @@ CARD_IDS = ("stat-total-clicks", "stat-top-feature", "stat-daily-average", "stat
 def seeded(engine, writer):
     """The hand-made March 2026 data set plus clicks in the last 30 days (so the default range has data)."""
     user_ids = seed_known_data(engine, writer)
-    now = datetime.now(timezone.utc).replace(hour=0, minute=30, second=0, microsecond=0)
+    now = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
     recent = [  # (feature, user key, days back, count)
-        ("search", "mid_f", 0, 2), ("search", "teen_m", 3, 4), ("export", "senior_m", 12, 3),
-        ("share", "forty_o", 29, 2), ("alerts", None, 5, 1), ("export", "mid_f", 30, 9),  # 30 days back: outside
+        ("search", "mid_f", 0, 2),
+        ("search", "teen_m", 3, 4),
+        ("export", "senior_m", 12, 3),
+        ("share", "forty_o", 29, 2),
+        ("alerts", None, 5, 1),
+        ("export", "mid_f", 30, 9),  # 30 days back: outside
     ]
-    writer.submit([
-        Event(feature=f, source="api", user_id=user_ids[u] if u else None, occurred_at=now - timedelta(days=back))
-        for f, u, back, count in recent for _ in range(count)
-    ])
+    writer.submit(
+        [
+            Event(feature=f, source="api", user_id=user_ids[u] if u else None, occurred_at=now - timedelta(days=back))
+            for f, u, back, count in recent
+            for _ in range(count)
+        ]
+    )
     return user_ids
 
 
@@ -104,8 +111,9 @@ def expected_cards(engine, start: date, end: date, age_group: str = "all", gende
     return (str(total), rows[0].feature if rows else "—", str(average), str(len(rows)))
 
 
-def expected_daily(engine, start: date, end: date, feature: str | None = None, age_group: str = "all",
-                   gender: str = "all") -> list[int]:
+def expected_daily(
+    engine, start: date, end: date, feature: str | None = None, age_group: str = "all", gender: str = "all"
+) -> list[int]:
     """Clicks per day of the range (zero-filled) from the raw events table."""
     sql = """
         SELECT d::date AS day, count(e.event_id) AS clicks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,7 +16,7 @@ MARCH_1, MARCH_10 = date(2026, 3, 1), date(2026, 3, 10)
 
 def utc_today() -> date:
     """Today in the analytics time zone of the test settings (UTC)."""
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def default_range() -> tuple[date, date]:

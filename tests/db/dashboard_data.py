@@ -3,7 +3,7 @@ the real event writer). The expected figures in the tests are worked out by hand
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from db.users import create_user
 from db.writer import Event
@@ -20,15 +20,15 @@ USERS = {  # key: (email, age, gender) -> age group
 
 # (feature, user key or None, occurred_at UTC, count)
 EVENTS = [
-    ("search", "teen_m", datetime(2026, 3, 1, 0, 0, 0, tzinfo=timezone.utc), 3),
-    ("search", "mid_f", datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc), 2),
-    ("search", "senior_m", datetime(2026, 3, 10, 23, 59, 59, tzinfo=timezone.utc), 1),
-    ("export", "mid_f", datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc), 4),
-    ("export", "forty_o", datetime(2026, 3, 5, 18, 0, tzinfo=timezone.utc), 1),
-    ("share", "senior_m", datetime(2026, 3, 3, 8, 0, tzinfo=timezone.utc), 2),
-    ("share", None, datetime(2026, 3, 4, 8, 0, tzinfo=timezone.utc), 1),
-    ("share", "teen_m", datetime(2026, 3, 11, 0, 0, 0, tzinfo=timezone.utc), 5),  # the day after END
-    ("alerts", "mid_f", datetime(2026, 2, 28, 23, 59, 59, tzinfo=timezone.utc), 7),  # the day before START
+    ("search", "teen_m", datetime(2026, 3, 1, 0, 0, 0, tzinfo=UTC), 3),
+    ("search", "mid_f", datetime(2026, 3, 2, 12, 0, tzinfo=UTC), 2),
+    ("search", "senior_m", datetime(2026, 3, 10, 23, 59, 59, tzinfo=UTC), 1),
+    ("export", "mid_f", datetime(2026, 3, 1, 9, 30, tzinfo=UTC), 4),
+    ("export", "forty_o", datetime(2026, 3, 5, 18, 0, tzinfo=UTC), 1),
+    ("share", "senior_m", datetime(2026, 3, 3, 8, 0, tzinfo=UTC), 2),
+    ("share", None, datetime(2026, 3, 4, 8, 0, tzinfo=UTC), 1),
+    ("share", "teen_m", datetime(2026, 3, 11, 0, 0, 0, tzinfo=UTC), 5),  # the day after END
+    ("alerts", "mid_f", datetime(2026, 2, 28, 23, 59, 59, tzinfo=UTC), 7),  # the day before START
 ]
 
 

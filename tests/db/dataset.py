@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 
@@ -13,7 +13,7 @@ START, END = date(2026, 3, 1), date(2026, 3, 5)  # five days, both inclusive
 
 
 def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def write_known_dataset(engine: Engine, writer: EventWriter) -> dict[str, int]:
@@ -40,7 +40,5 @@ def write_known_dataset(engine: Engine, writer: EventWriter) -> dict[str, int]:
         ("refresh_button", "teen", "2026-03-06 00:00:00"),  # first second after the range: does not
         ("refresh_button", "young", "2026-02-28 23:59:59"),  # last second before the range: does not
     ]
-    writer.submit(
-        [Event(feature, "dashboard", ids.get(user), utc(at)) for feature, user, at in events]
-    )
+    writer.submit([Event(feature, "dashboard", ids.get(user), utc(at)) for feature, user, at in events])
     return ids

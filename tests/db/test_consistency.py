@@ -20,16 +20,30 @@ def test_counts_changed_missing_and_extra_rollup_rows(engine, settings):
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT day, feature, age_group, gender FROM feature_daily ORDER BY 1, 2, 3, 4"))
         first, second = [r._asdict() for r in rows.fetchmany(2)]
-        conn.execute(text("UPDATE feature_daily SET clicks = clicks + 1 WHERE day = :day AND feature = :feature"
-                          " AND age_group = :age_group AND gender = :gender"), first)
+        conn.execute(
+            text(
+                "UPDATE feature_daily SET clicks = clicks + 1 WHERE day = :day AND feature = :feature"
+                " AND age_group = :age_group AND gender = :gender"
+            ),
+            first,
+        )
     assert mismatches(engine) == 1  # a count that differs
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM feature_daily WHERE day = :day AND feature = :feature"
-                          " AND age_group = :age_group AND gender = :gender"), second)
+        conn.execute(
+            text(
+                "DELETE FROM feature_daily WHERE day = :day AND feature = :feature"
+                " AND age_group = :age_group AND gender = :gender"
+            ),
+            second,
+        )
     assert mismatches(engine) == 2  # a group of events with no rollup row
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO feature_daily (day, feature, age_group, gender, clicks)"
-                          " VALUES ('2000-01-01', 'never_clicked', 'unknown', 'unknown', 3)"))
+        conn.execute(
+            text(
+                "INSERT INTO feature_daily (day, feature, age_group, gender, clicks)"
+                " VALUES ('2000-01-01', 'never_clicked', 'unknown', 'unknown', 3)"
+            )
+        )
     assert mismatches(engine) == 3  # a rollup row with no events
 
 

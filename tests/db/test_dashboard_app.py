@@ -3,7 +3,7 @@ saved-filters cookie, the served layout and the meta-analytics callbacks."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from http.cookies import SimpleCookie
 
 import pytest
@@ -15,13 +15,19 @@ from devtools.dash_requests import callbacks_with_inputs, update_request
 from tests.conftest import login
 from tests.db.dashboard_data import END, START, seed_known_data
 
-DATA_INPUTS = ["date-range.start_date", "date-range.end_date", "filter-age-group.value", "filter-gender.value",
-               "selected-feature.data", "refresh-button.n_clicks"]
+DATA_INPUTS = [
+    "date-range.start_date",
+    "date-range.end_date",
+    "filter-age-group.value",
+    "filter-gender.value",
+    "selected-feature.data",
+    "refresh-button.n_clicks",
+]
 
 
 def utc_today() -> date:
     """Today in the analytics time zone of the test settings (UTC)."""
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def dependencies(client) -> list[dict]:
@@ -109,7 +115,10 @@ def test_data_callback_answers_with_the_figures_and_sets_the_cookie(logged_in_cl
 
 def test_cookie_is_secure_over_https(logged_in_client, analyst, known):
     response = post_callback(
-        logged_in_client, data_dep(logged_in_client), filters(), ["date-range.end_date"],
+        logged_in_client,
+        data_dep(logged_in_client),
+        filters(),
+        ["date-range.end_date"],
         headers={"X-Forwarded-Proto": "https"},
     )
     morsel, _ = set_cookie_headers(response)[cookie_name(analyst.id)]
@@ -125,8 +134,12 @@ def test_page_is_served_with_the_saved_filters(logged_in_client, analyst, known)
     assert "clear-feature-chip" not in before
     assert before["analyst-name"]["children"] == "Ana Analyst"
 
-    post_callback(logged_in_client, data_dep(logged_in_client),
-                  filters(age=">40", gender="Male", feature="share"), ["selected-feature.data"])
+    post_callback(
+        logged_in_client,
+        data_dep(logged_in_client),
+        filters(age=">40", gender="Male", feature="share"),
+        ["selected-feature.data"],
+    )
     after = layout_props(logged_in_client)
     assert (after["date-range"]["start_date"], after["date-range"]["end_date"]) == ("2026-03-01", "2026-03-10")
     assert after["filter-age-group"]["value"] == ">40"

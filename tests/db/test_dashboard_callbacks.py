@@ -45,8 +45,16 @@ def test_all_filters_open(engine, known):
     daily = line(update)
     assert len(daily) == 10  # one point per day, both ends included
     assert daily == {
-        "2026-03-01": 7, "2026-03-02": 2, "2026-03-03": 2, "2026-03-04": 1, "2026-03-05": 1,
-        "2026-03-06": 0, "2026-03-07": 0, "2026-03-08": 0, "2026-03-09": 0, "2026-03-10": 1,
+        "2026-03-01": 7,
+        "2026-03-02": 2,
+        "2026-03-03": 2,
+        "2026-03-04": 1,
+        "2026-03-05": 1,
+        "2026-03-06": 0,
+        "2026-03-07": 0,
+        "2026-03-08": 0,
+        "2026-03-09": 0,
+        "2026-03-10": 1,
     }
     assert update.view.chip is None
     assert update.view.message == ""
@@ -122,8 +130,11 @@ def test_outputs_follow_the_declared_order(engine, known):
     outputs = run(engine, feature="export").outputs()
     declared = [f"{o.component_id}.{o.component_property}" for o in OUTPUTS]
     assert declared[:5] == [
-        "stat-total-clicks.children", "stat-top-feature.children", "stat-top-feature-clicks.children",
-        "stat-daily-average.children", "stat-features-tracked.children",
+        "stat-total-clicks.children",
+        "stat-top-feature.children",
+        "stat-top-feature-clicks.children",
+        "stat-daily-average.children",
+        "stat-features-tracked.children",
     ]
     assert outputs[:5] == ["14", "search", "6 clicks", "1.4", "3"]
     assert outputs[5]["data"][0]["type"] == "bar" and outputs[6]["data"][0]["type"] == "scatter"
@@ -172,6 +183,7 @@ def test_meta_event_is_written_with_the_user(engine, writer, known):
     result = record_interaction(writer, "filter_gender", known["forty_o"])
     assert (result.accepted, result.duplicates) == (1, 0)
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT feature, source, user_id, age_group, gender FROM events "
-                                "WHERE source = 'dashboard'")).one()
+        row = conn.execute(
+            text("SELECT feature, source, user_id, age_group, gender FROM events WHERE source = 'dashboard'")
+        ).one()
     assert tuple(row) == ("filter_gender", "dashboard", known["forty_o"], "18-40", "Other")

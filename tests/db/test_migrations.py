@@ -12,7 +12,11 @@ def test_upgrade_from_an_empty_database_creates_every_table(pg_server_url):
         assert inspect(engine).get_table_names() == []
         upgrade(engine)
         assert set(inspect(engine).get_table_names()) == {
-            "alembic_version", "users", "events", "feature_daily", "api_keys"
+            "alembic_version",
+            "users",
+            "events",
+            "feature_daily",
+            "api_keys",
         }
         assert current_revision(engine) == "0001"
         upgrade(engine)  # running again on start is a no-op

@@ -62,9 +62,7 @@ def test_daily_average_divides_by_every_day_of_the_range(engine, known):
 def test_days_without_clicks_appear_as_zero(engine, known):
     with engine.connect() as conn:
         series = daily_clicks(conn, Filters(date(2026, 2, 27), date(2026, 3, 8)))
-    assert [d.day for d in series] == [date(2026, 2, 27), date(2026, 2, 28)] + [
-        date(2026, 3, d) for d in range(1, 9)
-    ]
+    assert [d.day for d in series] == [date(2026, 2, 27), date(2026, 2, 28)] + [date(2026, 3, d) for d in range(1, 9)]
     assert [d.clicks for d in series] == [0, 1, 2, 2, 1, 1, 1, 1, 0, 0]
 
 
@@ -75,7 +73,9 @@ def test_age_group_filter_uses_the_group_bounds(engine, known):
         older = dashboard_stats(conn, Filters(START, END, age_group=">40"))  # age 41
     assert young.cards.total_clicks == 3
     assert young.by_feature == [
-        FeatureClicks("chart_bar", 1), FeatureClicks("date_picker", 1), FeatureClicks("filter_age", 1)
+        FeatureClicks("chart_bar", 1),
+        FeatureClicks("date_picker", 1),
+        FeatureClicks("filter_age", 1),
     ]
     assert young.cards.daily_average == 0.6
     assert teen.cards.total_clicks == 1 and teen.daily == days(1, 0, 0, 0, 0)
@@ -114,12 +114,14 @@ def test_end_day_boundary_follows_the_analytics_time_zone(engine, db_url):
     # 2026-03-05 is in EST (UTC-5): the day ends at 2026-03-06 04:59:59 UTC
     writer = EventWriter(db_url, "America/New_York")
     try:
-        writer.submit([
-            Event("chart_bar", "api", None, utc("2026-03-06 04:59:59")),  # 23:59:59 local on the end day
-            Event("chart_bar", "api", None, utc("2026-03-06 05:00:00")),  # 00:00:00 local the next day
-            Event("chart_bar", "api", None, utc("2026-03-01 05:00:00")),  # 00:00:00 local on the first day
-            Event("chart_bar", "api", None, utc("2026-03-01 04:59:59")),  # 23:59:59 local the day before
-        ])
+        writer.submit(
+            [
+                Event("chart_bar", "api", None, utc("2026-03-06 04:59:59")),  # 23:59:59 local on the end day
+                Event("chart_bar", "api", None, utc("2026-03-06 05:00:00")),  # 00:00:00 local the next day
+                Event("chart_bar", "api", None, utc("2026-03-01 05:00:00")),  # 00:00:00 local on the first day
+                Event("chart_bar", "api", None, utc("2026-03-01 04:59:59")),  # 23:59:59 local the day before
+            ]
+        )
     finally:
         writer.close()
     with engine.connect() as conn:
@@ -182,7 +184,8 @@ def test_end_before_start_is_rejected():
 
 
 @pytest.mark.parametrize(
-    "start, end, param", [(None, "2026-03-05", "start"), ("2026-03-01", "", "end"), ("03/01/2026", "2026-03-05", "start")]
+    "start, end, param",
+    [(None, "2026-03-05", "start"), ("2026-03-01", "", "end"), ("03/01/2026", "2026-03-05", "start")],
 )
 def test_parse_requires_both_dates_in_iso_form(start, end, param):
     with pytest.raises(InvalidFilter) as info:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -52,14 +52,23 @@ def test_same_seed_gives_identical_users_and_events(engine, settings):
     now = db_now(engine)
     first = seed.seed_demo(engine, settings, seed=42, now=now)
     users_1, events_1 = one(engine, USERS_HASH), one(engine, EVENTS_HASH)
-    rollup_1 = one(engine, "SELECT count(*), sum(clicks), md5(string_agg(concat_ws('|', day, feature, age_group, "
-                           "gender, clicks), ',' ORDER BY day, feature, age_group, gender)) FROM feature_daily")
+    rollup_1 = one(
+        engine,
+        "SELECT count(*), sum(clicks), md5(string_agg(concat_ws('|', day, feature, age_group, "
+        "gender, clicks), ',' ORDER BY day, feature, age_group, gender)) FROM feature_daily",
+    )
 
     again = seed.seed_demo(engine, settings, seed=42, now=now, reset=True)
     assert one(engine, USERS_HASH) == users_1
     assert one(engine, EVENTS_HASH) == events_1
-    assert one(engine, "SELECT count(*), sum(clicks), md5(string_agg(concat_ws('|', day, feature, age_group, "
-                       "gender, clicks), ',' ORDER BY day, feature, age_group, gender)) FROM feature_daily") == rollup_1
+    assert (
+        one(
+            engine,
+            "SELECT count(*), sum(clicks), md5(string_agg(concat_ws('|', day, feature, age_group, "
+            "gender, clicks), ',' ORDER BY day, feature, age_group, gender)) FROM feature_daily",
+        )
+        == rollup_1
+    )
     assert users_1[0] == 55 and events_1[0] == 500
     assert again.demo_password == first.demo_password
     assert (first.users_created, first.users_reused, first.events_written) == (55, 0, 500)
@@ -72,20 +81,24 @@ def test_same_seed_gives_identical_users_and_events(engine, settings):
 def test_all_nine_cells_have_a_user_even_with_only_nine_users(engine, settings):
     seed.seed_demo(engine, settings, users=9, events=90, seed=5)
     with engine.connect() as conn:
-        rows = conn.execute(text("""
+        rows = conn.execute(
+            text("""
             SELECT CASE WHEN age <= 17 THEN '<18' WHEN age <= 40 THEN '18-40' ELSE '>40' END, gender, count(*)
             FROM users GROUP BY 1, 2
-        """)).all()
+        """)
+        ).all()
     assert {(a, g): n for a, g, n in rows} == {cell: 1 for cell in CELLS}
 
 
 def test_default_seed_covers_every_cell_and_logs_in_with_the_printed_password(engine, settings):
     report = seed.seed_demo(engine, settings, seed=11)
     with engine.connect() as conn:
-        cells = conn.execute(text("""
+        cells = conn.execute(
+            text("""
             SELECT DISTINCT CASE WHEN age <= 17 THEN '<18' WHEN age <= 40 THEN '18-40' ELSE '>40' END, gender
             FROM users
-        """)).all()
+        """)
+        ).all()
         emails = conn.execute(text("SELECT email FROM users ORDER BY id")).scalars().all()
         hashes = conn.execute(text("SELECT count(DISTINCT password_hash) FROM users")).scalar_one()
         user = authenticate(conn, "DEMO37@example.com", report.demo_password)
@@ -104,7 +117,8 @@ def test_only_the_six_feature_names_appear_with_a_realistic_spread(engine, setti
     with engine.connect() as conn:
         by_feature = dict(conn.execute(text("SELECT feature, count(*) FROM events GROUP BY 1")).all())
         # weekdays vs weekend days (ISO dow 6, 7), per day of each kind present in the window
-        weekday, weekend = conn.execute(text("""
+        weekday, weekend = conn.execute(
+            text("""
             WITH days AS (
                 SELECT (occurred_at AT TIME ZONE :tz)::date AS day, count(*)::float AS n FROM events
                 WHERE (occurred_at AT TIME ZONE :tz)::date < (now() AT TIME ZONE :tz)::date  -- today is partial
@@ -112,15 +126,22 @@ def test_only_the_six_feature_names_appear_with_a_realistic_spread(engine, setti
             )
             SELECT avg(n) FILTER (WHERE extract(isodow FROM day) < 6),
                    avg(n) FILTER (WHERE extract(isodow FROM day) >= 6) FROM days
-        """), {"tz": tz}).one()
-        office_hours = conn.execute(text("""
+        """),
+            {"tz": tz},
+        ).one()
+        office_hours = conn.execute(
+            text("""
             SELECT count(*) FILTER (WHERE extract(hour FROM occurred_at AT TIME ZONE :tz) BETWEEN 9 AND 17)
                    / count(*)::float FROM events
-        """), {"tz": tz}).scalar_one()
-        per_user = conn.execute(text(
-            "SELECT max(n), percentile_cont(0.5) WITHIN GROUP (ORDER BY n) "
-            "FROM (SELECT count(*) AS n FROM events GROUP BY user_id) x"
-        )).one()
+        """),
+            {"tz": tz},
+        ).scalar_one()
+        per_user = conn.execute(
+            text(
+                "SELECT max(n), percentile_cont(0.5) WITHIN GROUP (ORDER BY n) "
+                "FROM (SELECT count(*) AS n FROM events GROUP BY user_id) x"
+            )
+        ).one()
         sources = conn.execute(text("SELECT array_agg(DISTINCT source) FROM events")).scalar_one()
     assert set(by_feature) == DESIGN_FEATURES
     assert sum(by_feature.values()) == 20_000
@@ -138,11 +159,14 @@ def test_events_lie_within_the_last_days_ending_today_and_never_in_the_future(en
     settings = dataclasses.replace(settings, timezone=tz)
     report = seed.seed_demo(engine, settings, events=3000, days=7, seed=8)
     with engine.connect() as conn:
-        first, last, latest, future, today = conn.execute(text("""
+        first, last, latest, future, today = conn.execute(
+            text("""
             SELECT min((occurred_at AT TIME ZONE :tz)::date), max((occurred_at AT TIME ZONE :tz)::date),
                    max(occurred_at), count(*) FILTER (WHERE occurred_at > now()), (now() AT TIME ZONE :tz)::date
             FROM events
-        """), {"tz": tz}).one()
+        """),
+            {"tz": tz},
+        ).one()
         mismatches = rollup_mismatches(conn, tz)
     assert future == 0
     assert first >= today - timedelta(days=6)
@@ -155,12 +179,14 @@ def test_events_lie_within_the_last_days_ending_today_and_never_in_the_future(en
 def test_events_carry_their_users_demographics_and_the_rollup_equals_the_events(engine, settings):
     seed.seed_demo(engine, settings, users=30, events=5000, days=14, seed=21)
     with engine.connect() as conn:
-        wrong = conn.execute(text("""
+        wrong = conn.execute(
+            text("""
             SELECT count(*) FROM events e LEFT JOIN users u ON u.id = e.user_id
             WHERE u.id IS NULL
                OR e.age_group <> CASE WHEN u.age <= 17 THEN '<18' WHEN u.age <= 40 THEN '18-40' ELSE '>40' END
                OR e.gender <> u.gender
-        """)).scalar_one()
+        """)
+        ).scalar_one()
         mismatches = rollup_mismatches(conn, "UTC")
         total = conn.execute(text("SELECT sum(clicks) FROM feature_daily")).scalar_one()
     assert wrong == 0
@@ -168,23 +194,27 @@ def test_events_carry_their_users_demographics_and_the_rollup_equals_the_events(
     assert total == 5000
 
 
-@pytest.mark.parametrize("tz, now", [
-    # the window holds a 25-hour day (US daylight saving time ended on 2026-11-01)
-    ("America/New_York", datetime(2026, 11, 3, 15, 30, tzinfo=timezone.utc)),
-    # Chile skips local midnight when its daylight saving time starts (2026-09-06)
-    ("America/Santiago", datetime(2026, 9, 8, 15, 30, tzinfo=timezone.utc)),
-    # Cuba repeats the hour after midnight when its daylight saving time ends (2026-11-01): local midnight is
-    # ambiguous, so the seed counts that window's rollup in SQL instead
-    ("America/Havana", datetime(2026, 11, 5, 15, 0, tzinfo=timezone.utc)),
-])
+@pytest.mark.parametrize(
+    "tz, now",
+    [
+        # the window holds a 25-hour day (US daylight saving time ended on 2026-11-01)
+        ("America/New_York", datetime(2026, 11, 3, 15, 30, tzinfo=UTC)),
+        # Chile skips local midnight when its daylight saving time starts (2026-09-06)
+        ("America/Santiago", datetime(2026, 9, 8, 15, 30, tzinfo=UTC)),
+        # Cuba repeats the hour after midnight when its daylight saving time ends (2026-11-01): local midnight is
+        # ambiguous, so the seed counts that window's rollup in SQL instead
+        ("America/Havana", datetime(2026, 11, 5, 15, 0, tzinfo=UTC)),
+    ],
+)
 def test_rollup_is_exact_across_daylight_saving_changes(engine, settings, tz, now):
     settings = dataclasses.replace(settings, timezone=tz)
     seed.seed_demo(engine, settings, events=4000, days=10, seed=9, now=now)
     with engine.connect() as conn:
         mismatches = rollup_mismatches(conn, tz)
-        days, latest = conn.execute(text(
-            "SELECT count(DISTINCT (occurred_at AT TIME ZONE :tz)::date), max(occurred_at) FROM events"
-        ), {"tz": tz}).one()
+        days, latest = conn.execute(
+            text("SELECT count(DISTINCT (occurred_at AT TIME ZONE :tz)::date), max(occurred_at) FROM events"),
+            {"tz": tz},
+        ).one()
     assert mismatches == 0
     assert days == 10
     assert latest < now
@@ -253,21 +283,23 @@ def test_event_ids_are_version_8_uuids_counting_up_within_a_run(engine, settings
 
 
 def test_a_later_hour_appends_after_earlier_ids_and_is_another_data_set(engine, settings):
-    now = datetime(2026, 11, 20, 10, 5, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 10, 5, tzinfo=UTC)
     seed.seed_demo(engine, settings, events=300, seed=31, now=now)
     seed.seed_demo(engine, settings, events=300, seed=30, now=now + timedelta(hours=1))
     with pytest.raises(seed.SeedConflict):
         seed.seed_demo(engine, settings, events=300, seed=30, now=now + timedelta(hours=1, minutes=50))
     seed.seed_demo(engine, settings, events=300, seed=30, now=now + timedelta(hours=2))
     with engine.connect() as conn:
-        ranges = conn.execute(text("""
+        ranges = conn.execute(
+            text("""
             SELECT min(occurred_at), max(occurred_at), min(event_id::text), max(event_id::text), count(*)
             FROM events GROUP BY substr(event_id::text, 1, 11) ORDER BY 3
-        """)).all()
+        """)
+        ).all()
         # a random v4 id, as the API would write, sorts before every seeded id
-        before_all = conn.execute(text(
-            "SELECT count(*) FROM events WHERE event_id < CAST('fe000000-0000-4000-8000-000000000000' AS uuid)"
-        )).scalar_one()
+        before_all = conn.execute(
+            text("SELECT count(*) FROM events WHERE event_id < CAST('fe000000-0000-4000-8000-000000000000' AS uuid)")
+        ).scalar_one()
     assert [r[4] for r in ranges] == [300, 300, 300]
     assert ranges[0][3] < ranges[1][2] and ranges[1][3] < ranges[2][2]  # hour by hour, ids only grow
     assert [r[1] < now + timedelta(hours=h) for h, r in zip((0, 1, 2), ranges)] == [True, True, True]
@@ -277,9 +309,9 @@ def test_a_later_hour_appends_after_earlier_ids_and_is_another_data_set(engine, 
 
 
 def test_in_the_first_hour_of_the_day_today_has_events_only_when_the_window_is_today(engine, settings):
-    now = datetime(2026, 11, 20, 0, 20, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 0, 20, tzinfo=UTC)
     seed.seed_demo(engine, settings, events=400, days=3, seed=6, now=now)
-    midnight = datetime(2026, 11, 20, tzinfo=timezone.utc)
+    midnight = datetime(2026, 11, 20, tzinfo=UTC)
     assert scalar(engine, "SELECT max(occurred_at) FROM events") < midnight
     seed.seed_demo(engine, settings, events=400, days=1, seed=6, now=now, reset=True)
     first, last = one(engine, "SELECT min(occurred_at), max(occurred_at) FROM events")
@@ -321,28 +353,34 @@ def test_seed_if_empty_leaves_a_database_with_a_user_alone(engine, settings):
     assert scalar(engine, "SELECT count(*) FROM events") == 0
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"users": 8}, "--users must be between 9"),
-    ({"events": -1}, "--events must be between 0"),
-    ({"days": 0}, "--days must be between 1"),
-    ({"seed": -5}, "--seed must be a whole number >= 0"),
-    ({"events": 2.5}, "--events must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"users": 8}, "--users must be between 9"),
+        ({"events": -1}, "--events must be between 0"),
+        ({"days": 0}, "--days must be between 1"),
+        ({"seed": -5}, "--seed must be a whole number >= 0"),
+        ({"events": 2.5}, "--events must be a whole number"),
+    ],
+)
 def test_seed_demo_rejects_bad_options_before_writing(engine, settings, kwargs, message):
     with pytest.raises(seed.SeedError, match=message):
         seed.seed_demo(engine, settings, **kwargs)
     assert scalar(engine, "SELECT count(*) FROM users") == 0
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--users", "-1"], "argument --users: must be between 9 and 100,000, not -1"),
-    (["--users", "3"], "argument --users: must be between 9"),
-    (["--events", "-5"], "argument --events: must be between 0"),
-    (["--events", "lots"], "argument --events: must be a whole number, not 'lots'"),
-    (["--days", "0"], "argument --days: must be between 1"),
-    (["--seed", "-2"], "argument --seed: must be between 0"),
-    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--users", "-1"], "argument --users: must be between 9 and 100,000, not -1"),
+        (["--users", "3"], "argument --users: must be between 9"),
+        (["--events", "-5"], "argument --events: must be between 0"),
+        (["--events", "lots"], "argument --events: must be a whole number, not 'lots'"),
+        (["--days", "0"], "argument --days: must be between 1"),
+        (["--seed", "-2"], "argument --seed: must be between 0"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+)
 def test_command_line_rejects_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         seed.main(argv)

@@ -3,7 +3,7 @@
 import random
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -41,7 +41,9 @@ def test_same_event_id_twice_is_counted_once(engine, writer):
 
 def test_repeated_id_inside_one_submission_is_one_accepted_one_duplicate(engine, writer):
     event_id = uuid.uuid4()
-    result = writer.submit([Event("chart_bar", "api", event_id=event_id), Event("filter_age", "api", event_id=event_id)])
+    result = writer.submit(
+        [Event("chart_bar", "api", event_id=event_id), Event("filter_age", "api", event_id=event_id)]
+    )
     assert result == WriteResult(1, 1)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT feature FROM events")).scalars().all() == ["chart_bar"]
@@ -56,9 +58,7 @@ def test_demographics_are_captured_at_write_time(engine, writer):
     writer.submit([Event("chart_bar", "api", None)])
     writer.submit([Event("chart_bar", "api", 999_999)])  # no such user: unknown, not an error
     with engine.connect() as conn:
-        rows = conn.execute(
-            text("SELECT age_group, gender, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2")
-        ).all()
+        rows = conn.execute(text("SELECT age_group, gender, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2")).all()
     assert [tuple(r) for r in rows] == [("18-40", "Female", 1), (">40", "Other", 1), ("unknown", "unknown", 2)]
     assert rollup_differences(engine) == 0
 
@@ -68,7 +68,7 @@ def test_rollup_equals_events_grouped_after_any_sequence_of_writes(engine, db_ur
     users = make_users(engine, [(12, "Male"), (25, "Female"), (60, "Other"), (18, "Other")])
     rng = random.Random(7)
     features = ["date_picker", "filter_age", "chart_bar", "refresh_button"]
-    base = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 5, 1, tzinfo=UTC)
     written: list[Event] = []
     writer = EventWriter(db_url, tz)
     try:
@@ -78,12 +78,14 @@ def test_rollup_equals_events_grouped_after_any_sequence_of_writes(engine, db_ur
                 if written and rng.random() < 0.2:
                     batch.append(rng.choice(written))  # a retry of an earlier event
                 else:
-                    batch.append(Event(
-                        rng.choice(features),
-                        rng.choice(["api", "dashboard"]),
-                        rng.choice(users + [None]),
-                        base + timedelta(minutes=rng.randint(0, 60 * 24 * 10)),
-                    ))
+                    batch.append(
+                        Event(
+                            rng.choice(features),
+                            rng.choice(["api", "dashboard"]),
+                            rng.choice(users + [None]),
+                            base + timedelta(minutes=rng.randint(0, 60 * 24 * 10)),
+                        )
+                    )
             writer.submit(batch)
             written.extend(batch)
     finally:
@@ -135,7 +137,9 @@ def test_many_threads_submitting_at_once_lose_nothing(engine, writer):
 def test_close_flushes_what_is_queued(engine, db_url):
     writer = EventWriter(db_url, "UTC")
     done: list[WriteResult] = []
-    threads = [threading.Thread(target=lambda: done.append(writer.submit([Event("chart_bar", "api")]))) for _ in range(20)]
+    threads = [
+        threading.Thread(target=lambda: done.append(writer.submit([Event("chart_bar", "api")]))) for _ in range(20)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -138,8 +138,25 @@ def test_older_format_is_ignored():
 INTERACTIVE = tuple(
     getattr(module, name)
     for module, names in [
-        (dcc, ["Dropdown", "DatePickerRange", "DatePickerSingle", "Graph", "RadioItems", "Checklist", "Input",
-               "Slider", "RangeSlider", "Textarea", "Tabs", "Tab", "Upload", "Interval"]),
+        (
+            dcc,
+            [
+                "Dropdown",
+                "DatePickerRange",
+                "DatePickerSingle",
+                "Graph",
+                "RadioItems",
+                "Checklist",
+                "Input",
+                "Slider",
+                "RangeSlider",
+                "Textarea",
+                "Tabs",
+                "Tab",
+                "Upload",
+                "Interval",
+            ],
+        ),
         (html, ["Button", "A", "Select", "Textarea", "Details", "Summary"]),
     ]
     for name in names
@@ -162,10 +179,28 @@ def interactive_ids(layout) -> list:
 
     found = []
     for component in walk(layout):
-        interactive = isinstance(component, INTERACTIVE) or type(component).__name__ in {
-            "Button", "Input", "Select", "Checklist", "RadioItems", "Switch", "Checkbox", "RadioButton", "Textarea",
-            "DropdownMenu", "DropdownMenuItem", "NavLink", "Tabs", "Tab", "Pagination",
-        } or isinstance(component, (dbc.Button, dbc.Input, dbc.Select, dbc.Checklist, dbc.RadioItems))
+        interactive = (
+            isinstance(component, INTERACTIVE)
+            or type(component).__name__
+            in {
+                "Button",
+                "Input",
+                "Select",
+                "Checklist",
+                "RadioItems",
+                "Switch",
+                "Checkbox",
+                "RadioButton",
+                "Textarea",
+                "DropdownMenu",
+                "DropdownMenuItem",
+                "NavLink",
+                "Tabs",
+                "Tab",
+                "Pagination",
+            }
+            or isinstance(component, (dbc.Button, dbc.Input, dbc.Select, dbc.Checklist, dbc.RadioItems))
+        )
         if interactive:
             found.append(getattr(component, "id", None))
     return found
@@ -213,7 +248,7 @@ def test_meta_analytics_names():
         "clear-feature-chip": "clear_feature_chip",
         "refresh-button": "refresh_button",
     }
-    assert ids.FEATURE_NAMES == list(names.values())
+    assert list(names.values()) == ids.FEATURE_NAMES
     for name in ids.FEATURE_NAMES:
         assert name.isidentifier() and name == name.lower()
 
@@ -228,8 +263,16 @@ def test_layout_carries_the_saved_filters():
     assert by_id["selected-feature"].data == "search"
     assert by_id["clear-feature-chip"].children == "search ×"
     assert by_id["analyst-name"].children == "Ana"
-    for stable in ("stat-total-clicks", "stat-top-feature", "stat-daily-average", "stat-features-tracked",
-                   "feature-bar-chart", "daily-trend-chart", "refresh-button", "logout-button"):
+    for stable in (
+        "stat-total-clicks",
+        "stat-top-feature",
+        "stat-daily-average",
+        "stat-features-tracked",
+        "feature-bar-chart",
+        "daily-trend-chart",
+        "refresh-button",
+        "logout-button",
+    ):
         assert stable in by_id
 
 
