@@ -1,37 +1,32 @@
-"""Composition root: create_app(settings) -> Dash, module-level `app`/`server` for gunicorn, and the command line.
+"""Composition root: create_app(settings) -> Dash, and the module-level `app`/`server` for `gunicorn app:server`.
 
-Importing this module builds the app but starts no database and no server; `python app.py` does both.
+Importing this module builds the app but writes nothing, starts no database and no server; the command line
+(`uv run app.py ...`, in cli.py) does that.
 """
 
 from __future__ import annotations
 
-import argparse
-import atexit
-import signal
+import secrets
 import sys
-from collections.abc import Callable
-from typing import TypeVar
 
 import flask
 from dash import Dash
-from sqlalchemy import Connection
 
 from appstate import EXTENSION, AppState
-from config import ConfigError, Settings
+from config import Settings
 from db.engine import Database
 from db.writer import EventWriter
-
-T = TypeVar("T")
 
 
 def create_app(settings: Settings | None = None) -> Dash:
     """Build the Flask server and the Dash app on it. Nothing connects to the database until it is needed."""
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load()
     database = Database(settings)
     writer = EventWriter(lambda: database.url, settings.timezone, queue_size=settings.writer_queue_size)
 
     server = flask.Flask(__name__)
-    server.config.update(SECRET_KEY=settings.secret_key)
+    # without SECRET_KEY (an import, a test): a key for this process only; `uv run app.py` and gunicorn set one
+    server.config.update(SECRET_KEY=settings.secret_key or secrets.token_urlsafe(48))
     server.extensions[EXTENSION] = AppState(settings=settings, database=database, writer=writer)
 
     app = Dash(
@@ -55,127 +50,10 @@ def create_app(settings: Settings | None = None) -> Dash:
     return app
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    app = create_app(settings)
-    appstate = app.server.extensions[EXTENSION]
-    print("Starting the database ...", flush=True)
-    from db.migrate import upgrade
+if __name__ == "__main__":  # `uv run app.py ...`: the command line validates the settings before building anything
+    from cli import main
 
-    upgrade(appstate.database.engine)
-    atexit.register(appstate.writer.close)
-    _print_demo_login(appstate.database.engine, settings)
-    # SIGTERM (kill, systemd, docker stop) exits like Ctrl+C, so atexit flushes the writer and stops the embedded
-    # PostgreSQL instead of leaving it running
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    port = args.port or settings.port
-    print(f"Clickboard is running on http://{args.host}:{port}/  (Ctrl+C to stop)", flush=True)
-    app.run(host=args.host, port=port, debug=False)
-    return 0
-
-
-def _exit_on_sigterm(*_) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the cleanup
-    sys.exit(0)
-
-
-def _print_demo_login(engine, settings: Settings) -> None:
-    """Seed demo data into an empty database and print the demo login (kept in DATA_DIR for later starts)."""
-    from seed import demo_login_file, remember_demo_login, seed_if_empty
-
-    report = seed_if_empty(engine, settings)
-    if report is not None:
-        print(f"Seeded demo data: {report.users} users, {report.events_written} clicks", flush=True)
-        remember_demo_login(settings, report)
-        print(f"Demo login: {report.demo_email} / {report.demo_password}", flush=True)
-    elif settings.database_url is None and demo_login_file(settings).exists():
-        print(f"Demo login: {demo_login_file(settings).read_text().strip()}", flush=True)
-
-
-def _migrate(args: argparse.Namespace, settings: Settings) -> int:
-    from db.migrate import current_revision, upgrade
-
-    database = Database(settings)
-    upgrade(database.engine)
-    print(f"Database is at migration {current_revision(database.engine)}")
-    return 0
-
-
-def _api_key_command(settings: Settings, change: Callable[[Connection], T], report: Callable[[T], None]) -> int:
-    """Run `change` in one transaction on the migrated database, then `report` its result; exit code 1 with
-    `error: ...` on stderr when it raises ApiKeyError."""
-    from db.api_keys import ApiKeyError
-    from db.migrate import upgrade
-
-    database = Database(settings)
-    upgrade(database.engine)
-    try:
-        with database.engine.begin() as conn:
-            result = change(conn)
-    except ApiKeyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        database.dispose()
-    report(result)
-    return 0
-
-
-def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
-    from db.api_keys import create_key
-
-    def report(key: str) -> None:
-        print(f"Created API key {args.name.strip()!r}. Store it now: it is shown only this once.")
-        print(key)
-
-    return _api_key_command(settings, lambda conn: create_key(conn, args.name), report)
-
-
-def _revoke_api_key(args: argparse.Namespace, settings: Settings) -> int:
-    from db.api_keys import CACHE_SECONDS, revoke_key
-
-    def report(_: None) -> None:
-        print(
-            f"Revoked API key {args.name.strip()!r} (running servers stop accepting it within {CACHE_SECONDS:.0f} s)."
-        )
-
-    return _api_key_command(settings, lambda conn: revoke_key(conn, args.name), report)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="Clickboard product-analytics dashboard")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=None, help="port to listen on (default $PORT or 8050)")
-    commands = parser.add_subparsers(dest="command")
-    commands.add_parser("serve", help="run the dashboard (the default)")
-    commands.add_parser("migrate", help="apply database migrations and exit")
-    create_key = commands.add_parser("create-api-key", help="create an API key and print it (shown only once)")
-    create_key.add_argument("name", help="a unique name for the key, e.g. the client app")
-    revoke_key = commands.add_parser("revoke-api-key", help="revoke the API key with this name")
-    revoke_key.add_argument("name", help="the name given at creation")
-    return parser
-
-
-COMMANDS = {
-    None: _serve,
-    "serve": _serve,
-    "migrate": _migrate,
-    "create-api-key": _create_api_key,
-    "revoke-api-key": _revoke_api_key,
-}
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return COMMANDS[args.command](args, settings)
-
+    sys.exit(main())
 
 app = create_app()
 server = app.server
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""What a running app holds: its settings, database and event writer (kept on the Flask server)."""
+"""What a running app holds: its settings, database and event writer (kept on the Flask server, one per app)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ class AppState:
     settings: Settings
     database: Database
     writer: EventWriter
+
+    def close(self) -> None:
+        """Flush the writer's queue and close the database connections (on shutdown, and after each test)."""
+        self.writer.close()
+        self.database.dispose()
 
 
 def state(server: flask.Flask | None = None) -> AppState:

@@ -1,12 +1,20 @@
-"""Settings read from the environment, in one immutable value."""
+"""Every setting, read from the environment once, validated, in one immutable value.
+
+The app, the command lines (`app.py`, `seed.py`), the Alembic environment and `gunicorn.conf.py` all read their
+settings through `Settings.load()`; nothing else reads the environment. Loading settings never touches the disk: the
+development secret key in DATA_DIR is read or created only by `with_dev_secret()`, which `uv run app.py` calls when it
+starts serving.
+"""
 
 from __future__ import annotations
 
-import os
 import secrets
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent
 
@@ -15,65 +23,101 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message says how to fix it."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str | None = None
-    secret_key: str = ""
-    timezone: str = "UTC"
-    data_dir: Path = PROJECT_DIR / ".data"
-    port: int = 8050
-    event_max_age_days: int = 365
-    writer_queue_size: int = 20_000
-    extra: dict = field(default_factory=dict)
+def _env(name: str, *, field_name: str | None = None) -> AliasChoices:
+    """Accept the setting by its field name (Settings(port=...)) and by its environment variable (PORT=...)."""
+    return AliasChoices(field_name or name.lower(), name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True, env_ignore_empty=True)
+
+    database_url: str | None = Field(None, repr=False, validation_alias=_env("DATABASE_URL"))  # may hold a password
+    secret_key: str | None = Field(None, repr=False, validation_alias=_env("SECRET_KEY"))
+    timezone: str = Field("UTC", validation_alias=_env("ANALYTICS_TIMEZONE", field_name="timezone"))
+    data_dir: Path = Field(PROJECT_DIR / ".data", validation_alias=_env("DATA_DIR"))
+    host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
+    port: int = Field(8050, ge=1, le=65535, validation_alias=_env("PORT"))
+    event_max_age_days: int = Field(365, ge=1, validation_alias=_env("EVENT_MAX_AGE_DAYS"))
+    writer_queue_size: int = Field(20_000, ge=1, validation_alias=_env("WRITER_QUEUE_SIZE"))
+    # production server (gunicorn.conf.py)
+    web_concurrency: int = Field(2, ge=1, validation_alias=_env("WEB_CONCURRENCY"))
+    gunicorn_worker_class: Literal["gevent", "gthread"] = Field(
+        "gevent", validation_alias=_env("GUNICORN_WORKER_CLASS")
+    )
+    gunicorn_threads: int = Field(16, ge=1, validation_alias=_env("GUNICORN_THREADS"))
+    gunicorn_bind: str | None = Field(None, validation_alias=_env("GUNICORN_BIND"))
+    gunicorn_access_log: str | None = Field(None, validation_alias=_env("GUNICORN_ACCESS_LOG"))
+    gunicorn_log_level: str = Field("info", validation_alias=_env("GUNICORN_LOG_LEVEL"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_url(cls, url: str | None) -> str | None:
+        return normalize_database_url(url)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not a known IANA time zone; use e.g. 'UTC' or 'Europe/Berlin'") from None
+        return name
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        return path.expanduser().resolve()
+
+    @classmethod
+    def load(cls, env: dict[str, str] | None = None) -> Settings:
+        """Settings from the process environment (or from `env`); ConfigError names the bad variable."""
+        try:
+            if env is None:
+                return cls()
+            return cls.model_validate({name: value for name, value in env.items() if value != ""})
+        except ValidationError as exc:
+            raise ConfigError("; ".join(_explain(error) for error in exc.errors())) from None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, *, require_secret: bool = False) -> Settings:
-        env = dict(os.environ if env is None else env)
-        data_dir = Path(env.get("DATA_DIR") or PROJECT_DIR / ".data").expanduser().resolve()
-        timezone = env.get("ANALYTICS_TIMEZONE") or "UTC"
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(
-                f"ANALYTICS_TIMEZONE={timezone!r} is not a known IANA time zone; use e.g. 'UTC' or 'Europe/Berlin'"
-            ) from None
-        port_text = env.get("PORT") or "8050"
-        try:
-            port = int(port_text)
-            if not 0 < port < 65536:
-                raise ValueError
-        except ValueError:
-            raise ConfigError(f"PORT={port_text!r} must be a number between 1 and 65535") from None
-        max_age_text = env.get("EVENT_MAX_AGE_DAYS") or "365"
-        try:
-            max_age = int(max_age_text)
-            if max_age < 1:
-                raise ValueError
-        except ValueError:
-            raise ConfigError(f"EVENT_MAX_AGE_DAYS={max_age_text!r} must be a positive whole number of days") from None
-        secret = env.get("SECRET_KEY") or ""
-        if not secret:
-            if require_secret:
-                raise ConfigError("SECRET_KEY is required in production: set it to a long random string")
-            secret = _dev_secret(data_dir)
-        database_url = normalize_database_url(env.get("DATABASE_URL") or None)
-        return cls(
-            database_url=database_url,
-            secret_key=secret,
-            timezone=timezone,
-            data_dir=data_dir,
-            port=port,
-            event_max_age_days=max_age,
-        )
+    @property
+    def bind(self) -> str:
+        """host:port for the production server."""
+        return self.gunicorn_bind or f"{self.host}:{self.port}"
+
+    def require_secret(self) -> Settings:
+        """These settings, or ConfigError when SECRET_KEY is missing (production must not invent one)."""
+        if not self.secret_key:
+            raise ConfigError("SECRET_KEY is required in production: set it to a long random string")
+        return self
+
+    def with_dev_secret(self) -> Settings:
+        """These settings with a secret key: SECRET_KEY, or a random one kept in DATA_DIR so that sessions survive
+        restarts of the development server (created on first use)."""
+        if self.secret_key:
+            return self
+        return self.model_copy(update={"secret_key": _dev_secret(self.data_dir)})
+
+
+_ENV_NAMES = {
+    name: next(alias for alias in field.validation_alias.choices if alias.isupper())
+    for name, field in Settings.model_fields.items()
+}
+
+
+def _explain(error: dict) -> str:
+    field = str(error["loc"][0]) if error["loc"] else "settings"
+    name = _ENV_NAMES.get(field, field)
+    message = error["msg"].removeprefix("Value error, ")
+    value = error.get("input")
+    return f"{name}={value!r}: {message}" if isinstance(value, str | int) else f"{name}: {message}"
 
 
 def normalize_database_url(url: str | None) -> str | None:
     """Accept postgres://, postgresql:// and postgresql+psycopg:// and always use the psycopg 3 driver."""
-    if url is None:
+    if not url:
         return None
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
@@ -84,7 +128,6 @@ def normalize_database_url(url: str | None) -> str | None:
 
 
 def _dev_secret(data_dir: Path) -> str:
-    """A random key kept in DATA_DIR so that sessions survive restarts of the development server."""
     path = data_dir / "secret_key"
     try:
         return path.read_text().strip()

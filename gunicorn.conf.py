@@ -21,11 +21,19 @@ from __future__ import annotations
 import os
 import sys
 
-_port = os.environ.get("PORT") or "8050"
-bind = [os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST') or '127.0.0.1'}:{_port}"]
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gevent"
-workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
-threads = int(os.environ.get("GUNICORN_THREADS") or 16)  # gthread only
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from config import ConfigError, Settings  # noqa: E402  (the project folder must be on the path first)
+
+try:
+    settings = Settings.load().require_secret()
+except ConfigError as exc:
+    print(f"error: {exc}", file=sys.stderr, flush=True)
+    sys.exit(2)  # before binding or forking
+
+bind = [settings.bind]
+worker_class = settings.gunicorn_worker_class
+workers = settings.web_concurrency
+threads = settings.gunicorn_threads  # gthread only
 worker_connections = 1000  # concurrent connections per worker
 # Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads new connections over the workers.
 # With one shared socket, whichever worker wakes first accepts a burst of connections and, since API clients keep
@@ -35,25 +43,15 @@ backlog = 2048
 keepalive = 15  # API clients keep connections open between batches
 timeout = 30  # a worker silent for this long is restarted (requests answer within ~5 s: submit timeout)
 graceful_timeout = 20  # on stop, time for in-flight requests and the writer's final flush
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None  # off by default: it costs ~10% at high request rates
+accesslog = settings.gunicorn_access_log  # off by default: it costs ~10% at high request rates
 errorlog = "-"
-loglevel = os.environ.get("GUNICORN_LOG_LEVEL") or "info"
+loglevel = settings.gunicorn_log_level
 proc_name = "clickboard"
 control_socket_disable = True  # several servers on one machine would fight over the one default socket path
 
 
 def on_starting(server):
-    """In the master, once: check settings, provide a database, migrate it. Any problem stops the start."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    if here not in sys.path:
-        sys.path.insert(0, here)
-    from config import ConfigError, Settings
-
-    try:
-        settings = Settings.from_env(require_secret=True)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr, flush=True)
-        sys.exit(2)  # gunicorn exits with this status before binding or forking
+    """In the master, once: provide a database and migrate it. Any problem stops the start."""
     from db.engine import Database
     from db.migrate import current_revision, upgrade
 

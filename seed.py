@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, Engine, text
 
-from db.schema import AGE_GROUPS, GENDERS, age_group_of
 from db.users import hash_password, validate_user
+from domain import AGE_GROUPS, GENDERS, age_group_of
 from layouts.ids import FEATURE_NAMES
 
 # Seed data uses exactly the dashboard's own meta-analytics names (layouts/ids.py), in that order.
@@ -812,7 +812,7 @@ def main(argv: list[str] | None = None) -> int:
     from db.migrate import upgrade
 
     try:
-        settings = Settings.from_env()
+        settings = Settings.load()
     except ConfigError as exc:
         print(f"seed.py: error: {exc}", file=sys.stderr)
         return 2

@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from api.errors import RETRY_AFTER_SECONDS
 from appstate import state
 from auth import SessionUser
-from db.schema import GENDERS
 from db.users import MIN_PASSWORD_LENGTH, UserError, authenticate, create_user
+from domain import GENDERS
 
 blueprint = flask.Blueprint("auth", __name__, template_folder="templates")
 

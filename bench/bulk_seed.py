@@ -26,9 +26,9 @@ from sqlalchemy import text  # noqa: E402
 
 import seed  # noqa: E402
 from config import Settings  # noqa: E402
-from db.consistency import rollup_mismatches  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
+from db.rollup import mismatches as rollup_mismatches  # noqa: E402
 from db.scratch import scratch_database  # noqa: E402
 
 BENCH_DB = "clickboard_bench_seed"
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(url)
         try:
             upgrade(engine)
-            env = Settings.from_env()
+            env = Settings.load()
             settings = Settings(database_url=url, secret_key="bench", timezone=env.timezone, data_dir=env.data_dir)
             with engine.connect() as conn:
                 pg_version = conn.execute(text("SHOW server_version")).scalar_one()

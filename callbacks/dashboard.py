@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import flask
 from dash import Input, Output, ctx, no_update
 from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -141,7 +142,7 @@ def register(app) -> None:
         if result.filters is not None and user_id is not None:
             set_filters_cookie(
                 ctx.response,
-                appstate.settings.secret_key,
+                flask.current_app.secret_key,
                 user_id,
                 result.filters,
                 secure=request_is_https(),

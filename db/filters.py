@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from db.schema import AGE_GROUPS, GENDERS
+from domain import AGE_GROUPS, ALL, FEATURE_RULE, GENDERS, is_feature_name
 
-ALL = "all"
 AGE_GROUP_CHOICES = (ALL, *AGE_GROUPS)
 GENDER_CHOICES = (ALL, *GENDERS)
 MAX_RANGE_DAYS = 3661  # ten years; a longer range is almost certainly a typo
-MAX_FEATURE_LENGTH = 100
 
 
 class InvalidFilter(ValueError):
@@ -46,10 +44,8 @@ class Filters:
             raise InvalidFilter("age_group", f"{self.age_group!r} is not one of {', '.join(AGE_GROUP_CHOICES)}")
         if self.gender not in GENDER_CHOICES:
             raise InvalidFilter("gender", f"{self.gender!r} is not one of {', '.join(GENDER_CHOICES)}")
-        if self.feature is not None and not (
-            isinstance(self.feature, str) and 1 <= len(self.feature) <= MAX_FEATURE_LENGTH
-        ):
-            raise InvalidFilter("feature", f"must be 1 to {MAX_FEATURE_LENGTH} characters")
+        if self.feature is not None and not is_feature_name(self.feature):
+            raise InvalidFilter("feature", f"not a feature name ({FEATURE_RULE})")
 
     @property
     def days(self) -> int:

@@ -1,4 +1,5 @@
-"""Table definitions (SQLAlchemy Core). Alembic migrations in db/migrations create them."""
+"""Table definitions (SQLAlchemy Core): Alembic's target metadata. Migrations in db/migrations create the tables;
+`alembic check` (run in CI) fails when this file and the migrations disagree."""
 
 from __future__ import annotations
 
@@ -9,19 +10,18 @@ from sqlalchemy import (
     Date,
     DateTime,
     Identity,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
     Table,
     Text,
     Uuid,
+    func,
     text,
 )
 
-AGE_GROUPS = ("<18", "18-40", ">40")
-GENDERS = ("Male", "Female", "Other")
-UNKNOWN = "unknown"
-SOURCES = ("dashboard", "api")
+from domain import AGE_GROUPS, GENDERS, MAX_AGE, MIN_AGE, SOURCES, UNKNOWN, sql_in
 
 metadata = MetaData()
 
@@ -35,11 +35,12 @@ users = Table(
     Column("age", SmallInteger, nullable=False),
     Column("gender", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    CheckConstraint("age BETWEEN 1 AND 120", name="users_age_range"),
-    CheckConstraint("gender IN ('Male', 'Female', 'Other')", name="users_gender_valid"),
+    CheckConstraint(f"age BETWEEN {MIN_AGE} AND {MAX_AGE}", name="users_age_range"),
+    CheckConstraint(sql_in("gender", GENDERS), name="users_gender_valid"),
     CheckConstraint("length(btrim(display_name)) BETWEEN 1 AND 100", name="users_display_name_length"),
     CheckConstraint("position('@' in email) > 1", name="users_email_shape"),
 )
+Index("users_email_lower_key", func.lower(users.c.email), unique=True)  # emails are unique regardless of case
 
 events = Table(
     "events",
@@ -53,9 +54,9 @@ events = Table(
     Column("gender", Text, nullable=False),
     Column("source", Text, nullable=False),
     CheckConstraint("length(feature) BETWEEN 1 AND 100", name="events_feature_length"),
-    CheckConstraint("age_group IN ('<18', '18-40', '>40', 'unknown')", name="events_age_group_valid"),
-    CheckConstraint("gender IN ('Male', 'Female', 'Other', 'unknown')", name="events_gender_valid"),
-    CheckConstraint("source IN ('dashboard', 'api')", name="events_source_valid"),
+    CheckConstraint(sql_in("age_group", (*AGE_GROUPS, UNKNOWN)), name="events_age_group_valid"),
+    CheckConstraint(sql_in("gender", (*GENDERS, UNKNOWN)), name="events_gender_valid"),
+    CheckConstraint(sql_in("source", SOURCES), name="events_source_valid"),
 )
 
 feature_daily = Table(
@@ -79,12 +80,3 @@ api_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
-
-
-def age_group_of(age: int) -> str:
-    """'<18' for 17 and under, '18-40' for 18 to 40 inclusive, '>40' for 41 and over."""
-    if age <= 17:
-        return "<18"
-    if age <= 40:
-        return "18-40"
-    return ">40"

@@ -9,10 +9,12 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from db.schema import GENDERS, age_group_of, users
+from db.schema import users
+from domain import GENDERS, MAX_AGE, MIN_AGE
 
 MIN_PASSWORD_LENGTH = 8
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+AGE_MESSAGE = f"age must be a whole number between {MIN_AGE} and {MAX_AGE}"
 PASSWORD_METHOD = "scrypt"  # werkzeug: scrypt with n=2**15, r=8, p=1 and a random salt
 
 
@@ -37,10 +39,6 @@ class User:
     age: int
     gender: str
 
-    @property
-    def age_group(self) -> str:
-        return age_group_of(self.age)
-
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
@@ -57,9 +55,9 @@ def validate_user(email: str, password: str | None, display_name: str, age: obje
     try:
         age_value = int(str(age).strip())
     except (TypeError, ValueError):
-        raise UserError("age", "age must be a whole number between 1 and 120") from None
-    if not 1 <= age_value <= 120:
-        raise UserError("age", "age must be a whole number between 1 and 120")
+        raise UserError("age", AGE_MESSAGE) from None
+    if not MIN_AGE <= age_value <= MAX_AGE:
+        raise UserError("age", AGE_MESSAGE)
     if gender not in GENDERS:
         raise UserError("gender", f"gender must be one of {', '.join(GENDERS)}")
     return age_value
@@ -101,11 +99,6 @@ def _user(row) -> User:
 
 def get_user(conn: Connection, user_id: int) -> User | None:
     row = conn.execute(select(users).where(users.c.id == user_id)).first()
-    return _user(row) if row else None
-
-
-def find_by_email(conn: Connection, email: str) -> User | None:
-    row = conn.execute(select(users).where(func.lower(users.c.email) == email.strip().lower())).first()
     return _user(row) if row else None
 
 

@@ -27,9 +27,10 @@ from datetime import UTC, datetime
 import psycopg
 from sqlalchemy import make_url
 
-log = logging.getLogger(__name__)
+from db import rollup
+from domain import SOURCES, UNKNOWN, age_group_sql
 
-SOURCES = ("dashboard", "api")
+log = logging.getLogger(__name__)
 
 
 class WriterError(RuntimeError):
@@ -113,27 +114,17 @@ COPY_SQL = "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 # Age group and gender are captured from the user at write time; the rollup is fed only by rows actually
-# inserted (RETURNING), and takes its row locks in key order so concurrent writers cannot deadlock.
-INSERT_SQL = """
+# inserted (RETURNING), through the one rollup writer (db/rollup.py).
+INSERT_SQL = f"""
 WITH inserted AS (
     INSERT INTO events (event_id, feature, user_id, occurred_at, received_at, age_group, gender, source)
-    SELECT s.event_id, s.feature, s.user_id, s.occurred_at, now(),
-           CASE WHEN u.id IS NULL THEN 'unknown'
-                WHEN u.age <= 17 THEN '<18'
-                WHEN u.age <= 40 THEN '18-40'
-                ELSE '>40' END,
-           coalesce(u.gender, 'unknown'),
-           s.source
+    SELECT s.event_id, s.feature, s.user_id, s.occurred_at, now(), {age_group_sql("u.age")},
+           coalesce(u.gender, '{UNKNOWN}'), s.source
     FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, feature, occurred_at, age_group, gender
 ), rollup AS (
-    INSERT INTO feature_daily AS fd (day, feature, age_group, gender, clicks)
-    SELECT (occurred_at AT TIME ZONE %(tz)s)::date, feature, age_group, gender, count(*)
-    FROM inserted
-    GROUP BY 1, 2, 3, 4
-    ORDER BY 1, 2, 3, 4
-    ON CONFLICT (day, feature, age_group, gender) DO UPDATE SET clicks = fd.clicks + EXCLUDED.clicks
+    {rollup.upsert_sql("inserted", "%(tz)s")}
 )
 SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GROUP BY s.caller
 """

@@ -7,13 +7,12 @@ from datetime import date
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from db.filters import ALL
-from db.schema import AGE_GROUPS, GENDERS
+from domain import AGE_GROUP_LABELS, AGE_GROUPS, ALL, GENDERS
 from layouts import ids
 from layouts.theme import GRAPH_CONFIG
 
 AGE_GROUP_OPTIONS = [{"label": "All ages", "value": ALL}] + [
-    {"label": {"<18": "Under 18", "18-40": "18 – 40", ">40": "Over 40"}[group], "value": group} for group in AGE_GROUPS
+    {"label": AGE_GROUP_LABELS[group], "value": group} for group in AGE_GROUPS
 ]
 GENDER_OPTIONS = [{"label": "All genders", "value": ALL}] + [{"label": g, "value": g} for g in GENDERS]
 

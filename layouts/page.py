@@ -20,5 +20,5 @@ def serve_layout():
         return dashboard_layout(None, default_filters(today_in("UTC")))
     settings = state().settings
     user_id = current_user_id()
-    saved = saved_filters_from_cookies(settings.secret_key, user_id, flask.request.cookies)
+    saved = saved_filters_from_cookies(flask.current_app.secret_key, user_id, flask.request.cookies)
     return dashboard_layout(current_user_name(), saved or default_filters(today_in(settings.timezone)))

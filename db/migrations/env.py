@@ -21,7 +21,7 @@ else:  # `alembic` command line
 
     from config import Settings
 
-    url = Settings.from_env().database_url
+    url = Settings.load().database_url
     if url is None:
         raise SystemExit("Set DATABASE_URL to run alembic directly, or use `uv run app.py migrate`")
     with create_engine(url).connect() as conn:

@@ -15,14 +15,15 @@ from db.engine import make_engine
 
 
 def run_cli(monkeypatch, db_url: str, *argv: str) -> tuple[int, str, str]:
-    """Run `app.main(argv)` in-process against `db_url`; return (exit code, stdout, stderr)."""
-    import app
+    """Run `cli.main(argv)` (what `uv run app.py ...` runs) in-process against `db_url`; return (exit code, stdout,
+    stderr)."""
+    import cli
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("SECRET_KEY", "test-secret-key")
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = app.main(list(argv))
+        code = cli.main(list(argv))
     return code, out.getvalue(), err.getvalue()
 
 

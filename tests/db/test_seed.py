@@ -6,7 +6,6 @@ stored events (never from the seed's own arithmetic).
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 import seed
-from db.consistency import rollup_mismatches
+from db.rollup import mismatches as rollup_mismatches
 from db.users import authenticate, create_user
 
 # the meta-analytics names of DESIGN.md, written out here independently of seed.py
@@ -156,7 +155,7 @@ def test_only_the_six_feature_names_appear_with_a_realistic_spread(engine, setti
 
 @pytest.mark.parametrize("tz", ["UTC", "Asia/Kolkata", "America/Los_Angeles"])
 def test_events_lie_within_the_last_days_ending_today_and_never_in_the_future(engine, settings, tz):
-    settings = dataclasses.replace(settings, timezone=tz)
+    settings = settings.model_copy(update={"timezone": tz})
     report = seed.seed_demo(engine, settings, events=3000, days=7, seed=8)
     with engine.connect() as conn:
         first, last, latest, future, today = conn.execute(
@@ -207,7 +206,7 @@ def test_events_carry_their_users_demographics_and_the_rollup_equals_the_events(
     ],
 )
 def test_rollup_is_exact_across_daylight_saving_changes(engine, settings, tz, now):
-    settings = dataclasses.replace(settings, timezone=tz)
+    settings = settings.model_copy(update={"timezone": tz})
     seed.seed_demo(engine, settings, events=4000, days=10, seed=9, now=now)
     with engine.connect() as conn:
         mismatches = rollup_mismatches(conn, tz)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from db.consistency import rollup_mismatches
+from db.rollup import mismatches as rollup_mismatches
 from db.users import create_user
 from db.writer import Event, EventWriter, WriteResult
 

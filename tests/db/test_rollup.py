@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 import seed
-from db.consistency import rollup_mismatches
+from db.rollup import mismatches as rollup_mismatches
 
 
 def mismatches(engine, tz: str = "UTC") -> int:
