@@ -91,6 +91,7 @@ _EVENT_SCHEMA = cs.dataclass_schema(
     ),
     ["feature", "source", "user_id", "occurred_at", "event_id"],
     frozen=True,
+    slots=True,
 )
 BATCH = SchemaValidator(
     cs.typed_dict_schema(

@@ -19,7 +19,7 @@ from domain import FEATURE_MAX_LENGTH, SOURCES
 BIGINT_MAX = 2**63 - 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: no per-event __dict__ for the garbage collector to track
 class Event:
     feature: str
     source: str
