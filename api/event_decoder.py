@@ -111,9 +111,7 @@ def detail(index: int | None, field: str | None, message: str) -> dict:
     return {"index": index, "field": field, "message": message}
 
 
-def decode_events(
-    data: bytes, *, max_age_days: int, unknown_users: Callable[[set[int]], set[int]], now: datetime | None = None
-) -> list[Event]:
+def decode_events(data: bytes, *, max_age_days: int, unknown_users: Callable[[set[int]], set[int]]) -> list[Event]:
     """The events of a JSON body, in order. Raises ApiError 400 with one detail per bad event, or for the body.
 
     `unknown_users(ids)` returns which of `ids` name no user (it may raise a database error).
@@ -124,8 +122,7 @@ def decode_events(
         details: list[dict] = []
     except ValidationError as exc:
         indexed, details = _after_validation_error(exc, data)
-    now = now or datetime.now(UTC)
-    details.extend(_outside_window(indexed, now, max_age_days))
+    details.extend(_outside_window(indexed, datetime.now(UTC), max_age_days))
     details.extend(_unknown_users(indexed, {d["index"] for d in details}, unknown_users))
     if details:
         details.sort(key=lambda d: d["index"])

@@ -143,7 +143,7 @@ class EventWriter:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
-        self._sids = itertools.count(1)  # submission ids: unique for the writer's life, tag every COPY line
+        self._sids = itertools.count(1)  # submission ids: unique for the writer's life, tag every staged row
 
     # -- public -------------------------------------------------------------------------------------------
     def submit(self, events: Sequence[Event], timeout: float | None = None) -> WriteResult:
