@@ -118,20 +118,21 @@ def decode_events(data: bytes, *, max_age_days: int, unknown_users: Callable[[se
     """
     try:
         events = BATCH.validate_json(data)["events"]
-        indexed = list(enumerate(events))
+        indexes: Sequence[int] = range(len(events))
         details: list[dict] = []
     except ValidationError as exc:
-        indexed, details = _after_validation_error(exc, data)
-    details.extend(_outside_window(indexed, datetime.now(UTC), max_age_days))
-    details.extend(_unknown_users(indexed, {d["index"] for d in details}, unknown_users))
+        indexes, events, details = _after_validation_error(exc, data)
+    details.extend(_outside_window(indexes, events, datetime.now(UTC), max_age_days))
+    details.extend(_unknown_users(indexes, events, {d["index"] for d in details}, unknown_users))
     if details:
         details.sort(key=lambda d: d["index"])
         raise ApiError(400, "invalid events; nothing was written", details)
     return events
 
 
-def _after_validation_error(exc: ValidationError, data: bytes) -> tuple[list[tuple[int, Event]], list[dict]]:
-    """(the good events with their indexes, details of the bad ones); ApiError when the body as a whole is wrong."""
+def _after_validation_error(exc: ValidationError, data: bytes) -> tuple[list[int], list[Event], list[dict]]:
+    """(indexes of the good events, the good events, details of the bad ones); ApiError when the body as a whole is
+    wrong."""
     message, details = validation_details(exc)
     if not details or details[0]["index"] is None:
         raise ApiError(400, message, details) from None
@@ -141,14 +142,14 @@ def _after_validation_error(exc: ValidationError, data: bytes) -> tuple[list[tup
         good = [(i, EVENT.validate_json(json.dumps(item))) for i, item in enumerate(raw) if i not in flagged]
     except (ValueError, TypeError, KeyError):  # the two JSON readers disagree: report what we have
         raise ApiError(400, message, details) from None
-    return good, details
+    return [i for i, _ in good], [event for _, event in good], details
 
 
-def _outside_window(indexed: Sequence[tuple[int, Event]], now: datetime, max_age_days: int) -> list[dict]:
+def _outside_window(indexes: Sequence[int], events: Sequence[Event], now: datetime, max_age_days: int) -> list[dict]:
     latest = (now + MAX_FUTURE).astimezone(UTC).replace(tzinfo=_PARSED_UTC)
     earliest = (now - timedelta(days=max_age_days)).astimezone(UTC).replace(tzinfo=_PARSED_UTC)
     details = []
-    for index, event in indexed:
+    for index, event in zip(indexes, events):
         occurred = event.occurred_at
         if occurred > latest:
             details.append(detail(index, "occurred_at", "occurred_at is more than 1 hour in the future"))
@@ -158,14 +159,19 @@ def _outside_window(indexed: Sequence[tuple[int, Event]], now: datetime, max_age
 
 
 def _unknown_users(
-    indexed: Sequence[tuple[int, Event]], flagged: set[int], unknown_users: Callable[[set[int]], set[int]]
+    indexes: Sequence[int],
+    events: Sequence[Event],
+    flagged: set[int],
+    unknown_users: Callable[[set[int]], set[int]],
 ) -> list[dict]:
-    ids = {event.user_id for _, event in indexed}
+    ids = {event.user_id for event in events}
     ids.discard(None)
     unknown = unknown_users(ids) if ids else set()
+    if not unknown:
+        return []
     return [
         detail(index, "user_id", f"no user with id {event.user_id}")
-        for index, event in indexed
+        for index, event in zip(indexes, events)
         if event.user_id in unknown and index not in flagged
     ]
 
