@@ -12,7 +12,7 @@ import json
 import logging
 
 import flask
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from db import errors as db_errors
@@ -87,8 +87,8 @@ def register(server: flask.Flask) -> None:
         headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
         return error_response(exc.code or 500, exc.description or exc.name, headers=headers)
 
-    @server.errorhandler(DBAPIError)
-    def _database_error(exc: DBAPIError):
+    @server.errorhandler(SQLAlchemyError)  # DBAPIError, and the pool's TimeoutError (no connection free)
+    def _database_error(exc: SQLAlchemyError):
         answer = database_error(exc) if _is_api_request() else None
         if answer is None:  # a page (the login gate answers those), or a bug: Flask's 500, JSON under /api/
             raise exc
