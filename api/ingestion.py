@@ -97,9 +97,9 @@ class IngestionApp:
     def answer(self, environ: dict) -> Reply:
         request = IngestRequest(environ)
         route = self.routes.get(environ.get("PATH_INFO", ""))
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         try:
             if route is None:
-                path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
                 raise ApiError(404, f"no API endpoint {path}")
             if request.method not in route.methods:
                 allow = ", ".join((*route.methods, "OPTIONS"))
@@ -112,10 +112,10 @@ class IngestionApp:
         except Exception as exc:  # never an HTML page or a dropped connection
             mapped = database_error(exc)
             if mapped is not None:
-                log.warning("database error on %s: %s", environ.get("PATH_INFO"), exc)
+                log.warning("database error on %s: %s", path, exc)
                 return error_reply(mapped)
-            log.exception("%s %s failed", request.method, environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
-            return error_reply(ApiError(500, "internal error; retry later with the same event ids"))
+            log.exception("%s %s failed", request.method, path)
+            return error_reply(ApiError(500, "internal error; retry later (sending the same events again is safe)"))
 
 
 def error_reply(error: ApiError) -> Reply:
