@@ -14,7 +14,9 @@ from dash import Dash
 
 from appstate import EXTENSION, AppState
 from config import Settings
+from db.api_keys import VerifiedKeys
 from db.engine import Database
+from db.users import KnownUsers
 from db.writer import EventWriter
 
 
@@ -27,7 +29,13 @@ def create_app(settings: Settings | None = None) -> Dash:
     server = flask.Flask(__name__)
     # without SECRET_KEY (an import, a test): a key for this process only; `uv run app.py` and gunicorn set one
     server.config.update(SECRET_KEY=settings.secret_key or secrets.token_urlsafe(48))
-    server.extensions[EXTENSION] = AppState(settings=settings, database=database, writer=writer)
+    server.extensions[EXTENSION] = AppState(
+        settings=settings,
+        database=database,
+        writer=writer,
+        api_keys=VerifiedKeys(lambda: database.engine),
+        known_users=KnownUsers(lambda: database.engine),
+    )
 
     app = Dash(
         __name__,

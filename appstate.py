@@ -1,4 +1,6 @@
-"""What a running app holds: its settings, database and event writer (kept on the Flask server, one per app)."""
+"""What a running app holds (kept on the Flask server, one per app): its settings, database and event writer, and
+its caches: verified API keys and the user ids known to exist. Nothing of it lives in module globals, so two apps in
+one process (tests) share nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ from dataclasses import dataclass
 import flask
 
 from config import Settings
+from db.api_keys import VerifiedKeys
 from db.engine import Database
+from db.users import KnownUsers
 from db.writer import EventWriter
 
 EXTENSION = "clickboard"
@@ -18,6 +22,8 @@ class AppState:
     settings: Settings
     database: Database
     writer: EventWriter
+    api_keys: VerifiedKeys
+    known_users: KnownUsers
 
     def close(self) -> None:
         """Flush the writer's queue and close the database connections (on shutdown, and after each test)."""

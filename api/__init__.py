@@ -6,13 +6,11 @@ import flask
 
 
 def register(server: flask.Flask) -> None:
-    """Attach the API blueprints to the Flask server."""
-    from api import errors, events, health
+    """Attach the API to the Flask server: its error handlers and routes, and the ingestion app in front of it."""
+    from api import errors, events, health, ingestion, stats
+    from appstate import state
 
     errors.register(server)
-    server.register_blueprint(events.bp)
-    server.wsgi_app = events.IngestFastPath(server.wsgi_app, server)  # POST /api/v1/events without Flask's overhead
     server.register_blueprint(health.bp)
-    from api import stats
-
     server.register_blueprint(stats.bp)
+    ingestion.mount(server, {events.PATH: events.app(state(server))})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import flask
 
 from appstate import state
-from db.api_keys import verify_key
 
 
 def bearer_key() -> str | None:
@@ -32,4 +31,4 @@ def bearer_key_valid() -> bool:
     key = bearer_key()
     if key is None:
         return False
-    return verify_key(state().database.engine, key)
+    return state().api_keys.verify(key)

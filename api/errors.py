@@ -1,34 +1,63 @@
-"""JSON error bodies: {"error": "...", "details": [...]}, and API-wide error handlers.
+"""Every JSON error of the API, built here: {"error": "...", "details": [...]}, for Flask routes and the ingestion app.
 
-Under /api/ and /healthz every error is JSON: HTTP errors keep their status, a database that cannot answer is a 503
-with Retry-After, and anything unexpected is a JSON 500 (logged) rather than an HTML page.
+An endpoint raises `ApiError` (or returns `error_response`); a database error is mapped by kind (db/errors.py) with
+`database_error`: the database cannot answer → 503 with Retry-After; it refused a value the client sent → 400 with
+its reason; anything else is a bug of ours, a logged JSON 500. Under /api/ and /healthz every error is JSON, never
+Flask's or Dash's HTML page.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
 import flask
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from db import errors as db_errors
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER_SECONDS = "2"  # when the database cannot answer
+RETRY_AFTER_SECONDS = str(db_errors.RETRY_AFTER_SECONDS)  # when the database cannot answer
+RETRY_LATER = {"Retry-After": RETRY_AFTER_SECONDS}
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="clickboard"'}  # with every 401 of the API
 
 
+class ApiError(Exception):
+    """An error answer: HTTP status, message, details, extra headers."""
+
+    def __init__(self, status: int, message: str, details: list | None = None, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.details, self.headers = status, message, details or [], headers or {}
+
+    def body(self) -> bytes:
+        return error_body(self.message, self.details)
+
+
+def error_body(message: str, details: list | None = None) -> bytes:
+    """The JSON bytes of an error: {"error": message, "details": details}."""
+    return json.dumps({"error": message, "details": details or []}).encode()
+
+
 def error_response(status: int, message: str, details: list | None = None, headers: dict | None = None):
-    """A JSON error response with the house shape."""
-    response = flask.jsonify({"error": message, "details": details or []})
-    response.status_code = status
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    """A Flask response carrying an error body."""
+    return flask.Response(error_body(message, details), status=status, headers=headers, mimetype="application/json")
 
 
-def unavailable(message: str):
-    return error_response(503, message, headers={"Retry-After": RETRY_AFTER_SECONDS})
+def unavailable() -> ApiError:
+    """The database cannot answer now: 503, retry later."""
+    return ApiError(503, db_errors.UNAVAILABLE_MESSAGE, headers=RETRY_LATER)
+
+
+def database_error(error: BaseException) -> ApiError | None:
+    """The answer for a database error: 503 when it cannot answer, 400 when it refused a value, None for a bug."""
+    if db_errors.is_unavailable(error):
+        return unavailable()
+    if db_errors.is_bad_value(error):
+        reason = db_errors.bad_value_message(error)
+        return ApiError(400, f"the database refused a value: {reason}", [{"message": reason}])
+    return None
 
 
 def _is_api_request() -> bool:
@@ -47,6 +76,10 @@ def register(server: flask.Flask) -> None:
             return error_response(404, f"no API endpoint {flask.request.path}")
         return None
 
+    @server.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.message, exc.details, exc.headers)
+
     @server.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if not _is_api_request():
@@ -54,9 +87,10 @@ def register(server: flask.Flask) -> None:
         headers = {name: value for name, value in exc.get_headers() if name.lower() != "content-type"}
         return error_response(exc.code or 500, exc.description or exc.name, headers=headers)
 
-    @server.errorhandler(DBAPIError)
-    def _database_error(exc: DBAPIError):
-        if not _is_api_request():
+    @server.errorhandler(SQLAlchemyError)  # DBAPIError, and the pool's TimeoutError (no connection free)
+    def _database_error(exc: SQLAlchemyError):
+        answer = database_error(exc) if _is_api_request() else None
+        if answer is None:  # a page (the login gate answers those), or a bug: Flask's 500, JSON under /api/
             raise exc
         log.warning("database error on %s: %s", flask.request.path, exc)
-        return unavailable("the database is unavailable; retry later")
+        return error_response(answer.status, answer.message, answer.details, answer.headers)

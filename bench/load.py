@@ -375,7 +375,7 @@ class Environment:
         """Compare the database with what was acknowledged."""
         import psycopg
 
-        from db.writer import libpq_url
+        from db.engine import libpq_url
 
         with psycopg.connect(libpq_url(self.url)) as conn:
             conn.execute("CREATE TEMP TABLE acked (event_id uuid PRIMARY KEY)")
@@ -400,7 +400,7 @@ class Environment:
     def reset_data(self) -> None:
         import psycopg
 
-        from db.writer import libpq_url
+        from db.engine import libpq_url
 
         with psycopg.connect(libpq_url(self.url), autocommit=True) as conn:
             conn.execute("TRUNCATE events, feature_daily")

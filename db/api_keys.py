@@ -4,9 +4,10 @@ A key is `cb_` + 43 URL-safe characters (256 random bits). The table keeps its h
 short prefix, so an operator can tell keys apart without the secret. Verification hashes the presented key and looks
 the hash up: the comparison happens on hashes, so its timing tells nothing about the secret.
 
-Successful verifications are cached in-process for `CACHE_SECONDS` (5 s) so that a busy client does not cost one query
-per request; a revocation therefore takes effect within 5 seconds in every process (immediately in the one that
-revoked). Failed verifications are never cached, so a newly created key works at once.
+Each app verifies keys through its own `VerifiedKeys`, which remembers a successful verification for `CACHE_SECONDS`
+(5 s) so that a busy client does not cost one query per request; a revocation therefore takes effect within 5 seconds
+in every other process, and at once in an app that revokes through its own `VerifiedKeys.revoke`. Failed
+verifications are never remembered, so a newly created key works at once.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ import hashlib
 import secrets
 import threading
 import time
-import weakref
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,14 +41,6 @@ class DuplicateKeyName(ApiKeyError):
 class UnknownKeyName(ApiKeyError):
     def __init__(self, name: str):
         super().__init__(f"no API key named {name!r}")
-
-
-@dataclass(frozen=True)
-class ApiKeyInfo:
-    name: str
-    prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
 
 
 def hash_key(key: str) -> str:
@@ -77,8 +68,9 @@ def create_key(conn: Connection, name: str) -> str:
     return key
 
 
-def revoke_key(conn: Connection, name: str) -> None:
-    """Revoke the key named `name`. Raises UnknownKeyName. Revoking a revoked key is a no-op. The caller commits."""
+def revoke_key(conn: Connection, name: str) -> str:
+    """Revoke the key named `name`; return its hash. Raises UnknownKeyName. Revoking a revoked key is a no-op.
+    The caller commits."""
     name = _check_name(name)
     row = conn.execute(
         update(api_keys)
@@ -88,12 +80,7 @@ def revoke_key(conn: Connection, name: str) -> None:
     ).first()
     if row is None:
         raise UnknownKeyName(name)
-    _forget(row.key_hash)
-
-
-def list_keys(conn: Connection) -> list[ApiKeyInfo]:
-    rows = conn.execute(select(api_keys).order_by(api_keys.c.name))
-    return [ApiKeyInfo(r.name, r.prefix, r.created_at, r.revoked_at) for r in rows]
+    return row.key_hash
 
 
 def key_is_valid(conn: Connection, key: str) -> bool:
@@ -106,48 +93,50 @@ def key_is_valid(conn: Connection, key: str) -> bool:
     return found is not None
 
 
-# -- in-process cache of successful verifications ------------------------------------------------------------
-_cache: dict[tuple[str, str], float] = {}  # (database url, key hash) -> valid until (monotonic)
-_cache_lock = threading.Lock()
+class VerifiedKeys:
+    """One app's key verification, remembering each success for `seconds` (never a failure). Thread-safe."""
 
+    def __init__(
+        self,
+        engine: Callable[[], Engine],
+        *,
+        seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int = _CACHE_MAX,
+    ):
+        self._engine = engine  # called when needed: the app's database starts lazily
+        self.seconds = seconds
+        self._clock = clock
+        self._max_entries = max_entries
+        self._valid_until: dict[str, float] = {}  # key hash -> clock time
+        self._lock = threading.Lock()
 
-def verify_key(engine: Engine, key: str, *, cache_seconds: float = CACHE_SECONDS) -> bool:
-    """True when `key` is valid; a positive answer is remembered for `cache_seconds`.
+    def verify(self, key: str) -> bool:
+        """True when `key` is valid and unrevoked (or was so less than `seconds` ago).
 
-    Raises sqlalchemy.exc.OperationalError (or another DBAPIError) when the database cannot answer.
-    """
-    if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
-        return False
-    digest = hash_key(key)
-    slot = (_engine_name(engine), digest)
-    now = time.monotonic()
-    until = _cache.get(slot)
-    if until is not None and until > now:
-        return True
-    with engine.connect() as conn:
-        valid = key_is_valid(conn, key)
-    if valid and cache_seconds > 0:
-        with _cache_lock:
-            if len(_cache) >= _CACHE_MAX:
-                _cache.clear()
-            _cache[slot] = now + cache_seconds
-    elif not valid:
-        _cache.pop(slot, None)
-    return valid
+        Raises sqlalchemy.exc.OperationalError (or another DBAPIError) when the database cannot answer.
+        """
+        if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
+            return False
+        digest = hash_key(key)
+        now = self._clock()
+        until = self._valid_until.get(digest)
+        if until is not None and until > now:
+            return True
+        with self._engine().connect() as conn:
+            valid = key_is_valid(conn, key)
+        with self._lock:
+            if not valid:
+                self._valid_until.pop(digest, None)
+            elif self.seconds > 0:
+                if len(self._valid_until) >= self._max_entries:
+                    self._valid_until.clear()
+                self._valid_until[digest] = now + self.seconds
+        return valid
 
-
-_engine_names: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
-
-
-def _engine_name(engine: Engine) -> str:
-    """The engine's URL as text (computed once per engine: rendering it costs more than the rest of a check)."""
-    name = _engine_names.get(engine)
-    if name is None:
-        name = _engine_names[engine] = engine.url.render_as_string(hide_password=True)
-    return name
-
-
-def _forget(key_hash: str) -> None:
-    with _cache_lock:
-        for slot in [s for s in _cache if s[1] == key_hash]:
-            _cache.pop(slot, None)
+    def revoke(self, name: str) -> None:
+        """Revoke the key named `name` (UnknownKeyName if none); this app refuses it from now on."""
+        with self._engine().begin() as conn:
+            digest = revoke_key(conn, name)
+        with self._lock:
+            self._valid_until.pop(digest, None)

@@ -1,22 +1,31 @@
-"""Engine creation: DATABASE_URL, or an embedded PostgreSQL started on first use."""
+"""Engine creation: DATABASE_URL, or an embedded PostgreSQL started on first use.
+
+`CONNECT_ARGS` are the options of every connection the app opens: the SQLAlchemy engine's pool and the event writer's
+own psycopg connection (`libpq_url` turns the SQLAlchemy URL into the one psycopg takes).
+"""
 
 from __future__ import annotations
 
 import threading
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, make_url
 
 from config import Settings
 
 CONNECT_ARGS = {
     "connect_timeout": 3,
-    # bounded waits: a statement or a lock never hangs a request forever
+    # bounded waits: a statement or a lock never hangs a request (or the writer) forever
     "options": "-c statement_timeout=15000 -c lock_timeout=5000",
     "keepalives": 1,
     "keepalives_idle": 5,
     "keepalives_interval": 2,
     "keepalives_count": 2,
 }
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    """postgresql+psycopg://... -> postgresql://... for a plain psycopg connection."""
+    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -117,3 +119,28 @@ def existing_user_ids(conn: Connection, ids: set[int]) -> set[int]:
     if not ids:
         return set()
     return set(conn.execute(select(users.c.id).where(users.c.id.in_(sorted(ids)))).scalars())
+
+
+class KnownUsers:
+    """One app's memory of the user ids it has seen to exist, so that checking the users of a batch costs no query
+    in the common case (a client sending events of the same users again and again). Users are never deleted, so an
+    id once found stays valid; ids not found are asked again every time. Bounded: forgets everything when full."""
+
+    def __init__(self, engine: Callable[[], Engine], *, max_entries: int = 200_000):
+        self._engine = engine  # called when needed: the app's database starts lazily
+        self._max_entries = max_entries
+        self._known: set[int] = set()
+        self._lock = threading.Lock()
+
+    def unknown(self, ids: set[int]) -> set[int]:
+        """Which of `ids` name no user. Raises a DBAPIError when the database cannot answer."""
+        missing = ids - self._known
+        if not missing:
+            return set()
+        with self._engine().connect() as conn:
+            found = existing_user_ids(conn, missing)
+        with self._lock:
+            if len(self._known) + len(found) > self._max_entries:
+                self._known.clear()
+            self._known.update(found)
+        return missing - found

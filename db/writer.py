@@ -1,15 +1,15 @@
 """The one path every click takes into the database: grouped, idempotent, acknowledged only after commit.
 
-Callers `submit()` a list of events and block. A flusher thread takes whatever submissions are waiting (up to
-`max_batch_rows` events), and in one transaction COPYs them into a staging table, inserts them into `events` with
-ON CONFLICT (event_id) DO NOTHING, adds the rows actually inserted to the `feature_daily` rollup, and commits.
-Only then does each caller get its (accepted, duplicates). Any failure rolls the whole group back and every caller
-in it gets an exception, so nothing is ever half-written or acknowledged early (a submission the database refuses as
-malformed is retried alone, so it cannot fail the others).
+Callers `submit()` a list of typed `Event`s and block. A flusher thread takes whatever submissions are waiting (up to
+`max_batch_rows` events) and, in one transaction, COPYs them into a staging table (db/events.py encodes them), inserts
+them into `events` with ON CONFLICT (event_id) DO NOTHING, adds the rows actually inserted to the `feature_daily`
+rollup, and commits. Only then does each caller get its (accepted, duplicates). Any failure rolls the whole group back
+and every caller in it gets an exception, so nothing is ever half-written or acknowledged early; a submission whose
+values the database refuses is retried alone, so it cannot fail the others (its caller gets EventsRefused).
 
-Throughput: each caller's thread formats its own COPY text lines (tagged with its submission id) before queueing, so
-the single flusher only concatenates blocks and sends them; `submit_checked()` takes rows the HTTP API has already
-validated and skips the per-event checks. The queue is bounded in submissions and in events (WriterOverloaded).
+Repeated event ids are resolved in one place, the flusher, across the whole group: the first occurrence wins (within
+a submission and across submissions), every later one is left out of the stage and counts as a duplicate of its
+caller. The queue is bounded in submissions and in events (WriterOverloaded).
 """
 
 from __future__ import annotations
@@ -19,16 +19,27 @@ import logging
 import queue
 import threading
 import time
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy import make_url
 
 from db import rollup
-from domain import SOURCES, UNKNOWN, age_group_sql
+from db.engine import CONNECT_ARGS, libpq_url
+from db.errors import bad_value_message
+from db.events import ENCODING_ERRORS, STAGE_DDL, Event, check_events, copy_events
+from domain import UNKNOWN, age_group_sql
+
+__all__ = [
+    "DatabaseUnavailable",
+    "Event",
+    "EventWriter",
+    "EventsRefused",
+    "WriteResult",
+    "WriterClosed",
+    "WriterError",
+    "WriterOverloaded",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +60,8 @@ class WriterClosed(WriterError):
     """The writer is shutting down."""
 
 
-@dataclass(frozen=True)
-class Event:
-    feature: str
-    source: str
-    user_id: int | None = None
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+class EventsRefused(WriterError):
+    """The database refused a value in these events (a NUL byte in a text, say); sending them again will not help."""
 
 
 @dataclass(frozen=True)
@@ -81,37 +87,19 @@ class _Done:
 
 
 class _Submission:
-    """One caller's events as ready-made COPY text lines (tagged with the submission's id), and their ids."""
+    """One caller's events, waiting for the flusher."""
 
-    __slots__ = ("sid", "block", "ids", "count", "done", "result", "error")
+    __slots__ = ("sid", "events", "done", "result", "error")
 
-    def __init__(self, sid: int, block: str, ids: list[str], count: int):
-        self.sid = sid
-        self.block = block  # "sid\tevent_id\tfeature\tuser_id\toccurred_at\tsource\n" per distinct event
-        self.ids = ids  # distinct event ids (canonical text), in order
-        self.count = count  # events the caller submitted, repeats included
+    def __init__(self, sid: int, events: Sequence[Event]):
+        self.sid = sid  # tags the caller's rows in the stage
+        self.events = events
         self.done = _Done()
         self.result: WriteResult | None = None
         self.error: BaseException | None = None
 
 
 _STOP = object()
-
-STAGE_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS writer_stage (
-    caller bigint NOT NULL,
-    event_id uuid NOT NULL,
-    feature text NOT NULL,
-    user_id bigint,
-    occurred_at timestamptz NOT NULL,
-    source text NOT NULL
-) ON COMMIT DELETE ROWS
-"""
-
-# Text COPY: the request threads format their own lines (cheap f-strings, in parallel with the flusher), and the
-# flusher sends whole blocks: no per-row Python work in the one flusher thread.
-COPY_SQL = "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source) FROM STDIN"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 # Age group and gender are captured from the user at write time; the rollup is fed only by rows actually
 # inserted (RETURNING), through the one rollup writer (db/rollup.py).
@@ -130,42 +118,23 @@ SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GRO
 """
 
 
-def check_event(event: Event) -> None:
-    """Raise ValueError for an event the schema would refuse, so that one bad caller never fails a whole group."""
-    if event.source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, not {event.source!r}")
-    if not isinstance(event.feature, str) or not 1 <= len(event.feature) <= 100:
-        raise ValueError("feature must be a string of 1 to 100 characters")
-    if event.occurred_at.tzinfo is None:
-        raise ValueError("occurred_at must carry a time zone offset")
-    if event.user_id is not None and not isinstance(event.user_id, int):
-        raise ValueError("user_id must be an integer or None")
-
-
-def libpq_url(sqlalchemy_url: str) -> str:
-    """postgresql+psycopg://... -> postgresql://... for a plain psycopg connection."""
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 class EventWriter:
     """Thread-safe group-commit writer with a bounded queue. Start is lazy: the first submit starts the flusher."""
 
     def __init__(
         self,
-        url: str | callable,
+        url: str | Callable[[], str],
         timezone_name: str = "UTC",
         *,
         max_batch_rows: int = 20_000,
         queue_size: int = 20_000,
         max_queued_events: int = 250_000,
         submit_timeout: float = 10.0,
-        connect_timeout: int = 3,
     ):
         self._url = url
         self.timezone_name = timezone_name
         self.max_batch_rows = max_batch_rows
         self.submit_timeout = submit_timeout
-        self.connect_timeout = connect_timeout
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)  # bounds the waiting submissions ...
         self.max_queued_events = max_queued_events  # ... and the events in them (a few seconds of work)
         self._queued_events = 0
@@ -174,61 +143,23 @@ class EventWriter:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._closed = False
-        self._sids = itertools.count(1)  # submission ids: unique for the writer's life, tag every COPY line
+        self._sids = itertools.count(1)  # submission ids: unique for the writer's life, tag every staged row
 
     # -- public -------------------------------------------------------------------------------------------
     def submit(self, events: Sequence[Event], timeout: float | None = None) -> WriteResult:
-        """Write `events`; return after commit. Raises a WriterError subclass if it could not be committed."""
+        """Write `events`; return after commit with (accepted, duplicates).
+
+        Raises ValueError (before queueing) for an event the schema would refuse, else a WriterError subclass when
+        the events could not be committed: nothing of them was written.
+        """
         if not events:
             return WriteResult(0, 0)
-        for event in events:
-            check_event(event)
-        sid = next(self._sids)
-        seen: set[str] = set()
-        ids: list[str] = []
-        lines: list[str] = []
-        for e in events:
-            event_id = str(e.event_id)
-            if event_id in seen:  # the same id twice in one submission: the first one wins
-                continue
-            seen.add(event_id)
-            ids.append(event_id)
-            user = "\\N" if e.user_id is None else str(int(e.user_id))
-            feature = e.feature.translate(_COPY_ESCAPES)
-            lines.append(f"{sid}\t{event_id}\t{feature}\t{user}\t{e.occurred_at.isoformat()}\t{e.source}\n")
-        return self._submit(_Submission(sid, "".join(lines), ids, len(events)), timeout)
-
-    def submit_checked(
-        self, rows: Sequence[tuple[str, str, str, str]], source: str, timeout: float | None = None
-    ) -> WriteResult:
-        """Like submit(), for rows a caller has already validated to the letter (the HTTP API does):
-        (event_id, feature, user_id, occurred_at) as text, where event_id is a lower-case hyphenated UUID, feature
-        1 to 100 characters free of tab, newline, carriage return and backslash, user_id decimal digits or "\\N",
-        and occurred_at an ISO-8601 timestamp with an offset. Same result and errors as submit().
-        """
-        if not rows:
-            return WriteResult(0, 0)
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-        sid = next(self._sids)
-        tail = f"\t{source}\n"
-        ids = [row[0] for row in rows]
-        if len(set(ids)) != len(ids):  # the same id twice in one submission: the first one wins
-            first: dict[str, tuple] = {}
-            for row in rows:
-                first.setdefault(row[0], row)
-            distinct = list(first.values())
-            ids = list(first)
-        else:
-            distinct = rows
-        block = "".join([f"{sid}\t{i}\t{f}\t{u}\t{o}{tail}" for i, f, u, o in distinct])
-        return self._submit(_Submission(sid, block, ids, len(rows)), timeout)
-
-    def _submit(self, submission: _Submission, timeout: float | None) -> WriteResult:
+        check_events(events)
         if self._closed:
             raise WriterClosed("the event writer is shut down")
         self._ensure_started()
-        size = len(submission.ids)
+        submission = _Submission(next(self._sids), events)
+        size = len(events)
         with self._count_lock:
             if self._queued_events and self._queued_events + size > self.max_queued_events:
                 raise WriterOverloaded("too many events are waiting to be written; retry in a second")
@@ -278,7 +209,7 @@ class EventWriter:
             first = self._queue.get()
             if first is _STOP:
                 break
-            group, rows = [first], len(first.ids)
+            group, rows = [first], len(first.events)
             while rows < self.max_batch_rows:
                 try:
                     item = self._queue.get_nowait()
@@ -288,7 +219,7 @@ class EventWriter:
                     stopping = True
                     break
                 group.append(item)
-                rows += len(item.ids)
+                rows += len(item.events)
             with self._count_lock:
                 self._queued_events -= rows
             self._flush(group)
@@ -297,12 +228,13 @@ class EventWriter:
     def _flush(self, group: list[_Submission]) -> None:
         try:
             counts = self._write_with_retry(group)
-        except psycopg.DataError as exc:
+        except (psycopg.DataError, *ENCODING_ERRORS) as exc:
             if len(group) > 1:  # one caller's bad data must not fail the others: write each on its own
                 for submission in group:
                     self._flush([submission])
                 return
-            self._fail(group, ValueError(f"the database refused these events: {str(exc).strip()}"))
+            message = bad_value_message(exc) if isinstance(exc, psycopg.DataError) else str(exc)
+            self._fail(group, EventsRefused(f"the database refused these events: {message}"))
             return
         except Exception as exc:  # every caller in the group learns of the failure
             error = exc if isinstance(exc, WriterError) else DatabaseUnavailable(f"could not write events: {exc}")
@@ -310,7 +242,7 @@ class EventWriter:
             return
         for submission in group:
             accepted = counts.get(submission.sid, 0)
-            submission.result = WriteResult(accepted, submission.count - accepted)
+            submission.result = WriteResult(accepted, len(submission.events) - accepted)
             submission.done.set()
 
     @staticmethod
@@ -329,7 +261,7 @@ class EventWriter:
             except psycopg.OperationalError as exc:
                 self._disconnect()
                 raise DatabaseUnavailable(f"database unavailable: {str(exc).strip()}") from exc
-            except psycopg.DataError:
+            except (psycopg.DataError, *ENCODING_ERRORS):
                 raise  # the connection is fine: the transaction was rolled back
             except psycopg.Error:
                 self._disconnect()
@@ -339,28 +271,12 @@ class EventWriter:
     def _write(self, group: list[_Submission]) -> dict[int, int]:
         """One transaction: COPY the group into the stage, insert new events, add them to the rollup, commit.
 
-        Returns {submission id: events actually inserted}. The same id in two submissions of one group: the first
-        one wins (the later one's copy is left out of the stage and so counts as a duplicate).
+        Returns {submission id: events actually inserted}.
         """
-        seen: set[str] = set()
-        blocks: list[str] = []
-        for submission in group:
-            if seen.isdisjoint(submission.ids):
-                blocks.append(submission.block)
-            else:
-                blocks.append(
-                    "".join(
-                        line + "\n"
-                        for line, event_id in zip(submission.block.split("\n"), submission.ids)
-                        if event_id not in seen
-                    )
-                )
-            seen.update(submission.ids)
-        data = "".join(blocks).encode()
+        staged = first_occurrences([(submission.sid, submission.events) for submission in group])
         conn = self._connect()
         with conn.transaction(), conn.cursor() as cur:
-            with cur.copy(COPY_SQL) as copy:
-                copy.write(data)
+            copy_events(cur, staged)
             cur.execute(INSERT_SQL, {"tz": self.timezone_name})
             counts = {caller: count for caller, count in cur.fetchall()}
         return counts
@@ -369,15 +285,7 @@ class EventWriter:
         if self._conn is not None and not self._conn.closed:
             return self._conn
         url = self._url() if callable(self._url) else self._url
-        conn = psycopg.connect(
-            libpq_url(url),
-            connect_timeout=self.connect_timeout,
-            options="-c statement_timeout=15000 -c lock_timeout=10000",
-            keepalives=1,
-            keepalives_idle=5,
-            keepalives_interval=2,
-            keepalives_count=2,
-        )
+        conn = psycopg.connect(libpq_url(url), **CONNECT_ARGS)
         conn.execute(STAGE_DDL)
         conn.commit()
         self._conn = conn
@@ -390,3 +298,28 @@ class EventWriter:
             except Exception:  # already broken
                 pass
             self._conn = None
+
+
+def first_occurrences(
+    submissions: Sequence[tuple[int, Sequence[Event]]],
+) -> list[tuple[int, Sequence[Event]]]:
+    """The (caller, events) pairs with every event id kept only where it first occurs, in order.
+
+    The one place repeated ids are resolved: a later copy (in the same submission or a later one of the group) is
+    left out, so it is not inserted and counts as a duplicate of its caller.
+    """
+    seen: set[int] = set()
+    kept: list[tuple[int, Sequence[Event]]] = []
+    for caller, events in submissions:
+        keys = [e.event_id.int for e in events]  # ints hash in C; UUID.__hash__ is Python code
+        if seen.isdisjoint(keys) and len(set(keys)) == len(keys):  # the common case: all new
+            seen.update(keys)
+            kept.append((caller, events))
+            continue
+        fresh = []
+        for key, event in zip(keys, events):
+            if key not in seen:
+                seen.add(key)
+                fresh.append(event)
+        kept.append((caller, fresh))
+    return kept

@@ -396,21 +396,83 @@ def test_hostile_bodies_are_400_not_500(client, auth, engine, raw):
     assert counts(engine) == (0, 0)
 
 
-def test_flask_route_behind_the_fast_path_answers_the_same(dash_app, auth, engine):
-    """POST /api/v1/events is answered by a WSGI fast path in front of Flask; the Flask route gives the same answers."""
-    from werkzeug.test import Client
+# -- the ingestion app in front of Flask ------------------------------------------------------------------------
 
-    from api.events import IngestFastPath
 
-    fast_path = dash_app.server.wsgi_app
-    assert isinstance(fast_path, IngestFastPath)
-    flask_only = Client(fast_path.wsgi_app)
-    batch = {"events": [new_event("via_flask")]}
-    for client in (dash_app.server.test_client(), flask_only):
-        ok = client.post(URL, json=batch, headers=auth)
-        assert ok.status_code == 202
-        bad = client.post(URL, json={"events": [{"feature": "no good"}]}, headers=auth)
-        assert bad.status_code == 400 and bad.get_json()["details"][0]["field"] == "feature"
-        assert client.post(URL, json=batch).status_code == 401
-    assert [r.get_json() for r in (ok,)] == [{"accepted": 0, "duplicates": 1}]
-    assert counts(engine) == (1, 1)
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "HEAD"])
+def test_other_methods_are_json_405_with_allow(client, auth, engine, method):
+    response = client.open(URL, method=method, headers=auth, json={"events": [new_event()]})
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST, OPTIONS"
+    assert response.mimetype == "application/json"
+    if method != "HEAD":
+        assert response.get_json()["error"] == "use POST to send events"
+    assert counts(engine) == (0, 0)
+
+
+def test_options_lists_the_allowed_methods(client):
+    response = client.open(URL, method="OPTIONS")
+    assert response.status_code == 204
+    assert response.headers["Allow"] == "POST, OPTIONS"
+
+
+@pytest.mark.parametrize("path", [URL + "/x", URL + "/", URL + "/x/y"])
+def test_paths_below_the_endpoint_are_json_404(client, auth, engine, path):
+    body = assert_error(client.post(path, json={"events": [new_event()]}, headers=auth), 404)
+    assert path in body["error"]
+    assert counts(engine) == (0, 0)
+
+
+def test_the_flask_server_has_no_route_of_its_own_for_the_endpoint(dash_app):
+    """The ingestion app answers every method on the path; Flask never sees it."""
+    assert URL not in {rule.rule for rule in dash_app.server.url_map.iter_rules()}
+
+
+# -- a value the database refuses -------------------------------------------------------------------------------
+
+REFUSING_TRIGGER = [
+    """CREATE FUNCTION refuse_feature() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.feature = 'refused.by.db' THEN
+            RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
+                MESSAGE = 'feature ' || NEW.feature || ' is not accepted here';
+        END IF;
+        RETURN NEW;
+    END $$""",
+    "CREATE TRIGGER refuse_feature BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_feature()",
+]
+
+
+def test_a_value_the_database_refuses_is_400_with_its_reason_and_nothing_written(client, auth, engine):
+    """A data exception from PostgreSQL (SQLSTATE class 22, here raised by a trigger of this test's own database) is
+    the client's mistake: 400 with the database's reason, never a 503; the other events of the batch are not
+    written either."""
+    with engine.begin() as conn:
+        for statement in REFUSING_TRIGGER:
+            conn.execute(text(statement))
+    response = post_events(client, auth, [new_event("fine"), new_event("refused.by.db")])
+    body = assert_error(response, 400)
+    assert "Retry-After" not in response.headers
+    assert "refused" in body["error"]
+    assert "feature refused.by.db is not accepted here" in body["details"][0]["message"]
+    assert counts(engine) == (0, 0)
+    assert post_events(client, auth, [new_event("fine")]).get_json() == {"accepted": 1, "duplicates": 0}
+
+
+def test_two_apps_keep_separate_memories_of_known_users(settings, engine, analyst, auth):
+    """An app remembers the user ids it has seen to exist; another app on the same database asks for itself."""
+    from app import create_app
+    from appstate import state
+
+    first, second = create_app(settings), create_app(settings)
+    try:
+        assert state(first.server).known_users.unknown({analyst.id}) == set()  # found, and now remembered
+        with engine.begin() as conn:  # users are never deleted by the app; here the test removes one itself
+            conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": analyst.id})
+        assert state(first.server).known_users.unknown({analyst.id}) == set()  # from its memory
+        assert state(second.server).known_users.unknown({analyst.id}) == {analyst.id}  # asked the database
+        body = assert_error(post_events(second.server.test_client(), auth, [new_event(user_id=analyst.id)]), 400)
+        assert [(d["index"], d["field"]) for d in body["details"]] == [(0, "user_id")]
+    finally:
+        for app in (first, second):
+            state(app.server).close()

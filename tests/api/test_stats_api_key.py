@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import new_event, post_events, run_cli
+from appstate import state
+from tests.api.conftest import new_event, post_events
 
 STATS = "/api/v1/stats?start=2026-11-01&end=2026-11-30"
 
@@ -19,11 +20,11 @@ def test_stats_accepts_an_api_key_and_counts_ingested_events(client, auth):
     assert {row["feature"]: row["clicks"] for row in body["by_feature"]} == {"export_csv": 3, "share": 1}
 
 
-def test_stats_refuses_bad_and_revoked_keys(monkeypatch, db_url, client, auth):
+def test_stats_refuses_bad_and_revoked_keys(dash_app, client, auth):
     assert client.get(STATS, headers={"Authorization": "Bearer cb_wrong"}).status_code == 401
     assert client.get(STATS).status_code == 401
     assert client.get(STATS, headers=auth).status_code == 200
-    assert run_cli(monkeypatch, db_url, "revoke-api-key", "test-client")[0] == 0
+    state(dash_app.server).api_keys.revoke("test-client")  # revoked by this app: refused at once
     response = client.get(STATS, headers=auth)
     assert response.status_code == 401
     assert response.get_json()["error"]

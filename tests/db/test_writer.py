@@ -56,7 +56,8 @@ def test_demographics_are_captured_at_write_time(engine, writer):
         conn.execute(text("UPDATE users SET age = 41, gender = 'Other' WHERE id = :id"), {"id": user})
     writer.submit([Event("chart_bar", "dashboard", user)])
     writer.submit([Event("chart_bar", "api", None)])
-    writer.submit([Event("chart_bar", "api", 999_999)])  # no such user: unknown, not an error
+    # the writer does not check users (the API refuses unknown ids before submitting): no such user is "unknown"
+    writer.submit([Event("chart_bar", "api", 999_999)])
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT age_group, gender, count(*) FROM events GROUP BY 1, 2 ORDER BY 1, 2")).all()
     assert [tuple(r) for r in rows] == [("18-40", "Female", 1), (">40", "Other", 1), ("unknown", "unknown", 2)]
