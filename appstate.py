@@ -1,14 +1,19 @@
-"""What a running app holds: its settings, database and event writer (kept on the Flask server, one per app)."""
+"""What a running app holds: its settings, database, event writer and the board of panels it shows (kept on the
+Flask server, one per app)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import flask
 
 from config import Settings
 from db.engine import Database
 from db.writer import EventWriter
+
+if TYPE_CHECKING:
+    from panels.board import Board
 
 EXTENSION = "clickboard"
 
@@ -18,6 +23,7 @@ class AppState:
     settings: Settings
     database: Database
     writer: EventWriter
+    board: Board  # the dashboard's panels; the stats API answers with the same ones
 
     def close(self) -> None:
         """Flush the writer's queue and close the database connections (on shutdown, and after each test)."""
