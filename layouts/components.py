@@ -99,14 +99,10 @@ def filter_bar(filters: Filters) -> dbc.Card:
                 ),
                 html.Div(
                     [
-                        html.Div(
-                            feature_chip(filters.feature) if filters.feature else None,
-                            id=ids.CHIP_CONTAINER,
-                            title="The selected feature: the daily clicks and the breakdowns show only its clicks",
-                        ),
+                        html.Div(feature_chip(filters.feature) if filters.feature else None, id=ids.CHIP_CONTAINER),
                         html.Div(id=ids.DATE_RANGE_MESSAGE, className="small text-danger", role="alert"),
                     ],
-                    className="d-flex flex-wrap align-items-center gap-3 mt-2 filter-notes",
+                    className="d-flex flex-wrap align-items-center gap-3 mt-2",
                 ),
             ]
         ),
@@ -160,14 +156,15 @@ def panel_rows(board: Board, filters: Filters) -> list[dbc.Row]:
 
 
 def feature_chip(feature: str) -> dbc.Button:
-    """The selected feature with an ×; clicking it clears the selection. Exists only while a feature is selected."""
+    """The selected feature with an ×; clicking it clears the selection. Exists only while a feature is selected; it
+    sits in the filter bar because the daily chart and both breakdowns follow it."""
     return dbc.Button(
         f"{feature} ×",
         id=ids.CLEAR_FEATURE_CHIP,
         color="warning",
         size="sm",
         className="feature-chip rounded-pill",
-        title="Clear the selection",
+        title="The daily clicks and the breakdowns show only this feature. Click to show every feature again.",
         n_clicks=0,
     )
 
