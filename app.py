@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
 import flask
 from dash import Dash
@@ -19,10 +20,17 @@ from db.engine import Database
 from db.users import KnownUsers
 from db.writer import EventWriter
 
+if TYPE_CHECKING:
+    from panels.board import Board
 
-def create_app(settings: Settings | None = None) -> Dash:
-    """Build the Flask server and the Dash app on it. Nothing connects to the database until it is needed."""
+
+def create_app(settings: Settings | None = None, board: Board | None = None) -> Dash:
+    """Build the Flask server and the Dash app on it, showing `board`'s panels (default: layouts/placement.py).
+    Nothing connects to the database until it is needed."""
+    from layouts.placement import BOARD
+
     settings = settings or Settings.load()
+    board = board or BOARD
     database = Database(settings)
     writer = EventWriter(lambda: database.url, settings.timezone, queue_size=settings.writer_queue_size)
 
@@ -35,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Dash:
         writer=writer,
         api_keys=VerifiedKeys(lambda: database.engine),
         known_users=KnownUsers(lambda: database.engine),
+        board=board,
     )
 
     app = Dash(
@@ -45,10 +54,8 @@ def create_app(settings: Settings | None = None) -> Dash:
         suppress_callback_exceptions=True,
     )
     from callbacks import register as register_callbacks
-    from layouts.page import serve_layout
 
-    app.layout = serve_layout
-    register_callbacks(app)
+    register_callbacks(app, board)  # the page (layout function) and every callback
     import api
 
     api.register(server)

@@ -1,10 +1,11 @@
-"""What a running app holds (kept on the Flask server, one per app): its settings, database and event writer, and
-its caches: verified API keys and the user ids known to exist. Nothing of it lives in module globals, so two apps in
-one process (tests) share nothing."""
+"""What a running app holds (kept on the Flask server, one per app): its settings, database and event writer, the
+board of panels it shows, and its caches: verified API keys and the user ids known to exist. Nothing of it lives in
+module globals, so two apps in one process (tests) share nothing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import flask
 
@@ -13,6 +14,9 @@ from db.api_keys import VerifiedKeys
 from db.engine import Database
 from db.users import KnownUsers
 from db.writer import EventWriter
+
+if TYPE_CHECKING:
+    from panels.board import Board
 
 EXTENSION = "clickboard"
 
@@ -24,6 +28,7 @@ class AppState:
     writer: EventWriter
     api_keys: VerifiedKeys
     known_users: KnownUsers
+    board: Board  # the dashboard's panels; the stats API answers with the same ones
 
     def close(self) -> None:
         """Flush the writer's queue and close the database connections (on shutdown, and after each test)."""

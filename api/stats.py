@@ -1,9 +1,10 @@
 """GET /api/v1/stats: the numbers the dashboard shows, as JSON, for a logged-in session or an API key.
 
 Query: start, end (YYYY-MM-DD, both required, both days inclusive), age_group (all, <18, 18-40, >40), gender (all,
-Male, Female, Other), feature (narrows `daily` only). Any other parameter, or a parameter given twice, is a 400
-whose message names it. The numbers come from db.queries.dashboard_stats, the same function the dashboard uses.
-A database that cannot answer is a 503 with Retry-After (api/errors.py's DBAPIError handler).
+Male, Female, Other), feature (narrows the panels that follow the selected feature: `daily`, `by_age_group`,
+`by_gender`). Any other parameter, or a parameter given twice, is a 400 whose message names it. The body is the
+cards, then one key per panel of the app's board, computed by panels.board.compute, as the dashboard's data
+callback does. A database that cannot answer is a 503 with Retry-After (api/errors.py's DBAPIError handler).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from api.auth import bearer_key_valid
 from api.errors import BEARER_CHALLENGE, error_response
 from appstate import state
 from db.filters import Filters, InvalidFilter
-from db.queries import dashboard_stats, stats_json
+from panels.board import compute, view_json
 
 bp = flask.Blueprint("stats", __name__)
 
@@ -51,8 +52,9 @@ def stats():
         filters = Filters.parse(*(args.get(name) for name in PARAMS))
     except InvalidFilter as exc:
         return _bad_request(exc.param, exc.message)
-    with state().database.engine.connect() as conn:
-        body = stats_json(dashboard_stats(conn, filters))
+    appstate = state()
+    with appstate.database.engine.connect() as conn:
+        body = view_json(appstate.board, compute(appstate.board, conn, filters))
     # In the documented key order (Flask 3's jsonify sorts keys; JSON_SORT_KEYS is no longer read).
     response = flask.Response(json.dumps(body, separators=(",", ":")) + "\n", mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"

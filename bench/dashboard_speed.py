@@ -5,9 +5,10 @@
 For each size: bulk-seed a dedicated database with the demo seed (seed.seed_demo, binary COPY), start the real app
 (create_app, served by werkzeug in a thread, threaded), log in through POST /login with `requests`, then POST
 /_dash-update-component with exactly the payload the browser sends for the data callback (the one request that
-updates the four cards, both charts and the chip), varying the filters: ranges of 1 to 365 days ending on random
-days, every age group, gender and selected feature. Server time is measured inside the app (first before_request to
-after_request, reported in a response header); client time is the loopback round trip. Prints p50 / p95 / max.
+updates the four cards, the chip and every panel of the page, read from /_dash-dependencies), varying the filters:
+ranges of 1 to 365 days ending on random days, every age group, gender and selected feature. Server time is
+measured inside the app (first before_request to after_request, reported in a response header); client time is the
+loopback round trip. Prints p50 / p95 / max.
 
 Database: DATABASE_URL's server (database `clickboard_bench_dash`, dropped and re-created), else an embedded
 PostgreSQL in a temporary folder; either is deleted at the end (--keep keeps the server database).
@@ -115,6 +116,7 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
     from config import Settings
     from db.migrate import upgrade
     from layouts.ids import FEATURE_NAMES
+    from layouts.placement import BOARD
     from seed import seed_demo
 
     settings = Settings(database_url=url, secret_key="bench", data_dir=workdir)
@@ -142,6 +144,7 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
         if response.status_code != 302:
             raise SystemExit(f"login failed: {response.status_code} {response.text[:200]}")
         dep = data_callback(session, base)
+        panel_ids = [panel.id for panel in BOARD.panels]
         rng = random.Random(seed)
         server_ms, client_ms = [], []
         for i in range(requests_n + 30):
@@ -152,7 +155,9 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
             if response.status_code != 200:
                 raise SystemExit(f"callback failed: {response.status_code} {response.text[:300]}")
             body = response.json()["response"]
-            assert "stat-total-clicks" in body and "feature-bar-chart" in body
+            missing = [name for name in ("stat-total-clicks", *panel_ids) if name not in body]
+            if missing:
+                raise SystemExit(f"the data callback did not answer for {missing}")
             if i >= 30:  # warm-up excluded
                 server_ms.append(float(response.headers[TIMING_HEADER]))
                 client_ms.append(elapsed)

@@ -1,11 +1,16 @@
-"""Callbacks, one module per concern; register(app) wires them all to one Dash app (never global dash.callback)."""
+"""Dash wiring, one module per concern, each with register(app): the page function and the callbacks (never the
+global dash.callback). They call plain functions and the panels; no SQL here."""
 
 from __future__ import annotations
 
-from callbacks import dashboard, selection, tracking
+from callbacks import dashboard, page, selection, tracking
+from layouts.ids import registry
+from panels.board import Board
 
 
-def register(app) -> None:
-    dashboard.register(app)
+def register(app, board: Board) -> None:
+    """Serve the page with `board`'s panels and wire every callback for it."""
+    page.register(app, board)
+    dashboard.register(app, board)
     selection.register(app)
-    tracking.register(app)
+    tracking.register(app, registry(board).tracked_controls)

@@ -1,7 +1,8 @@
-"""The data callback: one request per filter change updates the four cards, both charts and the chip.
+"""The data callback: one request per filter change updates the four cards, the chip and every panel, computed on
+one database connection (panels.board.compute).
 
-The work is done by plain functions (`read_filters`, `build_view`, `update_dashboard`) that tests call directly; the
-registered callback only wires component properties to them, sets the saved-filters cookie and returns the values.
+The work is done by plain functions (`read_filters`, `update_dashboard`) that tests call directly; the registered
+callback only wires component properties to them, sets the saved-filters cookie and returns the values.
 """
 
 from __future__ import annotations
@@ -14,52 +15,32 @@ from typing import Any
 import flask
 from dash import Input, Output, ctx, no_update
 from sqlalchemy import Connection
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import SQLAlchemyError
 
 from appstate import state
-from callbacks.saved_filters import set_filters_cookie
 from callbacks.session import current_user_id, request_is_https
+from db.errors import bad_value_message, is_bad_value, is_unavailable
 from db.filters import Filters, InvalidFilter
-from db.queries import Stats, dashboard_stats
+from db.queries import StatCards
 from layouts import ids
 from layouts.components import feature_chip
-from layouts.figures import bar_figure, line_figure, trend_title
+from panels.board import Board, View, compute
+from view_codec.cookie import set_filters_cookie
 
 log = logging.getLogger(__name__)
 BOTH_DATES_NEEDED = "Choose both a start and an end date. The figures below are for the last complete range."
 DATABASE_DOWN = "The database is not answering right now. The figures below are from the last successful update."
 NO_VALUE = "—"
 
-
-@dataclass(frozen=True)
-class DashboardView:
-    """Everything the data callback writes, in output order."""
-
-    total_clicks: str
-    top_feature: str
-    top_feature_clicks: str
-    daily_average: str
-    features_tracked: str
-    bar_figure: dict
-    line_figure: dict
-    trend_title: str
-    chip: Any
-    message: str
-
-
-OUTPUTS = [
+CARD_OUTPUTS = [
     Output(ids.STAT_TOTAL_CLICKS, "children"),
     Output(ids.STAT_TOP_FEATURE, "children"),
     Output(ids.STAT_TOP_FEATURE_CLICKS, "children"),
     Output(ids.STAT_DAILY_AVERAGE, "children"),
     Output(ids.STAT_FEATURES_TRACKED, "children"),
-    Output(ids.FEATURE_BAR_CHART, "figure"),
-    Output(ids.DAILY_TREND_CHART, "figure"),
-    Output(ids.DAILY_TREND_TITLE, "children"),
-    Output(ids.CHIP_CONTAINER, "children"),
-    Output(ids.DATE_RANGE_MESSAGE, "children"),
 ]
+CHIP_OUTPUT = Output(ids.CHIP_CONTAINER, "children")
+MESSAGE_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "children")
 INPUTS = [
     Input(ids.DATE_RANGE, "start_date"),
     Input(ids.DATE_RANGE, "end_date"),
@@ -68,6 +49,22 @@ INPUTS = [
     Input(ids.SELECTED_FEATURE, "data"),
     Input(ids.REFRESH_BUTTON, "n_clicks"),
 ]
+
+
+def key(output: Output) -> str:
+    """ "component.property", the key of an output's value in Update.values."""
+    return f"{output.component_id}.{output.component_property}"
+
+
+def outputs(board: Board) -> list[Output]:
+    """The data callback's outputs for `board`: the cards, the chip, each panel's figure (and its title when the
+    title follows the filters), then the message."""
+    panel_outputs = []
+    for panel in board.panels:
+        panel_outputs.append(Output(panel.id, "figure"))
+        if panel.title_follows_filters:
+            panel_outputs.append(Output(panel.title_id, "children"))
+    return [*CARD_OUTPUTS, CHIP_OUTPUT, *panel_outputs, MESSAGE_OUTPUT]
 
 
 def read_filters(
@@ -83,61 +80,77 @@ def filter_message(error: InvalidFilter) -> str:
     return f"{error.message[0].upper()}{error.message[1:]}. The figures below are for the last valid filters."
 
 
-def format_count(value: int) -> str:
-    return str(value)
+def bad_value_text(error: BaseException) -> str:
+    reason = bad_value_message(error)
+    return f"The database refused a value ({reason}). The figures below are for the last valid filters."
 
 
-def build_view(stats: Stats, filters: Filters) -> DashboardView:
-    """Card texts, figures and chip for one query result (pure)."""
-    cards = stats.cards
+def card_texts(cards: StatCards) -> list[str]:
+    """The five card texts, in CARD_OUTPUTS order."""
     top = cards.top_feature
-    empty = cards.total_clicks == 0
-    return DashboardView(
-        total_clicks=format_count(cards.total_clicks),
-        top_feature=top.feature if top else NO_VALUE,
-        top_feature_clicks=f"{top.clicks} clicks" if top else "no clicks in this range",
-        daily_average=f"{cards.daily_average:.1f}",
-        features_tracked=format_count(cards.features_tracked),
-        bar_figure=bar_figure(stats.by_feature, filters.feature),
-        line_figure=line_figure(stats.daily, filters.feature, empty=empty),
-        trend_title=trend_title(filters.feature),
-        chip=feature_chip(filters.feature) if filters.feature else None,
-        message="",
-    )
+    return [
+        str(cards.total_clicks),
+        top.feature if top else NO_VALUE,
+        f"{top.clicks} clicks" if top else "no clicks in this range",
+        f"{cards.daily_average:.1f}",
+        str(cards.features_tracked),
+    ]
+
+
+def view_values(board: Board, view: View) -> dict[str, Any]:
+    """Every output's value but the message, by key (pure)."""
+    values = dict(zip(map(key, CARD_OUTPUTS), card_texts(view.cards)))
+    feature = view.filters.feature
+    values[key(CHIP_OUTPUT)] = feature_chip(feature) if feature else None
+    for panel in board.panels:
+        rendered = view.panels[panel.id]
+        values[f"{panel.id}.figure"] = rendered.figure
+        if panel.title_follows_filters:
+            values[f"{panel.title_id}.children"] = rendered.title
+    return values
 
 
 @dataclass(frozen=True)
 class Update:
-    view: DashboardView | None  # None: keep showing the last results
+    values: dict[str, Any] | None  # "component.property" -> value; None: keep showing the last results
     message: str
     filters: Filters | None
 
-    def outputs(self) -> list:
-        if self.view is None:
-            return [no_update] * (len(OUTPUTS) - 1) + [self.message]
-        return [getattr(self.view, name) for name in DashboardView.__dataclass_fields__]
+    def outputs(self, declared: list[Output]) -> list:
+        """The values in the order of `declared` (no_update everywhere but the message when nothing was computed)."""
+        message_key = key(MESSAGE_OUTPUT)
+        if self.values is None:
+            return [self.message if key(o) == message_key else no_update for o in declared]
+        return [self.message if key(o) == message_key else self.values[key(o)] for o in declared]
 
 
-def update_dashboard(connect: Callable[[], Connection], start, end, age_group, gender, feature) -> Update:
-    """Validate the filter values and query once; invalid or incomplete filters keep the last results."""
+def update_dashboard(connect: Callable[[], Connection], board: Board, start, end, age_group, gender, feature) -> Update:
+    """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters, a
+    database that does not answer and a value the database refuses keep the last results, with a message."""
     try:
         filters = read_filters(start, end, age_group, gender, feature)
     except InvalidFilter as error:
         return Update(None, filter_message(error), None)
     try:
         with connect() as conn:
-            stats = dashboard_stats(conn, filters)
-    except (OperationalError, InterfaceError, PoolTimeout) as error:  # down, unreachable, pool exhausted
-        log.warning("dashboard query failed: %s", error)
-        return Update(None, DATABASE_DOWN, None)
-    return Update(build_view(stats, filters), "", filters)
+            view = compute(board, conn, filters)
+    except SQLAlchemyError as error:
+        if is_unavailable(error):  # down, unreachable, restarting, too slow, pool exhausted
+            log.warning("dashboard query failed: %s", error)
+            return Update(None, DATABASE_DOWN, None)
+        if is_bad_value(error):
+            return Update(None, bad_value_text(error), None)
+        raise
+    return Update(view_values(board, view), "", filters)
 
 
-def register(app) -> None:
-    @app.callback(*OUTPUTS, *INPUTS)
+def register(app, board: Board) -> None:
+    declared = outputs(board)
+
+    @app.callback(*declared, *INPUTS)
     def update(start, end, age_group, gender, feature, _refresh_clicks):
         appstate = state()
-        result = update_dashboard(appstate.database.engine.connect, start, end, age_group, gender, feature)
+        result = update_dashboard(appstate.database.engine.connect, board, start, end, age_group, gender, feature)
         user_id = current_user_id()
         if result.filters is not None and user_id is not None:
             set_filters_cookie(
@@ -147,4 +160,4 @@ def register(app) -> None:
                 result.filters,
                 secure=request_is_https(),
             )
-        return result.outputs()
+        return result.outputs(declared)

@@ -1,8 +1,9 @@
 """Meta-analytics: the dashboard records its own use, with one mechanism for every control.
 
-For each entry of layouts.ids.TRACKED_CONTROLS one output-less callback listens to the control's interaction props
-with prevent_initial_call=True, so it fires only when the user changes them: not on page load, not when saved
-filters are restored (they are part of the served layout), not when a control (the chip) is inserted by a callback.
+For each tracked control of the page (layouts/ids.py's registry: the fixed controls and every panel with a
+`tracked_as` name) one output-less callback listens to the control's interaction props with
+prevent_initial_call=True, so it fires only when the user changes them: not on page load, not when saved filters are
+restored (they are part of the served layout), not when a control (the chip) is inserted by a callback.
 No callback outputs to a tracked prop, so a callback's own updates are never counted. Each firing is one event
 (source "dashboard", the control's name, the logged-in user) written through the event writer.
 """
@@ -16,7 +17,6 @@ from dash import Input
 from appstate import state
 from callbacks.session import current_user_id
 from db.writer import Event, EventWriter, WriterError, WriteResult
-from layouts.ids import TRACKED_CONTROLS
 
 log = logging.getLogger(__name__)
 SOURCE = "dashboard"
@@ -38,6 +38,7 @@ def _register_control(app, component_id: str, name: str, props: tuple[str, ...])
         record_interaction(state().writer, name, current_user_id())
 
 
-def register(app) -> None:
-    for component_id, (name, props) in TRACKED_CONTROLS.items():
+def register(app, tracked_controls: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    """One recorder per control: `tracked_controls` maps a component id to (meta-analytics name, props)."""
+    for component_id, (name, props) in tracked_controls.items():
         _register_control(app, component_id, name, props)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from db.filters import Filters
 from domain import AGE_GROUP_LABELS, AGE_GROUPS, ALL, GENDERS
 from layouts import ids
 from layouts.theme import GRAPH_CONFIG
+from panels.board import Board
+from panels.panel import Panel
 
 AGE_GROUP_OPTIONS = [{"label": "All ages", "value": ALL}] + [
     {"label": AGE_GROUP_LABELS[group], "value": group} for group in AGE_GROUPS
@@ -52,12 +53,12 @@ def labelled(label: str, control, html_for: str | None = None) -> html.Div:
     return html.Div([dbc.Label(label, html_for=html_for, className="form-label small text-muted mb-1"), control])
 
 
-def filter_bar(start: date, end: date, age_group: str = ALL, gender: str = ALL) -> dbc.Card:
-    """Date range (both dates required), age group, gender and refresh."""
+def filter_bar(filters: Filters) -> dbc.Card:
+    """Date range (both dates required), age group, gender, refresh, and the selected feature's chip."""
     date_picker = dcc.DatePickerRange(
         id=ids.DATE_RANGE,
-        start_date=start.isoformat(),
-        end_date=end.isoformat(),
+        start_date=filters.start.isoformat(),
+        end_date=filters.end.isoformat(),
         display_format="YYYY-MM-DD",
         first_day_of_week=1,
         minimum_nights=0,
@@ -70,14 +71,14 @@ def filter_bar(start: date, end: date, age_group: str = ALL, gender: str = ALL) 
     age = dcc.Dropdown(
         id=ids.FILTER_AGE_GROUP,
         options=AGE_GROUP_OPTIONS,
-        value=age_group,
+        value=filters.age_group,
         clearable=False,
         searchable=False,
     )
     gender_dropdown = dcc.Dropdown(
         id=ids.FILTER_GENDER,
         options=GENDER_OPTIONS,
-        value=gender,
+        value=filters.gender,
         clearable=False,
         searchable=False,
     )
@@ -96,7 +97,13 @@ def filter_bar(start: date, end: date, age_group: str = ALL, gender: str = ALL) 
                     ],
                     className="g-3 align-items-end",
                 ),
-                html.Div(id=ids.DATE_RANGE_MESSAGE, className="small text-danger mt-2", role="alert"),
+                html.Div(
+                    [
+                        html.Div(feature_chip(filters.feature) if filters.feature else None, id=ids.CHIP_CONTAINER),
+                        html.Div(id=ids.DATE_RANGE_MESSAGE, className="small text-danger", role="alert"),
+                    ],
+                    className="d-flex flex-wrap align-items-center gap-3 mt-2",
+                ),
             ]
         ),
         className="filter-bar shadow-sm border-0 mb-4",
@@ -114,17 +121,18 @@ def stat_card(value_id: str, label: str, *, detail_id: str | None = None, icon: 
     return dbc.Card(dbc.CardBody(body), className="stat-card shadow-sm border-0 h-100")
 
 
-def chart_card(title, graph_id: str, *, extra=None, title_id: str | None = None, height: int = 380) -> dbc.Card:
-    """A titled card holding one dcc.Graph, with a loading indicator while its callback runs."""
-    heading = [html.H2(title, id=title_id, className="h6 mb-0") if title_id else html.H2(title, className="h6 mb-0")]
-    if extra is not None:
-        heading.append(extra)
+def panel_card(panel: Panel, filters: Filters) -> dbc.Card:
+    """A panel's titled card: its dcc.Graph (id = the panel's id) with a loading indicator while the data callback
+    runs. The figure, and the title when it follows the filters, come from the data callback."""
+    heading = [html.H2(panel.title_for(filters), id=panel.title_id, className="h6 mb-0")]
+    if panel.hint:
+        heading.append(html.Span(panel.hint, className="small text-muted"))
     return dbc.Card(
         [
             dbc.CardHeader(heading, className="d-flex justify-content-between align-items-center bg-white border-0"),
             dbc.CardBody(
                 dcc.Loading(
-                    dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": f"{height}px"}),
+                    dcc.Graph(id=panel.id, config=GRAPH_CONFIG, style={"height": f"{panel.height}px"}),
                     type="dot",
                     delay_show=250,
                     color="#0d6efd",
@@ -136,15 +144,27 @@ def chart_card(title, graph_id: str, *, extra=None, title_id: str | None = None,
     )
 
 
+def panel_rows(board: Board, filters: Filters) -> list[dbc.Row]:
+    """The board's panels, row by row, each in a column of its width (full width on small screens)."""
+    return [
+        dbc.Row(
+            [dbc.Col(panel_card(place.panel, filters), xs=12, lg=place.width) for place in row],
+            className="g-3 mb-4",
+        )
+        for row in board.rows
+    ]
+
+
 def feature_chip(feature: str) -> dbc.Button:
-    """The selected feature with an ×; clicking it clears the selection. Exists only while a feature is selected."""
+    """The selected feature with an ×; clicking it clears the selection. Exists only while a feature is selected; it
+    sits in the filter bar because the daily chart and both breakdowns follow it."""
     return dbc.Button(
         f"{feature} ×",
         id=ids.CLEAR_FEATURE_CHIP,
         color="warning",
         size="sm",
         className="feature-chip rounded-pill",
-        title="Clear the selection",
+        title="The daily clicks and the breakdowns show only this feature. Click to show every feature again.",
         n_clicks=0,
     )
 

@@ -1,4 +1,4 @@
-"""The dashboard page, composed from the building blocks in layouts.components."""
+"""The dashboard page, composed from the building blocks in layouts.components and the panels of a board."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from dash import dcc, html
 
 from db.filters import Filters
 from layouts import ids
-from layouts.components import chart_card, feature_chip, filter_bar, header, stat_cards_row
+from layouts.components import filter_bar, header, panel_rows, stat_cards_row
+from layouts.placement import BOARD
+from panels.board import Board
 
 DEFAULT_RANGE_DAYS = 30
 
@@ -24,43 +26,17 @@ def default_filters(today: date) -> Filters:
     return Filters(start=today - timedelta(days=DEFAULT_RANGE_DAYS - 1), end=today)
 
 
-def dashboard_layout(analyst_name: str | None, filters: Filters) -> html.Div:
-    """The whole dashboard with the given filters already applied (the data callback fills cards and charts)."""
+def dashboard_layout(analyst_name: str | None, filters: Filters, board: Board = BOARD) -> html.Div:
+    """The whole dashboard with the given filters already applied (the data callback fills cards and panels)."""
     return html.Div(
         [
             header(analyst_name),
             dbc.Container(
                 [
                     dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),
-                    filter_bar(filters.start, filters.end, filters.age_group, filters.gender),
+                    filter_bar(filters),
                     stat_cards_row(),
-                    dbc.Row(
-                        [
-                            dbc.Col(
-                                chart_card(
-                                    "Clicks by feature",
-                                    ids.FEATURE_BAR_CHART,
-                                    extra=html.Span("click a bar to focus", className="small text-muted"),
-                                ),
-                                xs=12,
-                                lg=5,
-                            ),
-                            dbc.Col(
-                                chart_card(
-                                    "Daily clicks",
-                                    ids.DAILY_TREND_CHART,
-                                    title_id=ids.DAILY_TREND_TITLE,
-                                    extra=html.Div(
-                                        feature_chip(filters.feature) if filters.feature else None,
-                                        id=ids.CHIP_CONTAINER,
-                                    ),
-                                ),
-                                xs=12,
-                                lg=7,
-                            ),
-                        ],
-                        className="g-3 mb-4",
-                    ),
+                    *panel_rows(board, filters),
                     html.Footer(
                         "Every interaction with this dashboard is counted in it, too.",
                         className="text-muted small text-center pb-4",

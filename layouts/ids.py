@@ -1,12 +1,21 @@
-"""Every component id of the dashboard, and the meta-analytics name of every control a user can touch.
+"""The one registry: every component id of the dashboard and the meta-analytics name of every control.
 
-Ids are part of the contract with tests and the data team (DESIGN.md, "Stable component ids"): change them only
-together with DESIGN.md. A new interactive control gets an id here AND an entry in TRACKED_CONTROLS (its
-snake_case meta-analytics name and the props whose change is a user interaction); a test walks the layout and fails
-for any interactive component that is missing.
+Fixed parts of the page (header, filter bar, cards) have their ids here as constants. A panel declares its chart's
+id and meta-analytics name in its own file (panels/<name>.py), so that a new chart is one file; the panels placed on
+the page (layouts/placement.py) are merged into the registry below, which therefore still lists every id and every
+name: COMPONENT_IDS, TRACKED_CONTROLS, UNTRACKED_CONTROLS, FEATURE_NAMES. `registry(board)` builds the same for any
+board and refuses a repeated id or name; the unit tests walk the page's layout and check it against this module.
+
+Ids are part of the contract with tests and the data team: change them only together with the README.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+from layouts.placement import BOARD
+from panels import age_group, daily_trend, feature_bar, gender
+from panels.board import Board
 
 # -- page ------------------------------------------------------------------------------------------------------
 PAGE = "page"
@@ -21,6 +30,8 @@ DATE_RANGE_MESSAGE = "date-range-message"
 FILTER_AGE_GROUP = "filter-age-group"
 FILTER_GENDER = "filter-gender"
 REFRESH_BUTTON = "refresh-button"
+CHIP_CONTAINER = "feature-chip-container"
+CLEAR_FEATURE_CHIP = "clear-feature-chip"  # present in the DOM only while a feature is selected
 
 # -- stat cards ------------------------------------------------------------------------------------------------
 STAT_TOTAL_CLICKS = "stat-total-clicks"
@@ -29,35 +40,90 @@ STAT_TOP_FEATURE_CLICKS = "stat-top-feature-clicks"
 STAT_DAILY_AVERAGE = "stat-daily-average"
 STAT_FEATURES_TRACKED = "stat-features-tracked"
 
-# -- charts ----------------------------------------------------------------------------------------------------
-FEATURE_BAR_CHART = "feature-bar-chart"
-DAILY_TREND_CHART = "daily-trend-chart"
-DAILY_TREND_TITLE = "daily-trend-title"
-CHIP_CONTAINER = "feature-chip-container"
-CLEAR_FEATURE_CHIP = "clear-feature-chip"  # present in the DOM only while a feature is selected
-
 # -- state -----------------------------------------------------------------------------------------------------
 SELECTED_FEATURE = "selected-feature"  # dcc.Store: the feature picked in the bar chart, or None
+
+FIXED_IDS: tuple[str, ...] = (
+    PAGE,
+    HEADER,
+    ANALYST_NAME,
+    LOGOUT_FORM,
+    LOGOUT_BUTTON,
+    DATE_RANGE,
+    DATE_RANGE_MESSAGE,
+    FILTER_AGE_GROUP,
+    FILTER_GENDER,
+    REFRESH_BUTTON,
+    CHIP_CONTAINER,
+    CLEAR_FEATURE_CHIP,
+    STAT_TOTAL_CLICKS,
+    STAT_TOP_FEATURE,
+    STAT_TOP_FEATURE_CLICKS,
+    STAT_DAILY_AVERAGE,
+    STAT_FEATURES_TRACKED,
+    SELECTED_FEATURE,
+)
 
 # -- meta-analytics --------------------------------------------------------------------------------------------
 # id -> (meta-analytics name, props whose change by the user is one interaction). One callback per entry records
 # one event per interaction (callbacks/tracking.py); programmatic writes to these props would be counted, so no
-# callback ever outputs to them.
-TRACKED_CONTROLS: dict[str, tuple[str, tuple[str, ...]]] = {
+# callback ever outputs to them. A panel's entry is (its tracked_as, PANEL_CLICK_PROPS).
+FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
     DATE_RANGE: ("date_picker", ("start_date", "end_date")),
     FILTER_AGE_GROUP: ("filter_age", ("value",)),
     FILTER_GENDER: ("filter_gender", ("value",)),
-    FEATURE_BAR_CHART: ("chart_bar", ("clickData",)),
     CLEAR_FEATURE_CHIP: ("clear_feature_chip", ("n_clicks",)),
     REFRESH_BUTTON: ("refresh_button", ("n_clicks",)),
 }
+PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2): each click is a change
 
 # Interactive components that are deliberately not dashboard controls, with the reason. Anything interactive in the
-# layout must be in TRACKED_CONTROLS or here.
-UNTRACKED_CONTROLS: dict[str, str] = {
+# layout must be in TRACKED_CONTROLS or here (a display-only panel comes with its reason).
+FIXED_UNTRACKED: dict[str, str] = {
     LOGOUT_BUTTON: "a plain form POST to /logout that leaves the dashboard (session end, not a dashboard interaction)",
-    DAILY_TREND_CHART: "display only: its clicks select nothing",
 }
 
-# Every feature name the dashboard itself emits (the seed data uses exactly these).
-FEATURE_NAMES: list[str] = [name for name, _props in TRACKED_CONTROLS.values()]
+
+@dataclass(frozen=True)
+class Registry:
+    """Every component id and meta-analytics name of one page (the fixed parts plus its board's panels)."""
+
+    component_ids: tuple[str, ...]
+    tracked_controls: dict[str, tuple[str, tuple[str, ...]]]
+    untracked_controls: dict[str, str]
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Every feature name the dashboard itself records, in registry order."""
+        return [name for name, _props in self.tracked_controls.values()]
+
+
+def registry(board: Board) -> Registry:
+    """The registry of a page showing `board`. Raises ValueError when an id or a meta-analytics name repeats."""
+    component_ids = (*FIXED_IDS, *(name for panel in board.panels for name in (panel.id, panel.title_id)))
+    tracked = dict(FIXED_TRACKED)
+    untracked = dict(FIXED_UNTRACKED)
+    for panel in board.panels:
+        if panel.tracked_as:
+            tracked[panel.id] = (panel.tracked_as, PANEL_CLICK_PROPS)
+        else:
+            untracked[panel.id] = panel.untracked_because
+    names = [name for name, _props in tracked.values()]
+    for what, values in (("component id", list(component_ids)), ("meta-analytics name", names)):
+        repeated = sorted({value for value in values if values.count(value) > 1})
+        if repeated:
+            raise ValueError(f"{what} used more than once: {', '.join(repeated)}")
+    return Registry(component_ids, tracked, untracked)
+
+
+REGISTRY = registry(BOARD)
+COMPONENT_IDS = REGISTRY.component_ids
+TRACKED_CONTROLS = REGISTRY.tracked_controls
+UNTRACKED_CONTROLS = REGISTRY.untracked_controls
+FEATURE_NAMES: list[str] = REGISTRY.feature_names  # the seed data uses exactly these
+
+# -- the page's panels (ids declared in their files) that other modules refer to ------------------------------------
+FEATURE_BAR_CHART = feature_bar.PANEL.id  # "feature-bar-chart": a click selects a feature (callbacks/selection.py)
+DAILY_TREND_CHART = daily_trend.PANEL.id  # "daily-trend-chart"
+AGE_GROUP_CHART = age_group.PANEL.id  # "age-group-chart"
+GENDER_CHART = gender.PANEL.id  # "gender-chart"

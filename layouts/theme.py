@@ -50,5 +50,5 @@ PLOTLY_TEMPLATE: dict = {
     }
 }
 
-# Charts are read, not zoomed: the only interaction is a click on a bar (tracked as chart_bar).
+# Charts are read, not zoomed: the only interaction is a click on a bar (each panel's tracked_as name).
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False, "doubleClick": False}

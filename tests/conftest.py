@@ -72,6 +72,14 @@ def writer(db_url):
     writer.close()
 
 
+@pytest.fixture
+def known(engine, writer) -> dict[str, int]:
+    """The one known dataset (tests/dataset.py), written through the real event writer; the people's user ids."""
+    from tests.dataset import write_dataset
+
+    return write_dataset(engine, writer)
+
+
 # -- the web app ---------------------------------------------------------------------------------------------
 
 ANALYST_EMAIL = "ana@example.com"

@@ -10,17 +10,12 @@ import os
 import shutil
 import socket
 import time
-from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from sqlalchemy import text
-
-from db.writer import Event
-from tests.db.dashboard_data import seed_known_data
 
 
 def pytest_configure(config):
@@ -67,65 +62,9 @@ def start(dash_duo, live_app):
     return _start
 
 
-# -- data and helpers shared by the browser tests ------------------------------------------------------------------
+# -- helpers shared by the browser tests (data: tests/dataset.py, expected numbers: tests/oracle.py) ---------------
 
 CARD_IDS = ("stat-total-clicks", "stat-top-feature", "stat-daily-average", "stat-features-tracked")
-
-
-@pytest.fixture
-def seeded(engine, writer):
-    """The hand-made March 2026 data set plus clicks in the last 30 days (so the default range has data)."""
-    user_ids = seed_known_data(engine, writer)
-    now = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
-    recent = [  # (feature, user key, days back, count)
-        ("search", "mid_f", 0, 2),
-        ("search", "teen_m", 3, 4),
-        ("export", "senior_m", 12, 3),
-        ("share", "forty_o", 29, 2),
-        ("alerts", None, 5, 1),
-        ("export", "mid_f", 30, 9),  # 30 days back: outside
-    ]
-    writer.submit(
-        [
-            Event(feature=f, source="api", user_id=user_ids[u] if u else None, occurred_at=now - timedelta(days=back))
-            for f, u, back, count in recent
-            for _ in range(count)
-        ]
-    )
-    return user_ids
-
-
-def expected_cards(engine, start: date, end: date, age_group: str = "all", gender: str = "all") -> tuple:
-    """The four card texts computed straight from the raw events table (not from the rollup, not via db.queries)."""
-    sql = """
-        SELECT feature, count(*) AS clicks FROM events
-        WHERE (occurred_at AT TIME ZONE 'UTC')::date BETWEEN :start AND :end
-          AND (:age_group = 'all' OR age_group = :age_group) AND (:gender = 'all' OR gender = :gender)
-        GROUP BY feature ORDER BY clicks DESC, feature
-    """
-    with engine.connect() as conn:
-        rows = conn.execute(text(sql), dict(start=start, end=end, age_group=age_group, gender=gender)).all()
-    total = sum(r.clicks for r in rows)
-    days = (end - start).days + 1
-    average = (Decimal(total) / Decimal(days)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return (str(total), rows[0].feature if rows else "—", str(average), str(len(rows)))
-
-
-def expected_daily(
-    engine, start: date, end: date, feature: str | None = None, age_group: str = "all", gender: str = "all"
-) -> list[int]:
-    """Clicks per day of the range (zero-filled) from the raw events table."""
-    sql = """
-        SELECT d::date AS day, count(e.event_id) AS clicks
-        FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day') AS d
-        LEFT JOIN events e ON (e.occurred_at AT TIME ZONE 'UTC')::date = d::date
-             AND (CAST(:feature AS text) IS NULL OR e.feature = :feature)
-             AND (:age_group = 'all' OR e.age_group = :age_group) AND (:gender = 'all' OR e.gender = :gender)
-        GROUP BY 1 ORDER BY 1
-    """
-    params = dict(start=start, end=end, feature=feature, age_group=age_group, gender=gender)
-    with engine.connect() as conn:
-        return [r.clicks for r in conn.execute(text(sql), params)]
 
 
 def dashboard_events(engine, user_id: int | None = None) -> dict[str, int]:
@@ -213,11 +152,17 @@ class Dashboard:
         return self.driver.find_element(By.ID, element_id).text.strip()
 
     def figure(self, graph_id: str) -> list[dict]:
+        """The traces plotly drew in a graph (x, y, name, customdata), or None before the first figure."""
         return self.driver.execute_script(
             "const g = document.querySelector(arguments[0] + ' .js-plotly-plot');"
-            "return g ? g.data.map(t => ({x: t.x, y: t.y, name: t.name})) : null;",
+            "return g ? g.data.map(t => ({x: t.x, y: t.y, name: t.name, customdata: t.customdata})) : null;",
             f"#{graph_id}",
         )
+
+    def segments(self, graph_id: str) -> list[tuple[str, int]]:
+        """A breakdown's bars as (segment, clicks); none in the empty state."""
+        traces = self.figure(graph_id) or []
+        return [tuple(pair) for trace in traces for pair in zip(trace["customdata"], trace["y"])]
 
     def chip(self):
         found = self.driver.find_elements(By.ID, "clear-feature-chip")
@@ -238,14 +183,15 @@ class Dashboard:
     def select(self, element_id: str, label: str):
         self.duo.select_dcc_dropdown(f"#{element_id}", value=label)
 
-    def bars(self) -> dict:
-        labels = self.figure("feature-bar-chart")[0]["y"]  # horizontal bars: features on the y axis
-        paths = self.driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
+    def bars(self, graph_id: str = "feature-bar-chart") -> dict:
+        """The bar elements of a graph by category (each bar carries its category as customdata)."""
+        labels = self.figure(graph_id)[0]["customdata"]
+        paths = self.driver.find_elements(By.CSS_SELECTOR, f"#{graph_id} g.point path")
         assert len(paths) == len(labels)
         return dict(zip(labels, paths))
 
-    def click_bar(self, feature: str):
-        ActionChains(self.driver).move_to_element(self.bars()[feature]).click().perform()
+    def click_bar(self, category: str, graph_id: str = "feature-bar-chart"):
+        ActionChains(self.driver).move_to_element(self.bars(graph_id)[category]).click().perform()
         ActionChains(self.driver).move_to_element(self.driver.find_element(By.ID, "header")).perform()
 
     def click(self, element_id: str):
@@ -254,18 +200,23 @@ class Dashboard:
     def console_errors(self) -> list:
         return [entry for entry in (self.duo.get_logs() or []) if entry.get("level") == "SEVERE"]
 
+    def settled(self) -> bool:
+        """True when no Dash callback is waiting or running in the page (read from the renderer's store)."""
+        return self.duo.redux_state_rqs == []
+
     # -- meta-analytics
-    def wait_events(self, expected: dict, user_id: int | None, settle: float = 0.6):
-        """Wait until the dashboard's own events are exactly `expected`, then check nothing more arrives."""
-        try:
-            self.until(lambda: dashboard_events(self.engine, user_id) == expected, f"events {expected}")
-        finally:
-            time.sleep(settle)
-            assert dashboard_events(self.engine, user_id) == expected
+    def wait_events(self, expected: dict, user_id: int | None):
+        """Wait until the dashboard's own events are exactly `expected` while no callback is pending: every
+        recorder has answered (it answers after its event is committed), so nothing more can arrive."""
+        self.until(
+            lambda: dashboard_events(self.engine, user_id) == expected and self.settled(),
+            f"events {expected} with no callback pending",
+        )
+        assert dashboard_events(self.engine, user_id) == expected
 
 
 @pytest.fixture
-def board(dash_duo, start, engine, seeded) -> Dashboard:
+def board(dash_duo, start, engine, known) -> Dashboard:
     return Dashboard(dash_duo, engine, start())
 
 

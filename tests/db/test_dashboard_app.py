@@ -6,54 +6,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from http.cookies import SimpleCookie
 
-import pytest
 from sqlalchemy import text
 
-from callbacks.saved_filters import MAX_AGE_SECONDS, cookie_name
 from db.users import create_user
-from devtools.dash_requests import callbacks_with_inputs, update_request
+from tests import oracle
 from tests.conftest import login
-from tests.db.dashboard_data import END, START, seed_known_data
-
-DATA_INPUTS = [
-    "date-range.start_date",
-    "date-range.end_date",
-    "filter-age-group.value",
-    "filter-gender.value",
-    "selected-feature.data",
-    "refresh-button.n_clicks",
-]
+from tests.dash_client import callback_for, count_events, data_dep, filter_values, layout_props, post_callback
+from tests.dataset import END, START
+from view_codec.cookie import MAX_AGE_SECONDS, cookie_name
 
 
 def utc_today() -> date:
     """Today in the analytics time zone of the test settings (UTC)."""
     return datetime.now(UTC).date()
-
-
-def dependencies(client) -> list[dict]:
-    response = client.get("/_dash-dependencies")
-    assert response.status_code == 200
-    return response.get_json()
-
-
-def callback_for(client, inputs: list[str]) -> dict:
-    """The registered callback whose inputs are exactly `inputs` (and that has outputs unless none are expected)."""
-    matches = callbacks_with_inputs(dependencies(client), inputs)
-    assert matches, f"no callback with inputs {inputs}"
-    return matches
-
-
-def post_callback(client, dep: dict, values: dict, changed: list[str], **kwargs):
-    """POST /_dash-update-component with the payload the browser sends."""
-    return client.post("/_dash-update-component", json=update_request(dep, values, changed), **kwargs)
-
-
-def data_dep(client) -> dict:
-    return callback_for(client, DATA_INPUTS)[0]
-
-
-def filters(start=START, end=END, age="all", gender="all", feature=None) -> dict:
-    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, feature, 0]))
 
 
 def set_cookie_headers(response) -> dict[str, SimpleCookie]:
@@ -66,46 +31,21 @@ def set_cookie_headers(response) -> dict[str, SimpleCookie]:
     return cookies
 
 
-def layout_props(client) -> dict[str, dict]:
-    response = client.get("/_dash-layout")
-    assert response.status_code == 200
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict) and "props" in node:
-            props = node["props"]
-            if "id" in props:
-                found[props["id"]] = props
-            walk(props.get("children"))
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(response.get_json())
-    return found
-
-
-def count_events(engine, **where) -> int:
-    clause = " AND ".join(f"{key} = :{key}" for key in where) or "true"
-    with engine.connect() as conn:
-        return conn.execute(text(f"SELECT count(*) FROM events WHERE {clause}"), where).scalar_one()
-
-
-@pytest.fixture
-def known(engine, writer):
-    return seed_known_data(engine, writer)
-
-
-def test_data_callback_answers_with_the_figures_and_sets_the_cookie(logged_in_client, analyst, known):
+def test_data_callback_answers_with_the_figures_and_sets_the_cookie(logged_in_client, analyst, engine, known):
     dep = data_dep(logged_in_client)
-    response = post_callback(logged_in_client, dep, filters(age="18-40"), ["filter-age-group.value"])
+    response = post_callback(logged_in_client, dep, filter_values(age="18-40"), ["filter-age-group.value"])
     assert response.status_code == 200, response.get_data(as_text=True)
     result = response.get_json()["response"]
-    assert result["stat-total-clicks"]["children"] == "7"
+    assert result["stat-total-clicks"]["children"] == "4"
     assert result["stat-top-feature"]["children"] == "export"
-    assert result["stat-daily-average"]["children"] == "0.7"
-    assert result["stat-features-tracked"]["children"] == "2"
-    assert result["feature-bar-chart"]["figure"]["data"][0]["y"] == ["export", "search"]
+    assert result["stat-daily-average"]["children"] == "0.8"
+    assert result["stat-features-tracked"]["children"] == "1"
+    assert result["feature-bar-chart"]["figure"]["data"][0]["y"] == ["export"]
+    asked = dict(start=START, end=END, age_group="18-40")
+    assert result["daily-trend-chart"]["figure"]["data"][0]["y"] == [n for _d, n in oracle.daily(engine, **asked)]
+    for graph_id, expected in (("age-group-chart", oracle.by_age_group), ("gender-chart", oracle.by_gender)):
+        trace = result[graph_id]["figure"]["data"][0]
+        assert list(zip(trace["customdata"], trace["y"])) == expected(engine, **asked)
 
     morsel, header = set_cookie_headers(response)[cookie_name(analyst.id)]
     assert morsel["httponly"] and morsel["samesite"] == "Lax" and morsel["path"] == "/"
@@ -117,7 +57,7 @@ def test_cookie_is_secure_over_https(logged_in_client, analyst, known):
     response = post_callback(
         logged_in_client,
         data_dep(logged_in_client),
-        filters(),
+        filter_values(),
         ["date-range.end_date"],
         headers={"X-Forwarded-Proto": "https"},
     )
@@ -137,11 +77,11 @@ def test_page_is_served_with_the_saved_filters(logged_in_client, analyst, known)
     post_callback(
         logged_in_client,
         data_dep(logged_in_client),
-        filters(age=">40", gender="Male", feature="share"),
+        filter_values(age=">40", gender="Male", feature="share"),
         ["selected-feature.data"],
     )
     after = layout_props(logged_in_client)
-    assert (after["date-range"]["start_date"], after["date-range"]["end_date"]) == ("2026-03-01", "2026-03-10")
+    assert (after["date-range"]["start_date"], after["date-range"]["end_date"]) == ("2026-03-01", "2026-03-05")
     assert after["filter-age-group"]["value"] == ">40"
     assert after["filter-gender"]["value"] == "Male"
     assert after["selected-feature"]["data"] == "share"
@@ -149,7 +89,8 @@ def test_page_is_served_with_the_saved_filters(logged_in_client, analyst, known)
 
 
 def test_one_date_cleared_shows_a_message_and_saves_nothing(logged_in_client, analyst, known):
-    response = post_callback(logged_in_client, data_dep(logged_in_client), filters(end=None), ["date-range.end_date"])
+    dep = data_dep(logged_in_client)
+    response = post_callback(logged_in_client, dep, filter_values(end=None), ["date-range.end_date"])
     assert response.status_code == 200
     result = response.get_json()["response"]
     assert list(result) == ["date-range-message"]  # everything else keeps its last value
@@ -158,7 +99,7 @@ def test_one_date_cleared_shows_a_message_and_saves_nothing(logged_in_client, an
 
 
 def test_tampered_or_foreign_cookie_is_ignored(logged_in_client, analyst, known):
-    post_callback(logged_in_client, data_dep(logged_in_client), filters(gender="Other"), ["filter-gender.value"])
+    post_callback(logged_in_client, data_dep(logged_in_client), filter_values(gender="Other"), ["filter-gender.value"])
     genuine = logged_in_client.get_cookie(cookie_name(analyst.id)).value
     logged_in_client.set_cookie(cookie_name(analyst.id), genuine[:-3] + "xyz")
     props = layout_props(logged_in_client)
@@ -172,8 +113,8 @@ def test_tampered_or_foreign_cookie_is_ignored(logged_in_client, analyst, known)
 
 
 def create_user_and_token(client, analyst) -> str:
-    from callbacks.saved_filters import dump_filters
     from db.filters import Filters
+    from view_codec.cookie import dump_filters
 
     return dump_filters("test-secret-key", analyst.id + 1, Filters(START, END, "all", "Male"))
 
@@ -182,14 +123,15 @@ def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engi
     with engine.begin() as conn:
         bob = create_user(conn, "bob@example.com", "bob-password-1", "Bob Builder", 52, "Male")
     assert login(client).status_code == 302
-    post_callback(client, data_dep(client), filters(age="<18"), ["filter-age-group.value"])
+    post_callback(client, data_dep(client), filter_values(age="<18"), ["filter-age-group.value"])
     assert client.post("/logout").status_code in (302, 303)
 
     assert login(client, "bob@example.com", "bob-password-1").status_code == 302
     bob_view = layout_props(client)
     assert bob_view["filter-age-group"]["value"] == "all"  # not Ana's
     assert bob_view["analyst-name"]["children"] == "Bob Builder"
-    post_callback(client, data_dep(client), filters(gender="Female", start=date(2026, 3, 5)), ["filter-gender.value"])
+    bob_filters = filter_values(gender="Female", start=date(2026, 3, 5))
+    post_callback(client, data_dep(client), bob_filters, ["filter-gender.value"])
     client.post("/logout")
 
     login(client)
@@ -206,7 +148,15 @@ TRACKED = {
     "date_picker": (["date-range.start_date", "date-range.end_date"], {"date-range.start_date": "2026-03-02"}),
     "filter_age": (["filter-age-group.value"], {"filter-age-group.value": "<18"}),
     "filter_gender": (["filter-gender.value"], {"filter-gender.value": "Male"}),
-    "chart_bar": (["feature-bar-chart.clickData"], {"feature-bar-chart.clickData": {"points": [{"x": "search"}]}}),
+    "chart_bar": (["feature-bar-chart.clickData"], {"feature-bar-chart.clickData": {"points": [{"y": "search"}]}}),
+    "chart_age_group": (
+        ["age-group-chart.clickData"],
+        {"age-group-chart.clickData": {"points": [{"x": "Over 40", "customdata": ">40"}], "timestamp": 1}},
+    ),
+    "chart_gender": (
+        ["gender-chart.clickData"],
+        {"gender-chart.clickData": {"points": [{"x": "Female", "customdata": "Female"}], "timestamp": 1}},
+    ),
     "clear_feature_chip": (["clear-feature-chip.n_clicks"], {"clear-feature-chip.n_clicks": 1}),
     "refresh_button": (["refresh-button.n_clicks"], {"refresh-button.n_clicks": 1}),
 }
@@ -217,9 +167,9 @@ def test_each_interaction_records_exactly_one_event_for_the_analyst(logged_in_cl
     # page load: the page, the layout, the dependencies and the initial data callback record nothing
     assert client.get("/").status_code == 200
     layout_props(client)
-    post_callback(client, data_dep(client), filters(), [])
+    post_callback(client, data_dep(client), filter_values(), [])
     baseline = count_events(engine)
-    assert count_events(engine, source="dashboard") == 0
+    assert count_events(engine, user_id=analyst.id) == 0
 
     for name, (inputs, values) in TRACKED.items():
         trackers = [d for d in callback_for(client, inputs) if d.get("no_output")]
@@ -229,8 +179,10 @@ def test_each_interaction_records_exactly_one_event_for_the_analyst(logged_in_cl
         assert count_events(engine, feature=name, source="dashboard", user_id=analyst.id) == 1, name
     assert count_events(engine) == baseline + len(TRACKED)
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT DISTINCT age_group, gender FROM events WHERE source = 'dashboard'")).one()
-    assert tuple(row) == ("18-40", "Female")  # the analyst's demographics, captured at write time
+        row = conn.execute(
+            text("SELECT DISTINCT source, age_group, gender FROM events WHERE user_id = :id"), {"id": analyst.id}
+        ).one()
+    assert tuple(row) == ("dashboard", "18-40", "Female")  # the analyst's demographics, captured at write time
 
 
 def test_page_links_the_vendored_bootstrap_once(logged_in_client):

@@ -1,4 +1,5 @@
-"""The data callback's plain functions against a real PostgreSQL, with figures worked out by hand."""
+"""The data callback's plain functions against a real PostgreSQL: the cards, the chip and every panel for one set of
+filters, checked by hand (tests/dataset.py) and against the raw-SQL oracle (tests/oracle.py)."""
 
 from __future__ import annotations
 
@@ -7,140 +8,183 @@ from datetime import date, timedelta
 
 import pytest
 from dash import no_update
+from sqlalchemy import event, text
+from sqlalchemy.exc import ProgrammingError
 
-from callbacks.dashboard import BOTH_DATES_NEEDED, OUTPUTS, update_dashboard
-from tests.db.dashboard_data import END, START, seed_known_data
+from callbacks.dashboard import BOTH_DATES_NEEDED, DATABASE_DOWN, outputs, update_dashboard
+from db.filters import Filters
+from layouts.placement import BOARD
+from panels.board import Place
+from panels.panel import Panel
+from tests import oracle
+from tests.dataset import END, START
 
-
-@pytest.fixture
-def known(engine, writer):
-    return seed_known_data(engine, writer)
-
-
-def run(engine, start=START, end=END, age="all", gender="all", feature=None):
-    return update_dashboard(engine.connect, start and str(start), end and str(end), age, gender, feature)
-
-
-def cards(update):
-    v = update.view
-    return (v.total_clicks, v.top_feature, v.top_feature_clicks, v.daily_average, v.features_tracked)
-
-
-def bars(update):
-    trace = update.view.bar_figure["data"][0]
-    assert trace["orientation"] == "h"
-    return list(zip(trace["y"], trace["x"]))
+CARDS = (
+    "stat-total-clicks.children",
+    "stat-top-feature.children",
+    "stat-top-feature-clicks.children",
+    "stat-daily-average.children",
+    "stat-features-tracked.children",
+)
 
 
-def line(update):
-    trace = update.view.line_figure["data"][0]
-    return dict(zip(trace["x"], trace["y"]))
+def run(engine, start=START, end=END, age="all", gender="all", feature=None, board=BOARD):
+    return update_dashboard(engine.connect, board, start and str(start), end and str(end), age, gender, feature)
+
+
+def cards(update) -> tuple:
+    return tuple(update.values[key] for key in CARDS)
+
+
+def trace(update, graph_id: str) -> dict:
+    return update.values[f"{graph_id}.figure"]["data"][0]
+
+
+def bars(update) -> list[tuple[str, int]]:
+    """The feature bars as (feature, clicks), top to bottom; none in the empty state."""
+    data = update.values["feature-bar-chart.figure"]["data"]
+    return list(zip(data[0]["y"], data[0]["x"])) if data else []
+
+
+def line(update) -> dict[str, int]:
+    return dict(zip(trace(update, "daily-trend-chart")["x"], trace(update, "daily-trend-chart")["y"]))
+
+
+def segments(update, graph_id: str) -> list[tuple[str, int]]:
+    """The bars of a breakdown as (segment, clicks); none in the empty state."""
+    data = update.values[f"{graph_id}.figure"]["data"]
+    return list(zip(data[0]["customdata"], data[0]["y"])) if data else []
+
+
+def shown(pairs: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """What a bar chart draws for these counts: nothing (the empty state) when they are all zero."""
+    return pairs if any(n for _name, n in pairs) else []
 
 
 def test_all_filters_open(engine, known):
     update = run(engine)
-    # search 3+2+1, export 4+1, share 2+1 (the 5 on Mar 11 and the 7 alerts on Feb 28 are outside the range)
-    assert cards(update) == ("14", "search", "6 clicks", "1.4", "3")
-    assert bars(update) == [("search", 6), ("export", 5), ("share", 3)]
-    daily = line(update)
-    assert len(daily) == 10  # one point per day, both ends included
-    assert daily == {
-        "2026-03-01": 7,
-        "2026-03-02": 2,
-        "2026-03-03": 2,
-        "2026-03-04": 1,
-        "2026-03-05": 1,
-        "2026-03-06": 0,
-        "2026-03-07": 0,
-        "2026-03-08": 0,
-        "2026-03-09": 0,
-        "2026-03-10": 1,
-    }
-    assert update.view.chip is None
-    assert update.view.message == ""
-    assert update.view.trend_title == "Daily clicks: all features"
+    # export 4 and search 4 (alphabetical wins the tie), share 3; the 7 on 02-28 and the 5 on 03-06 are outside
+    assert cards(update) == ("11", "export", "4 clicks", "2.2", "3")
+    assert bars(update) == [("export", 4), ("search", 4), ("share", 3)]
+    assert line(update) == {"2026-03-01": 6, "2026-03-02": 0, "2026-03-03": 2, "2026-03-04": 1, "2026-03-05": 2}
+    assert segments(update, "age-group-chart") == [("<18", 3), ("18-40", 4), (">40", 3), ("unknown", 1)]
+    assert segments(update, "gender-chart") == [("Male", 6), ("Female", 3), ("Other", 1), ("unknown", 1)]
+    assert update.values["feature-chip-container.children"] is None
+    assert update.values["daily-trend-chart-title.children"] == "Daily clicks: all features"
+    assert update.message == ""
 
 
-def test_age_group_filter_counts_boundaries(engine, known):
-    update = run(engine, age="18-40")  # ages 30 and 40
-    assert cards(update) == ("7", "export", "5 clicks", "0.7", "2")
-    assert bars(update) == [("export", 5), ("search", 2)]
-    update = run(engine, age=">40")  # age 41
-    assert cards(update) == ("3", "share", "2 clicks", "0.3", "2")
-    update = run(engine, age="<18")
-    assert cards(update) == ("3", "search", "3 clicks", "0.3", "1")
-
-
-def test_gender_filter(engine, known):
+def test_age_group_and_gender_filters(engine, known):
+    update = run(engine, age="18-40")  # ages 18 and 40
+    assert cards(update) == ("4", "export", "4 clicks", "0.8", "1")
+    assert segments(update, "age-group-chart") == [("<18", 3), ("18-40", 4), (">40", 3), ("unknown", 1)]
+    assert segments(update, "gender-chart") == [("Male", 0), ("Female", 3), ("Other", 1)]
     update = run(engine, gender="Male")
-    assert cards(update) == ("6", "search", "4 clicks", "0.6", "2")
+    assert cards(update) == ("6", "search", "4 clicks", "1.2", "2")
     assert bars(update) == [("search", 4), ("share", 2)]
-    assert run(engine, gender="Other").view.total_clicks == "1"
 
 
-def test_combined_filters_and_single_day(engine, known):
-    update = run(engine, start=date(2026, 3, 10), end=date(2026, 3, 11), age=">40", gender="Male")
+def test_selected_feature_narrows_the_line_and_the_breakdowns_not_the_cards_or_bars(engine, known):
+    update = run(engine, feature="search")
+    assert trace(update, "feature-bar-chart")["orientation"] == "h"
+    assert cards(update) == ("11", "export", "4 clicks", "2.2", "3")
+    assert bars(update) == [("export", 4), ("search", 4), ("share", 3)]
+    assert list(line(update).values()) == [3, 0, 0, 0, 1]
+    assert segments(update, "age-group-chart") == [("<18", 3), ("18-40", 0), (">40", 1)]
+    assert segments(update, "gender-chart") == [("Male", 4), ("Female", 0), ("Other", 0)]
+    assert update.values["daily-trend-chart-title.children"] == "Daily clicks: search"
+    chip = update.values["feature-chip-container.children"]
+    assert (chip.id, chip.children) == ("clear-feature-chip", "search ×")
+    colors = trace(update, "feature-bar-chart")["marker"]["color"]
+    assert colors[1] != colors[0] == colors[2]  # the selected bar stands out
+
+
+@pytest.mark.parametrize(("start", "end"), [(START, END), (date(2026, 2, 28), date(2026, 3, 6))])
+def test_every_output_equals_the_raw_sql_oracle(engine, known, start, end):
+    for age in ("all", "<18", "18-40", ">40"):
+        for gender in ("all", "Male", "Female", "Other"):
+            for feature in (None, "share"):
+                f = dict(start=start, end=end, age_group=age, gender=gender, feature=feature)
+                update = run(engine, start, end, age, gender, feature)
+                texts = oracle.card_texts(engine, **f)
+                assert (cards(update)[:2], cards(update)[3:]) == (texts[:2], texts[2:]), f
+                assert bars(update) == oracle.by_feature(engine, **f), f
+                assert list(line(update).values()) == [n for _day, n in oracle.daily(engine, **f)], f
+                assert segments(update, "age-group-chart") == shown(oracle.by_age_group(engine, **f)), f
+                assert segments(update, "gender-chart") == shown(oracle.by_gender(engine, **f)), f
+
+
+def test_single_day_and_combined_filters(engine, known):
+    update = run(engine, start=END, end=date(2026, 3, 6), age=">40", gender="Male")
     assert cards(update) == ("1", "search", "1 clicks", "0.5", "1")
-    update = run(engine, start=date(2026, 3, 11), end=date(2026, 3, 11))
+    update = run(engine, start=date(2026, 3, 6), end=date(2026, 3, 6))
     assert cards(update) == ("5", "share", "5 clicks", "5.0", "1")
 
 
-def test_selected_feature_filters_only_the_line_chart(engine, known):
-    update = run(engine, feature="search")
-    assert cards(update) == ("14", "search", "6 clicks", "1.4", "3")  # cards ignore the selection
-    assert bars(update) == [("search", 6), ("export", 5), ("share", 3)]
-    daily = line(update)
-    assert [daily[d] for d in sorted(daily)] == [3, 2, 0, 0, 0, 0, 0, 0, 0, 1]
-    assert update.view.line_figure["data"][0]["name"] == "search"
-    assert update.view.trend_title == "Daily clicks: search"
-    assert update.view.chip.id == "clear-feature-chip"
-    assert update.view.chip.children == "search ×"
-    colors = update.view.bar_figure["data"][0]["marker"]["color"]
-    assert colors[0] != colors[1] == colors[2]  # the selected bar stands out
-
-
-def test_empty_range_shows_an_empty_state(engine, known):
+def test_empty_range_shows_an_empty_state_in_every_panel(engine, known):
     update = run(engine, start=date(2025, 1, 1), end=date(2025, 1, 31))
     assert cards(update) == ("0", "—", "no clicks in this range", "0.0", "0")
-    bar = update.view.bar_figure
-    assert bar["data"] == []
-    assert bar["layout"]["annotations"][0]["text"] == "No clicks in this range"
+    for graph_id in ("feature-bar-chart", "age-group-chart", "gender-chart"):
+        figure = update.values[f"{graph_id}.figure"]
+        assert figure["data"] == [], graph_id
+        assert figure["layout"]["annotations"][0]["text"] == "No clicks in this range"
     daily = line(update)
-    assert len(daily) == 31 and set(daily.values()) == {0}
-    assert update.view.line_figure["layout"]["annotations"][0]["text"] == "No clicks in this range"
+    assert len(daily) == 31 and set(daily.values()) == {0}  # the zero line stays, under the note
+    assert update.values["daily-trend-chart.figure"]["layout"]["annotations"][0]["text"] == "No clicks in this range"
 
 
 @pytest.mark.parametrize("start,end", [(START, None), (None, END), (None, None), ("", END)])
 def test_one_date_cleared_keeps_the_last_results(engine, known, start, end):
     update = run(engine, start=start, end=end)
-    assert update.view is None and update.filters is None
-    outputs = update.outputs()
-    assert len(outputs) == len(OUTPUTS)
-    assert all(value is no_update for value in outputs[:-1])
-    assert outputs[-1] == BOTH_DATES_NEEDED
+    assert update.values is None and update.filters is None
+    values = update.outputs(outputs(BOARD))
+    assert values[:-1] == [no_update] * (len(values) - 1)
+    assert values[-1] == BOTH_DATES_NEEDED
 
 
 def test_invalid_range_keeps_the_last_results(engine, known):
     update = run(engine, start=END, end=START)
-    assert update.view is None
+    assert update.values is None
     assert "before start date" in update.message
 
 
-def test_outputs_follow_the_declared_order(engine, known):
-    outputs = run(engine, feature="export").outputs()
-    declared = [f"{o.component_id}.{o.component_property}" for o in OUTPUTS]
-    assert declared[:5] == [
-        "stat-total-clicks.children",
-        "stat-top-feature.children",
-        "stat-top-feature-clicks.children",
-        "stat-daily-average.children",
-        "stat-features-tracked.children",
+def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, known):
+    declared = [f"{o.component_id}.{o.component_property}" for o in outputs(BOARD)]
+    assert declared == [
+        *CARDS,
+        "feature-chip-container.children",
+        "feature-bar-chart.figure",
+        "daily-trend-chart.figure",
+        "daily-trend-chart-title.children",
+        "age-group-chart.figure",
+        "gender-chart.figure",
+        "date-range-message.children",
     ]
-    assert outputs[:5] == ["14", "search", "6 clicks", "1.4", "3"]
-    assert outputs[5]["data"][0]["type"] == "bar" and outputs[6]["data"][0]["type"] == "scatter"
-    assert outputs[7] == "Daily clicks: export"
-    assert outputs[8].children == "export ×"
-    assert outputs[9] == ""
+    values = run(engine, feature="export").outputs(outputs(BOARD))
+    assert values[:5] == ["11", "export", "4 clicks", "2.2", "3"]
+    assert values[5].children == "export ×"
+    assert [values[i]["data"][0]["type"] for i in (6, 7, 9, 10)] == ["bar", "scatter", "bar", "bar"]
+    assert values[8] == "Daily clicks: export"
+    assert values[11] == ""
+
+
+def test_the_whole_view_takes_one_connection_and_four_queries(engine, known):
+    connections, statements = [], []
+
+    def connect():
+        connections.append(1)
+        return engine.connect()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        update = update_dashboard(connect, BOARD, str(START), str(END), "all", "all", "share")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert update.message == "" and len(connections) == 1
+    assert len(statements) == 4  # the cards and the bar chart share one query; one each for the other panels
 
 
 def test_default_range_is_thirty_days_ending_today():
@@ -152,17 +196,45 @@ def test_default_range_is_thirty_days_ending_today():
 
 
 def test_database_down_keeps_the_last_results():
-    from callbacks.dashboard import DATABASE_DOWN
     from db.engine import make_engine
 
     with socket.socket() as sock:  # a port where nothing listens
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     down = make_engine(f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing", pool_pre_ping=False)
-    update = update_dashboard(down.connect, str(START), str(END), "all", "all", None)
+    update = update_dashboard(down.connect, BOARD, str(START), str(END), "all", "all", None)
     down.dispose()
-    assert update.view is None and update.message == DATABASE_DOWN
-    assert all(value is no_update for value in update.outputs()[:-1])
+    assert update.values is None and update.message == DATABASE_DOWN
+    assert update.outputs(outputs(BOARD))[:-1] == [no_update] * (len(outputs(BOARD)) - 1)
+
+
+def panel_with_query(query) -> Panel:
+    return Panel(
+        id="probe-chart",
+        title="Probe",
+        query=query,
+        figure=lambda rows, f: {"data": [], "layout": {}},
+        stats_key="probe",
+        tracked_as=None,
+    )
+
+
+def test_a_value_the_database_refuses_is_a_message_not_a_crash(engine, known):
+    def refused(conn, f: Filters):
+        return conn.execute(text("SELECT CAST(:text AS integer) AS clicks"), {"text": "twelve"}).all()
+
+    update = run(engine, board=BOARD.with_row(Place(panel_with_query(refused))))
+    assert update.values is None
+    assert update.message.startswith("The database refused a value (invalid input syntax for type integer")
+    assert update.message.endswith("The figures below are for the last valid filters.")
+
+
+def test_a_bug_in_a_query_is_not_hidden_as_an_outage(engine, known):
+    def broken(conn, f: Filters):
+        return conn.execute(text("SELECT clicks FROM no_such_table")).all()
+
+    with pytest.raises(ProgrammingError):
+        run(engine, board=BOARD.with_row(Place(panel_with_query(broken))))
 
 
 def test_meta_event_failure_never_breaks_the_dashboard(db_url, caplog):
@@ -176,14 +248,12 @@ def test_meta_event_failure_never_breaks_the_dashboard(db_url, caplog):
 
 
 def test_meta_event_is_written_with_the_user(engine, writer, known):
-    from sqlalchemy import text
-
     from callbacks.tracking import record_interaction
 
-    result = record_interaction(writer, "filter_gender", known["forty_o"])
+    result = record_interaction(writer, "chart_gender", known["forty"])
     assert (result.accepted, result.duplicates) == (1, 0)
     with engine.connect() as conn:
         row = conn.execute(
-            text("SELECT feature, source, user_id, age_group, gender FROM events WHERE source = 'dashboard'")
+            text("SELECT feature, source, user_id, age_group, gender FROM events WHERE feature = 'chart_gender'")
         ).one()
-    assert tuple(row) == ("filter_gender", "dashboard", known["forty_o"], "18-40", "Other")
+    assert tuple(row) == ("chart_gender", "dashboard", known["forty"], "18-40", "Other")

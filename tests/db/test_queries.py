@@ -1,113 +1,79 @@
-"""Every query function against a small known dataset; expected numbers are worked out by hand in dataset.py."""
+"""The stat cards' queries (db/queries.py) and the filters, on the known dataset (tests/dataset.py), checked by hand
+and against the raw-SQL oracle (tests/oracle.py)."""
 
 from datetime import date
 
 import pytest
 
 from db.filters import Filters, InvalidFilter
-from db.queries import (
-    DayClicks,
-    FeatureClicks,
-    clicks_by_feature,
-    daily_average,
-    daily_clicks,
-    dashboard_stats,
-    stats_json,
-    total_clicks,
-)
+from db.queries import FeatureClicks, cards_json, clicks_by_feature, daily_average, stat_cards
 from db.writer import Event, EventWriter
-from tests.db.dataset import END, START, utc, write_known_dataset
+from panels.daily_trend import daily_clicks
+from tests import oracle
+from tests.dataset import END, START, utc
+
+AGE_GROUPS = ("all", "<18", "18-40", ">40")
+GENDERS = ("all", "Male", "Female", "Other")
 
 
-@pytest.fixture
-def known(engine, writer):
-    return write_known_dataset(engine, writer)
-
-
-def days(*counts: int) -> list[DayClicks]:
-    return [DayClicks(date(2026, 3, 1 + i), n) for i, n in enumerate(counts)]
-
-
-def test_totals_count_the_end_day_up_to_its_last_second_and_nothing_outside(engine, known):
+def cards(engine, f: Filters):
     with engine.connect() as conn:
-        stats = dashboard_stats(conn, Filters(START, END))
-        assert total_clicks(conn, Filters(START, END)) == 7
-    assert stats.cards.total_clicks == 7
-    assert stats.cards.features_tracked == 4
-    assert stats.daily == days(2, 2, 1, 1, 1)
+        return stat_cards(clicks_by_feature(conn, f), f.days)
+
+
+def test_cards_count_both_ends_to_the_second_and_nothing_outside(engine, known):
+    assert cards_json(cards(engine, Filters(START, END))) == {
+        "total_clicks": 11,  # not the 7 at 02-28 23:59:59 nor the 5 at 03-06 00:00:00
+        "top_feature": {"name": "export", "clicks": 4},
+        "daily_average": 2.2,
+        "features_tracked": 3,
+    }
 
 
 def test_top_feature_ties_are_broken_alphabetically(engine, known):
     with engine.connect() as conn:
-        stats = dashboard_stats(conn, Filters(START, END))
-    # chart_bar, date_picker and filter_age have 2 clicks each
-    assert stats.cards.top_feature == FeatureClicks("chart_bar", 2)
-    assert stats.by_feature == [
-        FeatureClicks("chart_bar", 2),
-        FeatureClicks("date_picker", 2),
-        FeatureClicks("filter_age", 2),
-        FeatureClicks("filter_gender", 1),
-    ]
+        by_feature = clicks_by_feature(conn, Filters(START, END))
+    assert by_feature == [FeatureClicks("export", 4), FeatureClicks("search", 4), FeatureClicks("share", 3)]
 
 
 def test_daily_average_divides_by_every_day_of_the_range(engine, known):
-    with engine.connect() as conn:
-        assert dashboard_stats(conn, Filters(START, END)).cards.daily_average == 1.4  # 7 / 5
-        # a 10-day range with clicks on only 5 of its days: 7 / 10, not 7 / 5
-        wide = dashboard_stats(conn, Filters(START, date(2026, 3, 10)))
-    assert wide.cards.total_clicks == 8  # the 03-06 00:00:00 event is inside this range
-    assert wide.cards.daily_average == 0.8
-
-
-def test_days_without_clicks_appear_as_zero(engine, known):
-    with engine.connect() as conn:
-        series = daily_clicks(conn, Filters(date(2026, 2, 27), date(2026, 3, 8)))
-    assert [d.day for d in series] == [date(2026, 2, 27), date(2026, 2, 28)] + [date(2026, 3, d) for d in range(1, 9)]
-    assert [d.clicks for d in series] == [0, 1, 2, 2, 1, 1, 1, 1, 0, 0]
+    # ten days with clicks on five of them: 16 / 10, not 16 / 5 (the 03-06 clicks are inside this range)
+    wide = cards(engine, Filters(START, date(2026, 3, 10)))
+    assert (wide.total_clicks, wide.daily_average) == (16, 1.6)
 
 
 def test_age_group_filter_uses_the_group_bounds(engine, known):
-    with engine.connect() as conn:
-        young = dashboard_stats(conn, Filters(START, END, age_group="18-40"))  # ages 18 and 40
-        teen = dashboard_stats(conn, Filters(START, END, age_group="<18"))  # age 17
-        older = dashboard_stats(conn, Filters(START, END, age_group=">40"))  # age 41
-    assert young.cards.total_clicks == 3
-    assert young.by_feature == [
-        FeatureClicks("chart_bar", 1),
-        FeatureClicks("date_picker", 1),
-        FeatureClicks("filter_age", 1),
-    ]
-    assert young.cards.daily_average == 0.6
-    assert teen.cards.total_clicks == 1 and teen.daily == days(1, 0, 0, 0, 0)
-    assert older.cards.total_clicks == 2 and older.daily == days(0, 1, 0, 0, 1)
-    # the event without a user counts under "all" only
-    assert young.cards.total_clicks + teen.cards.total_clicks + older.cards.total_clicks == 6
+    young = cards(engine, Filters(START, END, age_group="18-40"))  # ages 18 and 40
+    teen = cards(engine, Filters(START, END, age_group="<18"))  # age 17
+    older = cards(engine, Filters(START, END, age_group=">40"))  # age 41
+    assert (young.total_clicks, young.top_feature) == (4, FeatureClicks("export", 4))
+    assert (teen.total_clicks, teen.top_feature) == (3, FeatureClicks("search", 3))
+    assert (older.total_clicks, older.top_feature, older.features_tracked) == (3, FeatureClicks("share", 2), 2)
+    # the click without a known person counts under "all" only
+    assert young.total_clicks + teen.total_clicks + older.total_clicks == 11 - 1
 
 
 def test_gender_and_age_filters_combine(engine, known):
-    with engine.connect() as conn:
-        male = dashboard_stats(conn, Filters(START, END, gender="Male"))
-        male_teen = dashboard_stats(conn, Filters(START, END, age_group="<18", gender="Male"))
-        other_older = dashboard_stats(conn, Filters(START, END, age_group=">40", gender="Other"))
-    assert male.cards.total_clicks == 3
-    assert male.cards.top_feature == FeatureClicks("chart_bar", 1)
-    assert male_teen.cards.total_clicks == 1
-    assert male_teen.cards.daily_average == 0.2
-    assert other_older.cards.total_clicks == 0
-    assert other_older.cards.top_feature is None
-    assert other_older.cards.features_tracked == 0
-    assert other_older.by_feature == []
-    assert other_older.daily == days(0, 0, 0, 0, 0)
+    male = cards(engine, Filters(START, END, gender="Male"))
+    assert (male.total_clicks, male.top_feature, male.daily_average) == (6, FeatureClicks("search", 4), 1.2)
+    assert cards(engine, Filters(START, END, age_group="<18", gender="Male")).total_clicks == 3
+    nobody = cards(engine, Filters(START, END, age_group=">40", gender="Other"))
+    assert cards_json(nobody) == {"total_clicks": 0, "top_feature": None, "daily_average": 0.0, "features_tracked": 0}
 
 
-def test_selected_feature_narrows_only_the_daily_series(engine, known):
-    with engine.connect() as conn:
-        stats = dashboard_stats(conn, Filters(START, END, feature="chart_bar"))
-        unknown = daily_clicks(conn, Filters(START, END, feature="never_clicked"))
-    assert stats.daily == days(0, 2, 0, 0, 0)
-    assert stats.cards.total_clicks == 7
-    assert len(stats.by_feature) == 4
-    assert unknown == days(0, 0, 0, 0, 0)
+def test_the_selected_feature_does_not_narrow_the_cards(engine, known):
+    assert cards(engine, Filters(START, END, feature="share")) == cards(engine, Filters(START, END))
+
+
+@pytest.mark.parametrize(("start", "end"), [(START, END), (date(2026, 2, 27), date(2026, 3, 7)), (END, END)])
+def test_cards_equal_the_raw_sql_oracle_for_every_demographic(engine, known, start, end):
+    for age_group in AGE_GROUPS:
+        for gender in GENDERS:
+            f = Filters(start, end, age_group, gender)
+            assert cards_json(cards(engine, f)) == oracle.cards(engine, start, end, age_group, gender), f
+            with engine.connect() as conn:
+                by_feature = [(row.feature, row.clicks) for row in clicks_by_feature(conn, f)]
+            assert by_feature == oracle.by_feature(engine, start, end, age_group, gender), f
 
 
 def test_end_day_boundary_follows_the_analytics_time_zone(engine, db_url):
@@ -124,32 +90,9 @@ def test_end_day_boundary_follows_the_analytics_time_zone(engine, db_url):
         )
     finally:
         writer.close()
+    assert cards(engine, Filters(START, END)).total_clicks == 2
     with engine.connect() as conn:
-        stats = dashboard_stats(conn, Filters(START, END))
-    assert stats.cards.total_clicks == 2
-    assert stats.daily == days(1, 0, 0, 0, 1)
-
-
-def test_empty_range_gives_zeros_not_errors(engine, known):
-    with engine.connect() as conn:
-        stats = dashboard_stats(conn, Filters(date(2025, 1, 1), date(2025, 1, 31)))
-    assert stats_json(stats) == {
-        "total_clicks": 0,
-        "top_feature": None,
-        "daily_average": 0.0,
-        "features_tracked": 0,
-        "by_feature": [],
-        "daily": [{"date": f"2025-01-{d:02d}", "clicks": 0} for d in range(1, 32)],
-    }
-
-
-def test_single_day_range(engine, known):
-    with engine.connect() as conn:
-        stats = dashboard_stats(conn, Filters(END, END))
-        features = clicks_by_feature(conn, Filters(END, END))
-    assert features == [FeatureClicks("date_picker", 1)]
-    assert stats.cards.daily_average == 1.0
-    assert stats.daily == [DayClicks(END, 1)]
+        assert [day.clicks for day in daily_clicks(conn, Filters(START, END))] == [1, 0, 0, 0, 1]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Plain functions of the dashboard: bar selection, the saved-filters cookie, the meta-analytics registry."""
+"""Plain functions of the dashboard: bar selection, the saved-filters cookie, the registry of ids and names."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import pytest
 from dash import dcc, html
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from callbacks.saved_filters import (
+from callbacks.selection import clicked_feature, next_selection
+from db.filters import Filters
+from layouts import ids
+from layouts.components import feature_chip
+from layouts.dashboard import dashboard_layout, default_filters
+from layouts.placement import BOARD
+from panels.board import Place
+from tests.panels import clicks_by_weekday
+from view_codec.cookie import (
     COOKIE_PREFIX,
     MAX_AGE_SECONDS,
     SALT,
@@ -19,11 +27,6 @@ from callbacks.saved_filters import (
     load_filters,
     saved_filters_from_cookies,
 )
-from callbacks.selection import clicked_feature, next_selection
-from db.filters import Filters
-from layouts import ids
-from layouts.components import feature_chip
-from layouts.dashboard import dashboard_layout, default_filters
 
 SECRET = "unit-secret"
 FILTERS = Filters(date(2026, 3, 1), date(2026, 3, 10), "18-40", "Female", "search")
@@ -206,19 +209,28 @@ def interactive_ids(layout) -> list:
     return found
 
 
-def unnamed_controls(layout) -> list:
+def unnamed_controls(layout, registry: ids.Registry = ids.REGISTRY) -> list:
     return [
-        cid for cid in interactive_ids(layout) if cid not in ids.TRACKED_CONTROLS and cid not in ids.UNTRACKED_CONTROLS
+        cid
+        for cid in interactive_ids(layout)
+        if cid not in registry.tracked_controls and cid not in registry.untracked_controls
     ]
 
 
-def full_layouts():
+def full_layouts(board=BOARD):
     """The page as served, with and without a selected feature, plus the chip built by its own function."""
     return [
-        dashboard_layout("Ana", default_filters(date(2026, 3, 31))),
-        dashboard_layout("Ana", FILTERS),
+        dashboard_layout("Ana", default_filters(date(2026, 3, 31)), board),
+        dashboard_layout("Ana", FILTERS, board),
         feature_chip("search"),
     ]
+
+
+def layout_ids(layout) -> list[str]:
+    return [c.id for c in walk(layout) if getattr(c, "id", None) is not None]
+
+
+WITH_WEEKDAY = BOARD.with_row(Place(clicks_by_weekday.PANEL))
 
 
 def test_every_control_has_a_meta_analytics_name():
@@ -227,6 +239,54 @@ def test_every_control_has_a_meta_analytics_name():
         assert unnamed_controls(layout) == []
         seen.update(interactive_ids(layout))
     assert set(ids.TRACKED_CONTROLS) <= seen  # and every name belongs to a control that exists
+
+
+def test_a_new_panel_is_in_the_registry_with_its_name():
+    registry = ids.registry(WITH_WEEKDAY)
+    for layout in full_layouts(WITH_WEEKDAY):
+        assert unnamed_controls(layout, registry) == []
+    assert registry.tracked_controls["weekday-chart"] == ("chart_weekday", ("clickData",))
+    assert registry.feature_names == [*ids.FEATURE_NAMES, "chart_weekday"]
+    assert {"weekday-chart", "weekday-chart-title"} <= set(registry.component_ids)
+
+
+def test_every_component_id_on_the_page_is_in_the_registry_once():
+    for board in (BOARD, WITH_WEEKDAY):
+        registry = ids.registry(board)
+        for layout in full_layouts(board):
+            on_page = layout_ids(layout)
+            assert len(on_page) == len(set(on_page))
+            assert set(on_page) <= set(registry.component_ids)
+        assert len(registry.component_ids) == len(set(registry.component_ids))
+        assert len(registry.feature_names) == len(set(registry.feature_names))
+
+
+def test_a_repeated_id_or_name_is_refused():
+    from dataclasses import replace
+
+    weekday = clicks_by_weekday.PANEL
+    with pytest.raises(ValueError, match="component id used more than once: date-range"):
+        ids.registry(BOARD.with_row(Place(replace(weekday, id="date-range"))))
+    with pytest.raises(ValueError, match="meta-analytics name used more than once: filter_age"):
+        ids.registry(BOARD.with_row(Place(replace(weekday, tracked_as="filter_age"))))
+    with pytest.raises(ValueError, match="meta-analytics name used more than once: chart_bar"):
+        BOARD.with_row(Place(replace(weekday, tracked_as="chart_bar")))
+    with pytest.raises(ValueError, match="panel id used more than once: gender-chart"):
+        BOARD.with_row(Place(replace(weekday, id="gender-chart")))
+    with pytest.raises(ValueError, match="stats key used more than once: daily"):
+        BOARD.with_row(Place(replace(weekday, stats_key="daily")))
+    with pytest.raises(ValueError, match="stats key used more than once: total_clicks"):
+        BOARD.with_row(Place(replace(weekday, stats_key="total_clicks")))
+    with pytest.raises(ValueError, match="1 to 12 columns"):
+        BOARD.with_row(Place(weekday, 7), Place(replace(weekday, id="x", stats_key="x", tracked_as=None), 6))
+
+
+def test_a_panel_declares_names_the_api_and_the_event_writer_accept():
+    from dataclasses import replace
+
+    for field, value in [("stats_key", "By Weekday"), ("tracked_as", "chart weekday"), ("id", "")]:
+        with pytest.raises(ValueError):
+            replace(clicks_by_weekday.PANEL, **{field: value})
 
 
 def test_the_check_catches_a_control_without_a_name():
@@ -247,10 +307,31 @@ def test_meta_analytics_names():
         "feature-bar-chart": "chart_bar",
         "clear-feature-chip": "clear_feature_chip",
         "refresh-button": "refresh_button",
+        "age-group-chart": "chart_age_group",
+        "gender-chart": "chart_gender",
+    }
+    untracked = ids.UNTRACKED_CONTROLS
+    assert untracked == {
+        "logout-button": ids.FIXED_UNTRACKED["logout-button"],
+        "daily-trend-chart": "display only: its clicks select nothing",
     }
     assert list(names.values()) == ids.FEATURE_NAMES
     for name in ids.FEATURE_NAMES:
         assert name.isidentifier() and name == name.lower()
+
+
+def test_panels_sit_in_their_rows_with_their_widths():
+    import dash_bootstrap_components as dbc
+
+    layout = dashboard_layout("Ana", FILTERS)
+    graphs = [c.id for c in walk(layout) if isinstance(c, dcc.Graph)]
+    assert graphs == ["feature-bar-chart", "daily-trend-chart", "age-group-chart", "gender-chart"]
+    widths = {}
+    for col in walk(layout):
+        inside = [c.id for c in walk(col) if isinstance(c, dcc.Graph)] if isinstance(col, dbc.Col) else []
+        if len(inside) == 1:
+            widths[inside[0]] = col.lg
+    assert widths == {"feature-bar-chart": 5, "daily-trend-chart": 7, "age-group-chart": 6, "gender-chart": 6}
 
 
 def test_layout_carries_the_saved_filters():
@@ -263,6 +344,8 @@ def test_layout_carries_the_saved_filters():
     assert by_id["selected-feature"].data == "search"
     assert by_id["clear-feature-chip"].children == "search ×"
     assert by_id["analyst-name"].children == "Ana"
+    assert by_id["daily-trend-chart-title"].children == "Daily clicks: search"  # no flash of the default title
+    assert by_id["age-group-chart-title"].children == "Clicks by age group"
     for stable in (
         "stat-total-clicks",
         "stat-top-feature",
@@ -270,6 +353,8 @@ def test_layout_carries_the_saved_filters():
         "stat-features-tracked",
         "feature-bar-chart",
         "daily-trend-chart",
+        "age-group-chart",
+        "gender-chart",
         "refresh-button",
         "logout-button",
     ):
@@ -286,3 +371,40 @@ def test_logout_is_a_post_form():
     form = next(c for c in walk(layout) if getattr(c, "id", None) == "logout-form")
     assert (form.method, form.action) == ("POST", "/logout")
     assert form.children.type == "submit" and form.children.id == "logout-button"
+
+
+# -- panels without a database: figures and the empty state -------------------------------------------------------
+def test_breakdown_highlights_the_active_segment_and_keeps_the_others():
+    from panels import age_group, gender
+    from panels.breakdown import Segment
+    from panels.panel import present
+
+    rows = [Segment("<18", 3), Segment("18-40", 4), Segment(">40", 3), Segment("unknown", 1)]
+    trace = present(age_group.PANEL, rows, Filters(date(2026, 3, 1), date(2026, 3, 5), age_group="18-40")).figure
+    trace = trace["data"][0]
+    assert trace["x"] == ["Under 18", "18 – 40", "Over 40", "Unknown"]
+    assert trace["customdata"] == ["<18", "18-40", ">40", "unknown"]
+    assert trace["y"] == [3, 4, 3, 1]
+    colors = trace["marker"]["color"]
+    assert colors[1] != colors[0] == colors[2] == colors[3]  # the active one stands out
+    genders = [Segment("Male", 2), Segment("Female", 1), Segment("Other", 0)]
+    everyone = present(gender.PANEL, genders, Filters(date(2026, 3, 1), date(2026, 3, 5))).figure
+    assert len(set(everyone["data"][0]["marker"]["color"])) == 1  # gender 'all': nothing stands out
+    female = present(gender.PANEL, genders, FILTERS).figure["data"][0]["marker"]["color"]  # gender 'Female'
+    assert female[1] != female[0] == female[2]
+
+
+def test_a_panel_without_clicks_shows_its_empty_state():
+    from panels import daily_trend, feature_bar, gender
+    from panels.breakdown import Segment
+    from panels.panel import present
+
+    bars = present(feature_bar.PANEL, [], FILTERS).figure
+    assert bars["data"] == [] and bars["layout"]["annotations"][0]["text"] == "No clicks in this range"
+    zeros = [Segment("Male", 0), Segment("Female", 0), Segment("Other", 0)]
+    assert present(gender.PANEL, zeros, FILTERS).figure["data"] == []
+    days = [daily_trend.DayClicks(date(2026, 3, d), 0) for d in (1, 2, 3)]
+    line = present(daily_trend.PANEL, days, FILTERS).figure  # the zero line stays, with the note over it
+    assert line["data"][0]["y"] == [0, 0, 0]
+    assert line["layout"]["annotations"][0]["text"] == "No clicks in this range"
+    assert line["layout"]["yaxis"]["range"] == [0, 1]

@@ -1,0 +1,27 @@
+"""The page: the layout function Dash calls for every page load, wired to the request.
+
+It reads the analyst's saved-filters cookie so the page arrives with them applied (no flash of defaults). Without a
+request (Dash may call it at start-up) it returns the defaults. The layout itself is a pure function (layouts/).
+"""
+
+from __future__ import annotations
+
+import flask
+
+from appstate import state
+from callbacks.session import current_user_id, current_user_name
+from layouts.dashboard import dashboard_layout, default_filters, today_in
+from panels.board import Board
+from view_codec.cookie import saved_filters_from_cookies
+
+
+def register(app, board: Board) -> None:
+    def serve_layout():
+        if not flask.has_request_context():
+            return dashboard_layout(None, default_filters(today_in("UTC")), board)
+        settings = state().settings
+        user_id = current_user_id()
+        saved = saved_filters_from_cookies(flask.current_app.secret_key, user_id, flask.request.cookies)
+        return dashboard_layout(current_user_name(), saved or default_filters(today_in(settings.timezone)), board)
+
+    app.layout = serve_layout

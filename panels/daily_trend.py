@@ -1,0 +1,91 @@
+"""Daily clicks: one point per day of the range, days without clicks drawn as 0; all features combined, or only the
+selected one (the title says which). Display only: clicking a point does nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from db.filters import Filters
+from db.queries import where
+from db.schema import feature_daily as fd
+from layouts.theme import PLOTLY_TEMPLATE, PRIMARY, SELECTED
+from panels.panel import Panel
+
+
+@dataclass(frozen=True)
+class DayClicks:
+    day: date
+    clicks: int
+
+
+def daily_clicks(conn: Connection, f: Filters) -> list[DayClicks]:
+    """One entry per day of the range, zero-filled; only the selected feature when one is set."""
+    clicks = func.sum(fd.c.clicks).label("clicks")
+    query = select(fd.c.day, clicks).where(*where(f)).group_by(fd.c.day)
+    counted = {row.day: int(row.clicks) for row in conn.execute(query)}
+    return [DayClicks(day, counted.get(day, 0)) for day in date_range(f.start, f.end)]
+
+
+def date_range(start: date, end: date) -> list[date]:
+    """Every day from start to end, both included."""
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def daily_figure(rows: list[DayClicks], f: Filters) -> dict:
+    """A filled line, one point per day (markers up to two months)."""
+    days = [row.day.isoformat() for row in rows]
+    clicks = [row.clicks for row in rows]
+    name = f.feature or "All features"
+    color = SELECTED if f.feature else PRIMARY
+    return {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers" if len(days) <= 62 else "lines",
+                "x": days,
+                "y": clicks,
+                "name": name,
+                "line": {"color": color, "width": 2.5, "shape": "linear"},
+                "marker": {"size": 6, "color": color},
+                "fill": "tozeroy",
+                "fillcolor": "rgba(253,126,20,0.10)" if f.feature else "rgba(13,110,253,0.08)",
+                "hovertemplate": "%{x|%a %b %d, %Y}<br><b>%{y}</b> clicks<extra>" + name + "</extra>",
+            }
+        ],
+        "layout": {
+            "template": PLOTLY_TEMPLATE,
+            "xaxis": {"type": "date", "tickformat": "%b %d", "range": padded_range(rows)},
+            "yaxis": {"title": {"text": "Clicks"}, "rangemode": "tozero"},
+            "hovermode": "x",
+        },
+    }
+
+
+def padded_range(rows: list[DayClicks]) -> list[str] | None:
+    """Half a day of room on each side, so the first and last points are not cut by the plot edge."""
+    if not rows:
+        return None
+    return [f"{rows[0].day - timedelta(days=1)}T12:00:00", f"{rows[-1].day}T12:00:00"]
+
+
+def trend_title(f: Filters) -> str:
+    return f"Daily clicks: {f.feature}" if f.feature else "Daily clicks: all features"
+
+
+def daily_json(rows: list[DayClicks]) -> list[dict]:
+    return [{"date": row.day.isoformat(), "clicks": row.clicks} for row in rows]
+
+
+PANEL = Panel(
+    id="daily-trend-chart",
+    title=trend_title,
+    query=daily_clicks,
+    figure=daily_figure,
+    stats_key="daily",
+    tracked_as=None,
+    stats_json=daily_json,
+    axes_when_empty=True,  # the zero line is the answer: every day of the range, none with a click
+)

@@ -1,0 +1,73 @@
+"""Talking to the Dash app like the browser does, through Flask's test client: the served layout, the registered
+callbacks and the exact request the renderer POSTs for one of them (built by devtools/dash_requests.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from devtools.dash_requests import callbacks_with_inputs, update_request
+from tests.dataset import END, START
+
+DATA_INPUTS = [
+    "date-range.start_date",
+    "date-range.end_date",
+    "filter-age-group.value",
+    "filter-gender.value",
+    "selected-feature.data",
+    "refresh-button.n_clicks",
+]
+
+
+def dependencies(client) -> list[dict]:
+    response = client.get("/_dash-dependencies")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def callback_for(client, inputs: list[str]) -> list[dict]:
+    """The registered callbacks whose inputs are exactly `inputs` (at least one)."""
+    matches = callbacks_with_inputs(dependencies(client), inputs)
+    assert matches, f"no callback with inputs {inputs}"
+    return matches
+
+
+def post_callback(client, dep: dict, values: dict, changed: list[str], **kwargs):
+    """POST /_dash-update-component with the payload the browser sends."""
+    return client.post("/_dash-update-component", json=update_request(dep, values, changed), **kwargs)
+
+
+def data_dep(client) -> dict:
+    """The data callback (the one request per filter change)."""
+    return callback_for(client, DATA_INPUTS)[0]
+
+
+def filter_values(start=START, end=END, age="all", gender="all", feature=None) -> dict:
+    """The data callback's input values, as the page holds them."""
+    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, feature, 0]))
+
+
+def layout_props(client) -> dict[str, dict]:
+    """The props of every component with an id in the served layout, by id."""
+    response = client.get("/_dash-layout")
+    assert response.status_code == 200
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict) and "props" in node:
+            props = node["props"]
+            if "id" in props:
+                found[props["id"]] = props
+            walk(props.get("children"))
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(response.get_json())
+    return found
+
+
+def count_events(engine, **where) -> int:
+    """Rows of `events` with these column values."""
+    clause = " AND ".join(f"{key} = :{key}" for key in where) or "true"
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM events WHERE {clause}"), where).scalar_one()

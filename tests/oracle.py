@@ -1,0 +1,143 @@
+"""The test oracle: every number the dashboard shows, computed in SQL straight from the raw `events` table.
+
+Independent of db/queries.py, the feature_daily rollup and the panels: each function groups raw events by their day
+in the analytics time zone and spells out the rule it checks (which filters apply, ordering, zero-filling,
+rounding). The dashboard, stats API and browser tests compare with it; tests/db/test_oracle.py checks it against the
+hand counts of tests/dataset.py. Every function takes the same filters; each ignores the ones its view does not
+follow (the cards and the bar chart ignore the selected feature, a breakdown ignores its own dimension).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, text
+
+TZ = "UTC"  # the tests' analytics time zone
+AGE_GROUPS = ("<18", "18-40", ">40")
+GENDERS = ("Male", "Female", "Other")
+NO_VALUE = "—"
+
+
+def _where(age_group: str, gender: str, feature: str | None) -> str:
+    """Conditions on `events e` for one local day range (:start..:end) and the given filters ('all' = none)."""
+    conditions = ["(e.occurred_at AT TIME ZONE :tz)::date BETWEEN :start AND :end"]
+    if age_group != "all":
+        conditions.append("e.age_group = :age_group")
+    if gender != "all":
+        conditions.append("e.gender = :gender")
+    if feature is not None:
+        conditions.append("e.feature = :feature")
+    return " AND ".join(conditions)
+
+
+def _rows(engine: Engine, sql: str, **params) -> list:
+    with engine.connect() as conn:
+        return conn.execute(text(sql), {"tz": TZ, **params}).all()
+
+
+def by_feature(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> list[tuple[str, int]]:
+    """(feature, clicks) under the date and demographic filters (not the selected feature), most clicked first, ties
+    in alphabetical order."""
+    sql = f"""
+        SELECT e.feature, count(*) AS clicks FROM events e WHERE {_where(age_group, gender, None)}
+        GROUP BY e.feature ORDER BY clicks DESC, e.feature COLLATE "C"
+    """
+    return [tuple(row) for row in _rows(engine, sql, start=start, end=end, age_group=age_group, gender=gender)]
+
+
+def cards(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> dict:
+    """The four cards as the stats API sends them; the daily average rounded half away from zero in SQL."""
+    features = by_feature(engine, start, end, age_group, gender)
+    total = sum(clicks for _feature, clicks in features)
+    sql = "SELECT round(CAST(:total AS numeric) / (CAST(:end AS date) - CAST(:start AS date) + 1), 1)"
+    average = _rows(engine, sql, total=total, start=start, end=end)
+    return {
+        "total_clicks": total,
+        "top_feature": {"name": features[0][0], "clicks": features[0][1]} if features else None,
+        "daily_average": float(average[0][0]),
+        "features_tracked": len(features),
+    }
+
+
+def card_texts(engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature=None):
+    """The four card texts as the page shows them: total, top feature, daily average, features tracked."""
+    c = cards(engine, start, end, age_group, gender)
+    top = c["top_feature"]["name"] if c["top_feature"] else NO_VALUE
+    return (str(c["total_clicks"]), top, f"{c['daily_average']:.1f}", str(c["features_tracked"]))
+
+
+def daily(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> list[tuple[date, int]]:
+    """(day, clicks) for every day of the range, zeros included; only the selected feature when one is given."""
+    sql = f"""
+        SELECT d::date AS day, count(e.event_id) AS clicks
+        FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day') AS d
+        LEFT JOIN events e ON (e.occurred_at AT TIME ZONE :tz)::date = d::date AND {_where(age_group, gender, feature)}
+        GROUP BY 1 ORDER BY 1
+    """
+    params = dict(start=start, end=end, age_group=age_group, gender=gender, feature=feature)
+    return [(row.day, row.clicks) for row in _rows(engine, sql, **params)]
+
+
+def _breakdown(engine: Engine, column: str, known: tuple[str, ...], where: str, **params) -> list[tuple[str, int]]:
+    """(segment, clicks): every known segment in the given order, zeros included, then 'unknown' when it has clicks."""
+    order = ", ".join(f"('{value}', {i})" for i, value in enumerate((*known, "unknown")))
+    sql = f"""
+        WITH counted AS (SELECT e.{column} AS segment, count(*) AS clicks FROM events e WHERE {where} GROUP BY 1)
+        SELECT s.segment, coalesce(c.clicks, 0) AS clicks
+        FROM (VALUES {order}) AS s(segment, position) LEFT JOIN counted c USING (segment)
+        WHERE s.segment <> 'unknown' OR coalesce(c.clicks, 0) > 0
+        ORDER BY s.position
+    """
+    return [tuple(row) for row in _rows(engine, sql, **params)]
+
+
+def by_age_group(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> list[tuple[str, int]]:
+    """Clicks per age group under every filter except the age group."""
+    params = dict(start=start, end=end, gender=gender, feature=feature)
+    return _breakdown(engine, "age_group", AGE_GROUPS, _where("all", gender, feature), **params)
+
+
+def by_gender(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> list[tuple[str, int]]:
+    """Clicks per gender under every filter except the gender."""
+    params = dict(start=start, end=end, age_group=age_group, feature=feature)
+    return _breakdown(engine, "gender", GENDERS, _where(age_group, "all", feature), **params)
+
+
+def by_weekday(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> list[tuple[str, int]]:
+    """Clicks per local day of the week, Monday first, zeros included (the test-only panel's numbers)."""
+    sql = f"""
+        SELECT w.name, count(e.event_id) AS clicks
+        FROM (VALUES (1, 'Mon'), (2, 'Tue'), (3, 'Wed'), (4, 'Thu'), (5, 'Fri'), (6, 'Sat'), (7, 'Sun')) AS w(dow, name)
+        LEFT JOIN events e ON extract(isodow FROM e.occurred_at AT TIME ZONE :tz) = w.dow
+             AND {_where(age_group, gender, feature)}
+        GROUP BY w.dow, w.name ORDER BY w.dow
+    """
+    params = dict(start=start, end=end, age_group=age_group, gender=gender, feature=feature)
+    return [tuple(row) for row in _rows(engine, sql, **params)]
+
+
+def stats(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+) -> dict:
+    """The exact body of GET /api/v1/stats for these filters (the page's four panels), in the documented key order."""
+    f = dict(age_group=age_group, gender=gender, feature=feature)
+    return {
+        **cards(engine, start, end, **f),
+        "by_feature": [{"feature": name, "clicks": n} for name, n in by_feature(engine, start, end, **f)],
+        "daily": [{"date": day.isoformat(), "clicks": n} for day, n in daily(engine, start, end, **f)],
+        "by_age_group": [{"age_group": group, "clicks": n} for group, n in by_age_group(engine, start, end, **f)],
+        "by_gender": [{"gender": g, "clicks": n} for g, n in by_gender(engine, start, end, **f)],
+    }
