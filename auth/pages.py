@@ -107,8 +107,15 @@ def _blocked(exc: Blocked):
 
 
 def _forged(exc):
-    flask.current_app.logger.info("refused %s %s: %s", flask.request.method, flask.request.path, exc.description)
-    return show_again(403, FORGED)
+    """403 with a link to open the form again; no form (and so no new token) on this page: a cross-site POST arrives
+    without the browser's SameSite=Lax session cookie, and an answer that started a new session would replace the
+    victim's cookie, logging them out."""
+    request = flask.request
+    flask.current_app.logger.info("refused %s %s: %s", request.method, request.path, exc.description)
+    retry = request.path if request.endpoint in _FORM_PAGES and request.endpoint != "auth.logout" else "/"
+    response = render(MESSAGE_PAGE, 403, heading="Request refused", error=FORGED, retry_url=retry)
+    flask.session.modified = False
+    return response
 
 
 def register_error_handlers(server: flask.Flask) -> None:

@@ -34,6 +34,10 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
 @pytest.fixture(autouse=True)
 def chromium_available():
+    require_chromium()
+
+
+def require_chromium() -> None:
     """Without Chromium and ChromeDriver, skip with the fix on a developer's machine; in CI, fail (no silent skips)."""
     if shutil.which("chromedriver") and any(shutil.which(name) for name in BROWSERS):
         return
