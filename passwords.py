@@ -14,14 +14,17 @@ Hashing
   versions (werkzeug's `scrypt:` format, still accepted), so the caller can store a fresh hash after a good login.
 - The cost is a setting (`PASSWORD_HASH_COST`): `standard` (the default, and the only one for real use) or `test`
   (m=1 MiB, t=1: about 1 ms, so the test suite stays fast). `configure()` picks it; the app does so from its settings.
-- Every hash computation runs through `_kdf`: under gevent (gunicorn's default worker here) it runs on gevent's
-  native threadpool, so a stream of logins cannot stall the other requests of the worker; otherwise it is a plain
-  call. `DUMMY` verification against a hash of the current parameters gives an unknown email the same work as a
-  wrong password.
+- Every hash computation runs through `_kdf`: under gevent (gunicorn's default worker here) it runs on a gevent
+  native threadpool of HASH_THREADS threads, so a stream of logins cannot stall the other requests of the worker:
+  the event loop keeps serving while a hash is computed, and waiting hashes queue as cheap greenlets instead of
+  taking the CPU from everything else. Otherwise it is a plain call.
+- `verify(None, ...)` checks against a dummy hash made with the current parameters: an unknown email costs the same
+  work as a wrong password.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -45,6 +48,11 @@ _HASHERS: dict[str, PasswordHasher] = {
 }
 _current: PasswordHasher = _HASHERS["standard"]
 _RUNS_OF_SPACES = re.compile(" {2,}")
+# Hashes computed at once per process. More would not finish sooner (the work is CPU-bound), but a flood of logins
+# would then crowd every other request of the worker, and PostgreSQL, off the CPU: hashes wait their turn instead.
+HASH_THREADS = 1
+_pool = None
+_pool_pid: int | None = None
 T = TypeVar("T")
 
 
@@ -147,11 +155,16 @@ def _kdf(function: Callable[..., T], *args) -> T:
 
 
 def _gevent_threadpool():
-    """The gevent hub's threadpool when gevent has patched this process (gunicorn's gevent worker), else None."""
+    """This process's hashing threadpool when gevent has patched it (gunicorn's gevent worker), else None."""
+    global _pool, _pool_pid
     if "gevent" not in sys.modules:
         return None
-    from gevent import get_hub, monkey
+    from gevent import monkey
 
     if not monkey.is_module_patched("socket"):
         return None
-    return get_hub().threadpool
+    if _pool is None or _pool_pid != os.getpid():  # one per worker process, made after the fork
+        from gevent.threadpool import ThreadPool
+
+        _pool, _pool_pid = ThreadPool(HASH_THREADS), os.getpid()
+    return _pool

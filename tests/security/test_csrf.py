@@ -52,6 +52,18 @@ def test_a_login_without_the_token_is_refused_403(client, analyst):
     assert not is_logged_in(client)
 
 
+def test_the_right_origin_alone_is_not_enough(client, analyst):
+    """Origin and Fetch Metadata only ever refuse; the token is still required."""
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
+        headers={"Origin": SITE, "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 403
+    assert not is_logged_in(client)
+
+
 def test_a_token_from_another_browser_session_is_refused(dash_app, client, analyst):
     attacker = dash_app.server.test_client()
     attackers_token = form_token(attacker)  # valid, but bound to the attacker's own session cookie

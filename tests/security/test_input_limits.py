@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import text
 
 from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD, form_token, post_form
 from tests.security.conftest import auth_error, user_count
@@ -105,3 +106,11 @@ def test_with_a_session_cookie_and_no_database_every_auth_page_answers_styled(lo
         assert styled(response), name
     # logging out could not end the session: the page offers to try again rather than pretending it worked
     assert 'id="logout-retry"' in answers["logout"].get_data(as_text=True)
+
+
+def test_sql_shaped_input_is_only_data(client, engine):
+    assert post_form(client, "/login", {"email": "' OR 1=1 --@x.com", "password": "' OR '1'='1"}).status_code == 401
+    name = "Robert'); DROP TABLE users;--"
+    assert post_form(client, "/register", registration(name=name, email="bobby@example.com")).status_code == 200
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT display_name FROM users")).scalars().all() == [name]

@@ -163,3 +163,23 @@ def test_a_password_change_takes_effect_at_once(dash_app, logged_in_client, engi
 def test_wrong_current_passwords_are_throttled_like_logins(logged_in_client):
     statuses = [change(logged_in_client, f"wrong guess {i}", STRONG).status_code for i in range(6)]
     assert statuses == [400] * 5 + [429]
+
+
+def test_a_long_password_is_never_truncated(client):
+    long_password = "correct " * 120 + "ending-A"
+    assert post_form(client, "/register", registration(long_password)).status_code == 200
+    assert login(client, "pat@example.com", long_password[:-1] + "B").status_code == 401  # the last character counts
+    assert login(client, "pat@example.com", long_password).status_code == 302
+
+
+def test_password_managers_and_paste_are_welcome(client):
+    for path, fields in (
+        ("/login", {"login-email": "username", "login-password": "current-password"}),
+        ("/register", {"register-email": "email", "register-password": "new-password"}),
+    ):
+        html = client.get(path).get_data(as_text=True)
+        for element_id, autocomplete in fields.items():
+            assert f'id="{element_id}"' in html
+            tag = html.split(f'id="{element_id}"', 1)[1].split(">", 1)[0]
+            assert f'autocomplete="{autocomplete}"' in tag
+        assert "onpaste" not in html.lower()

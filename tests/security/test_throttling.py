@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy import text
+
 from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD, form_token, logout
 from tests.security.conftest import (
     ATTACKER,
@@ -42,6 +44,16 @@ def test_the_fifth_wrong_password_from_one_address_blocks_it_with_429_retry_afte
     assert not is_logged_in(client)
     assert len(hashes) == 5  # refused attempts cost no hashing
     assert counters(engine) == {"login:account": [5], "login:account+address": [5], "login:address": [5]}
+
+
+def test_the_counters_store_no_typed_email_or_address(client, analyst, engine):
+    login_from(client, ATTACKER, "typed.by.someone@example.com", WRONG)
+    with engine.connect() as conn:
+        subjects = conn.execute(text("SELECT subject FROM auth_throttle")).scalars().all()
+    assert len(subjects) == 3
+    for subject in subjects:
+        assert len(subject) == 32  # HMAC-SHA256
+        assert b"typed.by.someone" not in subject and ATTACKER.encode() not in subject
 
 
 def test_blocks_grow_15_30_60_seconds_and_refused_attempts_are_not_counted(client, analyst, engine):
