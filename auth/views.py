@@ -18,6 +18,7 @@ from appstate import state
 from auth import pages, session, throttle
 from auth.forms import field, typed
 from db import sessions
+from db.throttle import forget_old
 from db.users import MAX_EMAIL_LENGTH, find_by_email, set_password_hash_if_unchanged
 
 blueprint = pages.blueprint
@@ -78,6 +79,7 @@ def login():
     new_hash = passwords.hash_password(password) if verdict.needs_rehash else None
     with engine.begin() as conn:
         throttle.succeeded(conn, counters)
+        forget_old(conn)
         if new_hash:
             set_password_hash_if_unchanged(conn, user.id, old_hash, new_hash)
         token = sessions.start(conn, user.id)

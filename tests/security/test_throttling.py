@@ -190,3 +190,17 @@ def test_counters_are_shared_by_every_instance_of_the_app(make_app, analyst, eng
     first, second = make_app().server.test_client(), make_app().server.test_client()
     statuses = [login_from((first, second)[i % 2], ATTACKER, ANALYST_EMAIL, WRONG).status_code for i in range(6)]
     assert statuses == [401] * 5 + [429]
+
+
+def test_counters_untouched_for_a_day_are_deleted_at_the_next_good_login(client, analyst, engine):
+    login_from(client, ATTACKER, "old@example.com", WRONG)
+    login_from(client, "203.0.113.2", "older@example.com", WRONG)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE auth_throttle SET last_failure_at = now() - interval '1 day 1 second'"))
+    login_from(client, ATTACKER, "fresh@example.com", WRONG)  # touches the attacker's address counter again
+    assert login_from(client, OWNER, ANALYST_EMAIL, ANALYST_PASSWORD).status_code == 302
+    assert counters(engine) == {
+        "login:account": [0, 1],  # the owner's (attempt taken back), fresh@
+        "login:account+address": [1],  # fresh@ from the attacker; the owner's own is cleared
+        "login:address": [0, 1],  # the owner's, the attacker's (forgotten after a quiet day, then counted anew)
+    }
