@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import flask
 from dash import Dash
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from appstate import EXTENSION, AppState
 from config import Settings
@@ -60,8 +61,15 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
 
     api.register(server)
     import auth
+    import passwords
 
+    passwords.configure(settings.password_hash_cost)
     auth.register(server)
+    if settings.trusted_proxies:
+        # the client address and scheme come from the last TRUSTED_PROXIES hops of X-Forwarded-For/-Proto, written
+        # by our own proxies; without this setting those headers are ignored (anyone can send them)
+        hops = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -1,4 +1,4 @@
-"""The command line: `uv run app.py [serve|migrate|create-api-key|revoke-api-key]` (see `--help`).
+"""The command line: `uv run app.py [serve|migrate|create-api-key|revoke-api-key|create-invite]` (see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -110,6 +110,30 @@ def _revoke_api_key(args: argparse.Namespace, settings: Settings) -> int:
     return _api_key_command(settings, lambda conn: revoke_key(conn, args.name), report)
 
 
+def _create_invite(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from db import invites
+    from db.migrate import upgrade
+
+    if not 1 <= args.days <= 90:
+        print("error: --days must be between 1 and 90", file=sys.stderr)
+        return 2
+    base = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    database = Database(settings)
+    try:
+        upgrade(database.engine)
+        with database.engine.begin() as conn:
+            token = invites.create(conn, timedelta(days=args.days))
+    finally:
+        database.dispose()
+    mode = settings.registration
+    note = "" if mode == "invite" else f" (REGISTRATION is {mode!r}: set REGISTRATION=invite to require links)"
+    print(f"Created a one-time invitation, valid for {args.days} days{note}. Send this link to one person:")
+    print(f"{base}/register?invite={token}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app.py", description="Clickboard product-analytics dashboard")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -121,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_key.add_argument("name", help="a unique name for the key, e.g. the client app")
     revoke_key = commands.add_parser("revoke-api-key", help="revoke the API key with this name")
     revoke_key.add_argument("name", help="the name given at creation")
+    invite = commands.add_parser("create-invite", help="make a one-time registration link and print it")
+    invite.add_argument("--days", type=int, default=7, help="days the link stays valid (1-90, default 7)")
+    invite.add_argument("--url", help="the site's public address (default http://HOST:PORT)")
     return parser
 
 
@@ -130,6 +157,7 @@ COMMANDS = {
     "migrate": _migrate,
     "create-api-key": _create_api_key,
     "revoke-api-key": _revoke_api_key,
+    "create-invite": _create_invite,
 }
 
 

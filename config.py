@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     port: int = Field(8050, ge=1, le=65535, validation_alias=_env("PORT"))
     event_max_age_days: int = Field(365, ge=1, validation_alias=_env("EVENT_MAX_AGE_DAYS"))
     writer_queue_size: int = Field(20_000, ge=1, validation_alias=_env("WRITER_QUEUE_SIZE"))
+    # who may register, and how the login layer trusts the network (auth/)
+    registration: Literal["open", "invite", "closed"] = Field("open", validation_alias=_env("REGISTRATION"))
+    trusted_proxies: int = Field(0, ge=0, le=5, validation_alias=_env("TRUSTED_PROXIES"))
+    secure_cookies: bool = Field(False, validation_alias=_env("SECURE_COOKIES"))
+    password_hash_cost: Literal["standard", "test"] = Field("standard", validation_alias=_env("PASSWORD_HASH_COST"))
     # production server (gunicorn.conf.py)
     web_concurrency: int = Field(2, ge=1, validation_alias=_env("WEB_CONCURRENCY"))
     gunicorn_worker_class: Literal["gevent", "gthread"] = Field(

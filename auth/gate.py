@@ -6,6 +6,8 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
   /_... route) and anything under /api/: 401 with a JSON error body and no data;
 - any other method (POST to a page path ...): the same 401 JSON.
 /api/v1/stats is public *here* because it accepts an API key as well as a session and answers 401 itself.
+When the session cannot be checked because the database is unavailable: 503 + Retry-After, as a page (the same
+builder as the auth pages, auth/pages.py) or as JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import flask
 import flask_login
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from auth import csrf, pages
+from db.errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, is_unavailable
 
 PUBLIC_PATHS = frozenset(
     {
@@ -61,9 +66,13 @@ def require_login():
         return None
     try:
         authenticated = flask_login.current_user.is_authenticated
-    except (DBAPIError, PoolTimeout):
+    except (DBAPIError, PoolTimeout) as exc:
+        if not is_unavailable(exc):
+            raise
         return _database_unavailable(path, request.method)
     if authenticated:
+        if not wants_json(path, request.method):
+            csrf.mark_page_for_token()
         return None
     if wants_json(path, request.method):
         from api.errors import error_response
@@ -73,19 +82,13 @@ def require_login():
 
 
 def _database_unavailable(path: str, method: str):
-    from api.errors import RETRY_AFTER_SECONDS
-
-    headers = {"Retry-After": RETRY_AFTER_SECONDS}
     if wants_json(path, method):
         from api.errors import error_response
 
-        return error_response(503, "the database is unavailable; retry shortly", headers=headers)
-    return flask.Response(
-        "Clickboard cannot reach its database right now. Please retry in a few seconds.",
-        status=503,
-        headers=headers,
-        mimetype="text/plain",
-    )
+        return error_response(503, UNAVAILABLE_MESSAGE, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    from auth.views import safe_next
+
+    return pages.database_unavailable(retry_url=safe_next(flask.request.full_path.rstrip("?")) or "/")
 
 
 def register(server: flask.Flask) -> None:

@@ -1,25 +1,31 @@
-"""GET/POST /login, GET/POST /register and POST /logout: plain Flask pages rendered from auth/templates."""
+"""GET/POST /login and POST /logout.
+
+Login does the same work and gives the same answer for an unknown email and a wrong password: one throttle
+reservation, one lookup, one password hash (against a dummy hash when there is no such account), then 401 with
+"Incorrect email or password." A good login starts a new server-side session (auth/session.py), marks the browser
+as a known device of the account (auth/throttle.py), upgrades a hash made with older parameters, and redirects to
+`next` (local paths only) or the dashboard.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 import flask
-import flask_login
-from sqlalchemy.exc import DBAPIError
 
-from api.errors import RETRY_AFTER_SECONDS
+import passwords
 from appstate import state
-from auth import SessionUser
-from db.users import MIN_PASSWORD_LENGTH, UserError, authenticate, create_user
-from domain import GENDERS
+from auth import pages, session, throttle
+from auth.forms import field, typed
+from db import sessions
+from db.throttle import forget_old
+from db.users import MAX_EMAIL_LENGTH, find_by_email, set_password_hash_if_unchanged
 
-blueprint = flask.Blueprint("auth", __name__, template_folder="templates")
+blueprint = pages.blueprint
 
 DEFAULT_NEXT = "/"
 MAX_NEXT_LENGTH = 2000
 LOGIN_FAILED = "Incorrect email or password."
-DATABASE_DOWN = "Clickboard cannot reach its database right now. Please try again in a few seconds."
 
 
 def safe_next(value: str | None) -> str | None:
@@ -40,50 +46,61 @@ def safe_next(value: str | None) -> str | None:
     return value
 
 
-def _render(template: str, status: int = 200, **context):
-    response = flask.make_response(flask.render_template(template, **context), status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _start_session(user) -> None:
-    """Log `user` in on a fresh session (nothing of a previous visitor's session survives)."""
-    flask.session.clear()
-    flask_login.login_user(SessionUser(user))
-    flask.session.permanent = True
+@pages.form_page("auth.login")
+def login_page() -> tuple[str, dict]:
+    next_path = safe_next(flask.request.values.get("next") if flask.request.method == "GET" else typed("next"))
+    return "auth/login.html", {
+        "email": typed("email") if flask.request.method == "POST" else "",
+        "next": next_path,
+        "registration_open": state().settings.registration == "open",
+    }
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
-    form = flask.request.form if flask.request.method == "POST" else flask.request.args
-    next_path = safe_next(form.get("next"))
     if flask.request.method == "GET":
-        return _render("auth/login.html", email="", next=next_path, error=None)
-    email = (form.get("email") or "").strip()
-    password = form.get("password") or ""
-    with state().database.engine.connect() as conn:
-        user = authenticate(conn, email, password)
-    if user is None:
-        return _render("auth/login.html", 401, email=email, next=next_path, error=LOGIN_FAILED)
-    _start_session(user)
-    return flask.redirect(next_path or DEFAULT_NEXT, code=302)
+        template, context = login_page()
+        return pages.render(template, **context)
+    email, password = field("email").strip(), field("password")
+    problem = _login_input_problem(email, password)
+    if problem:
+        return pages.show_again(400, problem)
+    if not email or not password:
+        return pages.show_again(401, LOGIN_FAILED)
+    engine = state().database.engine
+    counters = throttle.login_counters(email)
+    with engine.begin() as conn:
+        throttle.reserve(conn, counters)  # raises Blocked: 429 on the page
+        found = find_by_email(conn, email)
+    verdict = passwords.verify(found[1] if found else None, password)  # always exactly one hash
+    if found is None or not verdict.ok:
+        return pages.show_again(401, LOGIN_FAILED)
+    user, old_hash = found
+    new_hash = passwords.hash_password(password) if verdict.needs_rehash else None
+    with engine.begin() as conn:
+        throttle.succeeded(conn, counters)
+        forget_old(conn)
+        if new_hash:
+            set_password_hash_if_unchanged(conn, user.id, old_hash, new_hash)
+        token = sessions.start(conn, user.id)
+    session.log_in(user, token)
+    response = flask.redirect(safe_next(typed("next")) or DEFAULT_NEXT, code=302)
+    throttle.remember_device(response, email)
+    return response
 
 
-@blueprint.route("/register", methods=["GET", "POST"])
-def register():
-    if flask.request.method == "GET":
-        return _render("auth/register.html", values={}, error=None, **_register_context())
-    form = flask.request.form
-    values = _register_values()
-    try:
-        with state().database.engine.begin() as conn:
-            user = create_user(
-                conn, values["email"], form.get("password") or "", values["name"], values["age"], values["gender"]
-            )
-    except UserError as exc:
-        return _render("auth/register.html", 400, values=values, error=_sentence(str(exc)), **_register_context())
-    _start_session(user)
-    return flask.redirect(DEFAULT_NEXT, code=302)
+def _login_input_problem(email: str, password: str) -> str | None:
+    """A 400 message for input no account can have (refused before any lookup or hashing), else None."""
+    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in email) or len(email) > MAX_EMAIL_LENGTH:
+        return "Enter a valid email address."
+    if len(password) > passwords.MAX_LENGTH:
+        return f"Passwords are at most {passwords.MAX_LENGTH:,} characters."
+    return None
+
+
+@pages.form_page("auth.logout")
+def logout_page() -> tuple[str, dict]:
+    return pages.MESSAGE_PAGE, {"heading": "Log out", "retry_logout": True}
 
 
 @blueprint.route("/logout", methods=["GET", "POST"])
@@ -91,35 +108,5 @@ def logout():
     if flask.request.method != "POST":
         # Registered for GET only to answer 405: otherwise Dash's catch-all page route would serve GET /logout.
         flask.abort(405, valid_methods=["POST"])
-    flask_login.logout_user()
-    flask.session.clear()
+    session.log_out()
     return flask.redirect(flask.url_for("auth.login"), code=302)
-
-
-@blueprint.errorhandler(DBAPIError)
-def _database_unavailable(exc: DBAPIError):
-    """Login and registration cannot work without the database: say so on the page, with 503 + Retry-After."""
-    if flask.request.endpoint == "auth.register":
-        response = _render(
-            "auth/register.html", 503, values=_register_values(), error=DATABASE_DOWN, **_register_context()
-        )
-    else:
-        email = (flask.request.form.get("email") or "").strip()
-        next_path = safe_next(flask.request.values.get("next"))
-        response = _render("auth/login.html", 503, email=email, next=next_path, error=DATABASE_DOWN)
-    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
-    return response
-
-
-def _register_values() -> dict[str, str]:
-    """What the visitor typed into the registration form (never the password), to show it again."""
-    return {name: (flask.request.form.get(name) or "").strip() for name in ("name", "email", "age", "gender")}
-
-
-def _register_context() -> dict:
-    return {"genders": GENDERS, "min_password_length": MIN_PASSWORD_LENGTH}
-
-
-def _sentence(message: str) -> str:
-    message = message[:1].upper() + message[1:]
-    return message if message.endswith(".") else message + "."

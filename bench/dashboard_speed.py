@@ -3,7 +3,7 @@
     uv run bench/dashboard_speed.py [--sizes 10000,1000000,10000000] [--requests 500] [--days 365]
 
 For each size: bulk-seed a dedicated database with the demo seed (seed.seed_demo, binary COPY), start the real app
-(create_app, served by werkzeug in a thread, threaded), log in through POST /login with `requests`, then POST
+(create_app, served by werkzeug in a thread, threaded), log in through the /login form with `requests`, then POST
 /_dash-update-component with exactly the payload the browser sends for the data callback (the one request that
 updates the four cards, the chip and every panel of the page, read from /_dash-dependencies), varying the filters:
 ranges of 1 to 365 days ending on random days, every age group, gender and selected feature. Server time is
@@ -137,9 +137,14 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
     add_server_timing(app.server)
     server, base = serve_in_thread(app.server)
     try:
+        from devtools.forms import csrf_token
+
         session = requests.Session()
+        token = csrf_token(session.get(f"{base}/login").text)
         response = session.post(
-            f"{base}/login", data={"email": report.demo_email, "password": report.demo_password}, allow_redirects=False
+            f"{base}/login",
+            data={"csrf_token": token, "email": report.demo_email, "password": report.demo_password},
+            allow_redirects=False,
         )
         if response.status_code != 302:
             raise SystemExit(f"login failed: {response.status_code} {response.text[:200]}")

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     Table,
@@ -35,6 +36,8 @@ users = Table(
     Column("age", SmallInteger, nullable=False),
     Column("gender", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    # a random identity that sessions are bound to: never reused, unlike the numeric id after a reset
+    Column("login_key", Uuid, nullable=False, server_default=text("gen_random_uuid()")),
     CheckConstraint(f"age BETWEEN {MIN_AGE} AND {MAX_AGE}", name="users_age_range"),
     CheckConstraint(sql_in("gender", GENDERS), name="users_gender_valid"),
     CheckConstraint("length(btrim(display_name)) BETWEEN 1 AND 100", name="users_display_name_length"),
@@ -79,4 +82,43 @@ api_keys = Table(
     Column("prefix", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# Logged-in browser sessions (auth/). The cookie carries a random token; only its SHA-256 is stored. A session is
+# valid while its row exists, its user still has the same login_key, it was used within the idle lifetime and its
+# absolute end has not passed. No foreign key to users: `TRUNCATE users` (the demo seed's reset) must keep working;
+# the login_key binding already makes a session worthless once its user is gone.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("user_key", Uuid, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+Index("sessions_user_id", sessions.c.user_id)
+
+# Failed-login and registration counters shared by every worker and server (auth/throttle.py). `subject` is a keyed
+# hash of what is counted (an email, an address, an email and an address), never the typed text itself.
+auth_throttle = Table(
+    "auth_throttle",
+    metadata,
+    Column("scope", Text, primary_key=True),
+    Column("subject", LargeBinary, primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure_at", DateTime(timezone=True), nullable=False),
+    Column("blocked_until", DateTime(timezone=True), nullable=True),
+)
+
+# One-time registration links made by `uv run app.py create-invite` (REGISTRATION=invite). Only the token's hash.
+invites = Table(
+    "invites",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("used_by", BigInteger, nullable=True),
 )

@@ -1,4 +1,9 @@
-"""Users: create with a hashed password (scrypt), authenticate, look up. Emails are unique regardless of case."""
+"""Users: create with a hashed password (argon2id, see passwords.py), look up, authenticate. Emails are unique
+regardless of case.
+
+The rules for a *chosen* password (length, not guessable) are applied where a person chooses one (auth/); this module
+stores whatever hash it is given and only refuses what cannot be stored or hashed safely.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,18 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
+import passwords
 from db.schema import users
 from domain import GENDERS, MAX_AGE, MIN_AGE
 
-MIN_PASSWORD_LENGTH = 8
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL_LENGTH = 254  # the longest address SMTP can carry
+MAX_NAME_LENGTH = 100
 AGE_MESSAGE = f"age must be a whole number between {MIN_AGE} and {MAX_AGE}"
-PASSWORD_METHOD = "scrypt"  # werkzeug: scrypt with n=2**15, r=8, p=1 and a random salt
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class UserError(ValueError):
@@ -29,6 +35,8 @@ class UserError(ValueError):
 
 
 class DuplicateEmail(UserError):
+    """The email belongs to an account already. Never shown to an anonymous visitor (see auth/registration.py)."""
+
     def __init__(self, email: str):
         super().__init__("email", f"an account with {email} already exists")
 
@@ -43,17 +51,44 @@ class User:
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    """An argon2id hash of `password` (passwords.hash_password)."""
+    return passwords.hash_password(password)
+
+
+def email_problem(email: str) -> str | None:
+    """Why `email` (already stripped) cannot be an account's email, or None."""
+    if CONTROL_CHARACTERS.search(email):
+        return "email must not contain control characters"
+    if len(email) > MAX_EMAIL_LENGTH:
+        return f"email must be at most {MAX_EMAIL_LENGTH} characters"
+    if not EMAIL_RE.match(email):
+        return "enter a valid email address"
+    return None
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` (already stripped) cannot be a display name, or None."""
+    if CONTROL_CHARACTERS.search(name):
+        return "name must not contain control characters"
+    if not 1 <= len(name) <= MAX_NAME_LENGTH:
+        return f"name must be 1 to {MAX_NAME_LENGTH} characters"
+    return None
 
 
 def validate_user(email: str, password: str | None, display_name: str, age: object, gender: str) -> int:
-    """Raise UserError for the first invalid field; return the age as an int."""
-    if not display_name or not display_name.strip() or len(display_name.strip()) > 100:
-        raise UserError("name", "name must be 1 to 100 characters")
-    if not email or not EMAIL_RE.match(email.strip()):
-        raise UserError("email", "enter a valid email address")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("password", f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    """Raise UserError for the first invalid field; return the age as an int.
+
+    `password` (None when only a hash is stored) must be non-empty and at most passwords.MAX_LENGTH characters:
+    what can be hashed. The rules for a password a person chooses are passwords.problem().
+    """
+    problem = name_problem((display_name or "").strip())
+    if problem:
+        raise UserError("name", problem)
+    problem = email_problem((email or "").strip())
+    if problem:
+        raise UserError("email", problem)
+    if password is not None and not 1 <= len(password) <= passwords.MAX_LENGTH:
+        raise UserError("password", f"password must be 1 to {passwords.MAX_LENGTH:,} characters")
     try:
         age_value = int(str(age).strip())
     except (TypeError, ValueError):
@@ -104,14 +139,27 @@ def get_user(conn: Connection, user_id: int) -> User | None:
     return _user(row) if row else None
 
 
+def find_by_email(conn: Connection, email: str) -> tuple[User, str] | None:
+    """(user, stored password hash) for `email` in any letter case, or None."""
+    row = conn.execute(select(users).where(func.lower(users.c.email) == email.strip().lower())).first()
+    return (_user(row), row.password_hash) if row else None
+
+
+def set_password_hash_if_unchanged(conn: Connection, user_id: int, old_hash: str, new_hash: str) -> bool:
+    """Replace the user's password hash, unless it is no longer `old_hash` (changed meanwhile); True if replaced."""
+    result = conn.execute(
+        update(users).where(users.c.id == user_id, users.c.password_hash == old_hash).values(password_hash=new_hash)
+    )
+    return result.rowcount == 1
+
+
 def authenticate(conn: Connection, email: str, password: str) -> User | None:
-    """The user whose email (any case) and password match, else None."""
+    """The user whose email (any case) and password match, else None (no throttling: the login page adds that)."""
     if not email or not password:
         return None
-    row = conn.execute(select(users).where(func.lower(users.c.email) == email.strip().lower())).first()
-    if row is None or not check_password_hash(row.password_hash, password):
-        return None
-    return _user(row)
+    found = find_by_email(conn, email)
+    verdict = passwords.verify(found[1] if found else None, password)
+    return found[0] if found and verdict.ok else None
 
 
 def existing_user_ids(conn: Connection, ids: set[int]) -> set[int]:

@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from config import Settings
-from db.engine import make_engine
-from db.migrate import upgrade
-from db.scratch import create_database, drop_database
+# Password hashing at the documented test-only cost (passwords.py), here and in every server the tests start.
+os.environ["PASSWORD_HASH_COST"] = "test"
 
+import passwords  # noqa: E402
+from config import Settings  # noqa: E402
+from db.engine import make_engine  # noqa: E402
+from db.migrate import upgrade  # noqa: E402
+from db.scratch import create_database, drop_database  # noqa: E402
+from devtools.forms import csrf_token  # noqa: E402
+
+passwords.configure("test")
 _counter = itertools.count()
 
 
@@ -60,7 +66,13 @@ def engine(db_url):
 
 @pytest.fixture
 def settings(db_url, tmp_path) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret-key", timezone="UTC", data_dir=Path(tmp_path))
+    return Settings(
+        database_url=db_url,
+        secret_key="test-secret-key",
+        timezone="UTC",
+        data_dir=Path(tmp_path),
+        password_hash_cost="test",
+    )
 
 
 @pytest.fixture
@@ -100,6 +112,25 @@ def dash_app(settings):
 
 
 @pytest.fixture
+def make_app(settings):
+    """Build apps on this test's database with some settings changed (`make_app(trusted_proxies=1)`); all closed
+    afterwards."""
+    from app import create_app
+    from appstate import state
+
+    apps = []
+
+    def make(**overrides):
+        app = create_app(settings.model_copy(update=overrides))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        state(app.server).close()
+
+
+@pytest.fixture
 def client(dash_app):
     return dash_app.server.test_client()
 
@@ -113,9 +144,29 @@ def analyst(engine):
         return create_user(conn, ANALYST_EMAIL, ANALYST_PASSWORD, "Ana Analyst", 30, "Female")
 
 
-def login(client, email: str = ANALYST_EMAIL, password: str = ANALYST_PASSWORD):
-    """Log in through the real form endpoint (POST /login with fields email and password)."""
-    return client.post("/login", data={"email": email, "password": password})
+def form_token(client, path: str = "/login", **kwargs) -> str:
+    """The CSRF token of the form on `path` (the client keeps the session cookie it belongs to)."""
+    return csrf_token(client.get(path, **kwargs).get_data(as_text=True))
+
+
+def post_form(client, path: str, data: dict, token_from: str | None = None, **kwargs):
+    """POST a form like a browser does: with the CSRF token of the page it is on (`token_from`, default `path`),
+    both requests with the same `base_url`/`headers`/`environ_base` when given."""
+    same = {name: kwargs[name] for name in ("base_url", "headers", "environ_base") if name in kwargs}
+    token = form_token(client, token_from or path, **same)
+    return client.post(path, data={"csrf_token": token, **data}, **kwargs)
+
+
+def login(client, email: str = ANALYST_EMAIL, password: str = ANALYST_PASSWORD, next: str | None = None, **kwargs):
+    """Log in through the real form (GET /login for its CSRF token, then POST email, password and `next`);
+    `kwargs` (base_url, headers, environ_base) go to both requests."""
+    form = {"email": email, "password": password} | ({"next": next} if next is not None else {})
+    return post_form(client, "/login", form, **kwargs)
+
+
+def logout(client):
+    """POST /logout with a CSRF token, as the dashboard's Log out button does."""
+    return post_form(client, "/logout", {}, token_from="/login")
 
 
 @pytest.fixture

@@ -1,18 +1,19 @@
-"""Login, registration and logout through the real pages, on a real database."""
+"""Login, registration and logout through the real pages, on a real database (the attacks on them: tests/security)."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select, text
-from werkzeug.security import check_password_hash
 
 from db.schema import users
-from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD, login
+from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD, login, logout, post_form
 
-NEW_PASSWORD = "s3cret-enough"
+NEW_PASSWORD = "plum harbor quietly"
+REGISTERED_NOTICE = "If {email} had no account yet, it has one now: log in below."
 STATS_PROBE = "/api/v1/stats?start=2026-01-01&end=2026-01-01"  # 200 only for a logged-in session
 
 
@@ -43,6 +44,16 @@ def registration(**overrides) -> dict:
     return form
 
 
+def register(client, form: dict):
+    return post_form(client, "/register", form)
+
+
+def notice(response) -> str:
+    element = page(response).find(id="auth-notice")
+    assert element is not None, "no element with id auth-notice"
+    return element.get_text(" ", strip=True)
+
+
 def is_logged_in(client) -> bool:
     status = client.get(STATS_PROBE).status_code
     assert status in (200, 401), status
@@ -61,6 +72,7 @@ def test_login_page_has_the_stable_ids_a_stylesheet_and_a_link_to_register(clien
     assert html.find("input", id="login-password")["name"] == "password"
     assert html.find(id="login-submit")["type"] == "submit"
     assert html.find("form")["method"] == "post"
+    assert html.find("input", attrs={"name": "csrf_token", "type": "hidden"})["value"]
     assert html.find("link", rel="stylesheet", href="/assets/vendor/bootstrap.min.css") is not None
     assert html.find("a", href="/register") is not None
     assert "Clickboard" in html.get_text()
@@ -89,25 +101,27 @@ def test_register_page_has_the_stable_ids_and_the_three_genders(client):
 # -- registration ------------------------------------------------------------------------------------------------
 
 
-def test_register_creates_the_user_with_a_scrypt_hash_and_logs_in(client, engine):
+def test_register_creates_the_user_with_an_argon2id_hash_then_the_visitor_logs_in(client, engine):
     assert user_count(engine) == 0
-    response = client.post("/register", data=registration(email="Rita@Example.com"))
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    response = register(client, registration(email="Rita@Example.com"))
+    assert response.status_code == 200
+    assert notice(response) == REGISTERED_NOTICE.format(email="Rita@Example.com")
+    assert page(response).find("input", id="login-email")["value"] == "Rita@Example.com"
+    assert not is_logged_in(client)  # the same answer as for a taken email: see tests/security
     with engine.connect() as conn:
         rows = conn.execute(select(users)).all()
     assert len(rows) == 1
     row = rows[0]
     assert (row.email, row.display_name, row.age, row.gender) == ("Rita@Example.com", "Rita Register", 35, "Other")
-    assert row.password_hash.startswith("scrypt:")
+    assert row.password_hash.startswith("$argon2id$")
     assert NEW_PASSWORD not in row.password_hash
-    assert check_password_hash(row.password_hash, NEW_PASSWORD)
+    assert PasswordHasher().verify(row.password_hash, NEW_PASSWORD)
+    assert login(client, "Rita@Example.com", NEW_PASSWORD).status_code == 302
     assert is_logged_in(client)
 
 
 def test_a_registered_user_can_log_in_with_any_case_of_the_email(client, engine):
-    assert client.post("/register", data=registration()).status_code == 302
-    client.post("/logout")
+    assert register(client, registration()).status_code == 200
     assert not is_logged_in(client)
     assert login(client, "RITA@example.COM", NEW_PASSWORD).status_code == 302
     assert is_logged_in(client)
@@ -116,12 +130,12 @@ def test_a_registered_user_can_log_in_with_any_case_of_the_email(client, engine)
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"email": ANALYST_EMAIL.upper()}, "already exists"),
         ({"age": "0"}, "age must be a whole number between 1 and 120"),
         ({"age": "121"}, "age must be a whole number between 1 and 120"),
         ({"age": "abc"}, "age must be a whole number between 1 and 120"),
         ({"age": ""}, "age must be a whole number between 1 and 120"),
-        ({"password": "7chars!"}, "password must be at least 8 characters"),
+        ({"password": "eleven-char"}, "password must be at least 12 characters"),
+        ({"password": "passwordpassword"}, "password is too easy to guess"),
         ({"email": "not-an-email"}, "valid email"),
         ({"email": "a@b"}, "valid email"),
         ({"name": "  "}, "name must be 1 to 100 characters"),
@@ -129,12 +143,12 @@ def test_a_registered_user_can_log_in_with_any_case_of_the_email(client, engine)
         ({"gender": ""}, "gender must be one of Male, Female, Other"),
     ],
     ids=[
-        "duplicate-email-other-case",
         "age-0",
         "age-121",
         "age-abc",
         "age-missing",
-        "password-7-chars",
+        "password-11-chars",
+        "password-common",
         "bad-email",
         "email-without-dot",
         "blank-name",
@@ -146,7 +160,7 @@ def test_register_errors_show_in_auth_error_and_create_nothing(client, engine, a
     before = user_count(engine)
     assert before == 1  # the analyst
     form = registration(**overrides)
-    response = client.post("/register", data=form)
+    response = register(client, form)
     assert response.status_code == 400
     assert message.lower() in auth_error(response).lower()
     assert user_count(engine) == before
@@ -164,16 +178,15 @@ def test_register_errors_show_in_auth_error_and_create_nothing(client, engine, a
 
 
 def test_register_boundary_ages_1_and_120_are_accepted(client, engine):
-    assert client.post("/register", data=registration(email="young@example.com", age="1")).status_code == 302
-    client.post("/logout")
-    assert client.post("/register", data=registration(email="old@example.com", age="120")).status_code == 302
+    assert register(client, registration(email="young@example.com", age="1")).status_code == 200
+    assert register(client, registration(email="old@example.com", age="120")).status_code == 200
     with engine.connect() as conn:
         ages = conn.execute(text("SELECT age FROM users ORDER BY age")).scalars().all()
     assert ages == [1, 120]
 
 
 def test_register_error_text_is_escaped(client, engine):
-    response = client.post("/register", data=registration(name="<b>x</b>", email="<script>@x"))
+    response = register(client, registration(name="<b>x</b>", email="<script>@x"))
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "<script>" not in body and "<b>x</b>" not in body
@@ -187,8 +200,7 @@ def test_login_success_redirects_home_and_sets_a_safe_session_cookie(client, ana
     response = login(client)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("session=")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     flags = [part.strip().lower() for part in cookie.split(";")]
     assert "httponly" in flags
     assert "samesite=lax" in flags
@@ -196,19 +208,14 @@ def test_login_success_redirects_home_and_sets_a_safe_session_cookie(client, ana
     assert is_logged_in(client)
 
 
-def test_session_cookie_is_secure_over_https(dash_app, analyst):
+def test_session_cookie_is_secure_with_a_host_prefix_over_https(dash_app, analyst):
     client = dash_app.server.test_client()
-    response = client.post(
-        "/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD}, base_url="https://clickboard.example"
-    )
-    assert response.status_code == 302
-    assert "secure" in [part.strip().lower() for part in response.headers["Set-Cookie"].split(";")]
-    proxied = dash_app.server.test_client().post(
-        "/login",
-        data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
-        headers={"X-Forwarded-Proto": "https"},
-    )
-    assert "secure" in [part.strip().lower() for part in proxied.headers["Set-Cookie"].split(";")]
+    secure = login(client, base_url="https://localhost")
+    assert secure.status_code == 302
+    cookies = secure.headers.getlist("Set-Cookie")
+    session_cookie = next(c for c in cookies if c.startswith("__Host-session="))
+    flags = [part.strip().lower() for part in session_cookie.split(";")]
+    assert "secure" in flags and "path=/" in flags and not any(f.startswith("domain=") for f in flags)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +224,7 @@ def test_session_cookie_is_secure_over_https(dash_app, analyst):
     ids=["wrong-password", "unknown-email", "empty-password", "empty-form"],
 )
 def test_login_failure_is_401_with_the_message_in_auth_error(client, analyst, email, password):
-    response = client.post("/login", data={"email": email, "password": password})
+    response = login(client, email, password)
     assert response.status_code == 401
     assert auth_error(response) == "Incorrect email or password."
     assert page(response).find("input", id="login-email")["value"] == email
@@ -234,7 +241,7 @@ def test_logout_is_post_only_and_ends_the_session(logged_in_client):
     assert response.status_code == 405
     assert response.headers["Allow"] == "POST"
     assert is_logged_in(client)  # a GET (a link, an <img>) cannot log anyone out
-    response = client.post("/logout")
+    response = logout(client)
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
     assert not is_logged_in(client)
@@ -243,7 +250,7 @@ def test_logout_is_post_only_and_ends_the_session(logged_in_client):
 
 
 def test_logout_without_a_session_just_returns_to_login(client):
-    response = client.post("/logout")
+    response = logout(client)
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
 
@@ -255,7 +262,7 @@ def test_login_follows_a_local_next(client, analyst):
     response = client.get("/login?next=/?tab=trend")
     hidden = page(response).find("input", attrs={"name": "next"})
     assert hidden["value"] == "/?tab=trend"
-    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD, "next": "/?tab=trend"})
+    response = login(client, next="/?tab=trend")
     assert response.status_code == 302
     assert response.headers["Location"] == "/?tab=trend"
 
@@ -269,7 +276,7 @@ def test_the_redirect_to_login_round_trips_to_the_requested_page(client, analyst
     assert next_path == "/reports/weekly?x=1"
     login_page = client.get(response.headers["Location"])
     assert page(login_page).find("input", attrs={"name": "next"})["value"] == next_path
-    done = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD, "next": next_path})
+    done = login(client, next=next_path)
     assert done.headers["Location"] == "/reports/weekly?x=1"
 
 
@@ -293,7 +300,7 @@ OPEN_REDIRECTS = [
 
 @pytest.mark.parametrize("target", OPEN_REDIRECTS)
 def test_login_never_redirects_off_site(client, analyst, target):
-    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD, "next": target})
+    response = login(client, next=target)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
@@ -306,6 +313,6 @@ def test_login_page_does_not_carry_an_off_site_next(client, target):
 
 
 def test_failed_login_keeps_a_local_next_for_the_retry(client, analyst):
-    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": "nope", "next": "/x"})
+    response = login(client, ANALYST_EMAIL, "nope", next="/x")
     assert response.status_code == 401
     assert page(response).find("input", attrs={"name": "next"})["value"] == "/x"

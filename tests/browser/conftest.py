@@ -29,6 +29,10 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
 @pytest.fixture(autouse=True)
 def chromium_available():
+    require_chromium()
+
+
+def require_chromium() -> None:
     """Without Chromium and ChromeDriver, skip with the fix on a developer's machine; in CI, fail (no silent skips)."""
     if shutil.which("chromedriver") and any(shutil.which(name) for name in BROWSERS):
         return
@@ -86,6 +90,7 @@ class Dashboard:
 
     # -- account
     def register(self, name, email, password, age, gender):
+        """Create the account through /register, then log in with it (registration never logs in by itself)."""
         from selenium.webdriver.support.ui import Select
 
         self.driver.get(self.base + "/register")
@@ -95,7 +100,8 @@ class Dashboard:
         self.driver.find_element(By.ID, "register-age").send_keys(str(age))
         Select(self.driver.find_element(By.ID, "register-gender")).select_by_value(gender)
         self.driver.find_element(By.ID, "register-submit").click()
-        self.wait_loaded()
+        self.duo.wait_for_element("#auth-notice")
+        self.login(email, password)
 
     def login(self, email, password):
         self.driver.get(self.base + "/login")

@@ -25,7 +25,7 @@ def daily_clicks(engine, **asked) -> list[int]:
 
 
 def test_register_then_every_filter_matches_sql_and_is_counted_once(board, engine):
-    board.register("Reg Istered", "reg@example.com", "password-123", 35, "Male")
+    board.register("Reg Istered", "reg@example.com", "copper kettle morning", 35, "Male")
     me = user_id_of(engine, "reg@example.com")
     start, end = default_range()
     assert board.picker_dates() == (str(start), str(end))

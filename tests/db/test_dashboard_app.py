@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from db.users import create_user
 from tests import oracle
-from tests.conftest import login
+from tests.conftest import login, logout
 from tests.dash_client import callback_for, count_events, data_dep, filter_values, layout_props, post_callback
 from tests.dataset import END, START
 from view_codec.cookie import MAX_AGE_SECONDS, cookie_name
@@ -53,14 +53,11 @@ def test_data_callback_answers_with_the_figures_and_sets_the_cookie(logged_in_cl
     assert not morsel["secure"]
 
 
-def test_cookie_is_secure_over_https(logged_in_client, analyst, known):
-    response = post_callback(
-        logged_in_client,
-        data_dep(logged_in_client),
-        filter_values(),
-        ["date-range.end_date"],
-        headers={"X-Forwarded-Proto": "https"},
-    )
+def test_cookie_is_secure_over_https(make_app, analyst, known):
+    client = make_app(trusted_proxies=1).server.test_client()
+    client.environ_base["HTTP_X_FORWARDED_PROTO"] = "https"  # TLS ends at the (trusted) reverse proxy
+    assert login(client).status_code == 302
+    response = post_callback(client, data_dep(client), filter_values(), ["date-range.end_date"])
     morsel, _ = set_cookie_headers(response)[cookie_name(analyst.id)]
     assert morsel["secure"]
 
@@ -124,7 +121,7 @@ def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engi
         bob = create_user(conn, "bob@example.com", "bob-password-1", "Bob Builder", 52, "Male")
     assert login(client).status_code == 302
     post_callback(client, data_dep(client), filter_values(age="<18"), ["filter-age-group.value"])
-    assert client.post("/logout").status_code in (302, 303)
+    assert logout(client).status_code in (302, 303)
 
     assert login(client, "bob@example.com", "bob-password-1").status_code == 302
     bob_view = layout_props(client)
@@ -132,12 +129,12 @@ def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engi
     assert bob_view["analyst-name"]["children"] == "Bob Builder"
     bob_filters = filter_values(gender="Female", start=date(2026, 3, 5))
     post_callback(client, data_dep(client), bob_filters, ["filter-gender.value"])
-    client.post("/logout")
+    logout(client)
 
     login(client)
     ana_view = layout_props(client)
     assert ana_view["filter-age-group"]["value"] == "<18" and ana_view["filter-gender"]["value"] == "all"
-    client.post("/logout")
+    logout(client)
     login(client, "bob@example.com", "bob-password-1")
     bob_view = layout_props(client)
     assert bob_view["filter-gender"]["value"] == "Female" and bob_view["date-range"]["start_date"] == "2026-03-05"

@@ -1,0 +1,155 @@
+"""Forged form posts, replayed over HTTP: every state-changing form needs this site's token and this site's origin.
+
+(The same attacks from a real page on another origin, in Chromium: test_csrf_browser.py.)
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+import pytest
+from sqlalchemy import text
+
+from devtools.dash_requests import update_request
+from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD, form_token
+from tests.security.conftest import auth_error, is_logged_in, session_count, user_count
+
+FORGED = "This form did not come from this Clickboard page, or it has expired. Please submit it again."
+SITE = "http://localhost"  # the test client's origin
+NEW_ACCOUNT = {"name": "Mallory", "email": "mallory@example.com", "password": "mallory owns nothing", "age": "30"}
+
+
+def registration_form(**extra) -> dict:
+    return {**NEW_ACCOUNT, "gender": "Other", **extra}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "http://localhost.evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site", "Origin": SITE},  # Fetch Metadata wins: browsers set it, pages cannot
+    ],
+    ids=["other-origin", "null-origin", "lookalike-origin", "cross-site", "same-site", "cross-site-despite-origin"],
+)
+def test_a_cross_site_login_is_refused_403_even_with_a_valid_token(client, analyst, headers):
+    token = form_token(client)
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": ANALYST_EMAIL, "password": ANALYST_PASSWORD}, headers=headers
+    )
+    assert response.status_code == 403
+    assert auth_error(response) == FORGED
+    assert not is_logged_in(client)
+
+
+def test_a_login_without_the_token_is_refused_403(client, analyst):
+    client.get("/login")
+    response = client.post("/login", data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD})
+    assert response.status_code == 403
+    assert not is_logged_in(client)
+
+
+def test_the_right_origin_alone_is_not_enough(client, analyst):
+    """Origin and Fetch Metadata only ever refuse; the token is still required."""
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": ANALYST_EMAIL, "password": ANALYST_PASSWORD},
+        headers={"Origin": SITE, "Sec-Fetch-Site": "same-origin"},
+    )
+    assert response.status_code == 403
+    assert not is_logged_in(client)
+
+
+def test_a_token_from_another_browser_session_is_refused(dash_app, client, analyst):
+    attacker = dash_app.server.test_client()
+    attackers_token = form_token(attacker)  # valid, but bound to the attacker's own session cookie
+    form_token(client)
+    response = client.post(
+        "/login", data={"csrf_token": attackers_token, "email": ANALYST_EMAIL, "password": ANALYST_PASSWORD}
+    )
+    assert response.status_code == 403
+    assert not is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Origin": SITE}, {"Sec-Fetch-Site": "same-origin"}, {}], ids=["origin", "fetch-metadata", "neither"]
+)
+def test_same_origin_with_the_token_logs_in_and_out(client, analyst, headers):
+    token = form_token(client)
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": ANALYST_EMAIL, "password": ANALYST_PASSWORD}, headers=headers
+    )
+    assert response.status_code == 302
+    assert is_logged_in(client)
+    token = form_token(client)  # the login started a new session, with a new token
+    assert client.post("/logout", data={"csrf_token": token}, headers=headers).status_code == 302
+    assert not is_logged_in(client)
+
+
+def test_a_forged_logout_leaves_the_victim_logged_in(logged_in_client, engine):
+    assert logged_in_client.post("/logout").status_code == 403  # no token
+    token = form_token(logged_in_client)
+    cross = logged_in_client.post("/logout", data={"csrf_token": token}, headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403
+    assert is_logged_in(logged_in_client)
+    assert session_count(engine) == 1
+
+
+def test_a_refused_post_never_replaces_the_browsers_session_cookie(client, analyst):
+    """A cross-site POST arrives without the SameSite=Lax cookie; answering it with a new session would log the
+    victim out through the back door."""
+    for path in ("/logout", "/login", "/register"):
+        response = client.post(path, data={"email": ANALYST_EMAIL}, headers={"Sec-Fetch-Site": "cross-site"})
+        assert response.status_code == 403
+        assert response.headers.getlist("Set-Cookie") == []
+
+
+def test_a_forged_registration_creates_nothing(client, engine):
+    assert client.post("/register", data=registration_form()).status_code == 403
+    token = form_token(client, "/register")
+    cross = client.post(
+        "/register", data=registration_form(csrf_token=token), headers={"Origin": "http://evil.example"}
+    )
+    assert cross.status_code == 403
+    assert user_count(engine) == 0
+
+
+def test_a_forged_password_change_changes_nothing(logged_in_client, engine):
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT password_hash FROM users")).scalar_one()
+    form = {"current_password": ANALYST_PASSWORD, "new_password": "x" * 8 + " fresh start", "new_password_again": ""}
+    form["new_password_again"] = form["new_password"]
+    assert logged_in_client.post("/account/password", data=form).status_code == 403
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT password_hash FROM users")).scalar_one() == before
+
+
+def test_the_dashboard_page_hands_its_scripts_the_token_in_a_strict_cookie(logged_in_client):
+    page = logged_in_client.get("/")
+    cookie = SimpleCookie()
+    for header in page.headers.getlist("Set-Cookie"):
+        cookie.load(header)
+    morsel = cookie["_csrf_token"]
+    assert morsel["samesite"] == "Strict" and morsel["path"] == "/" and not morsel["httponly"]
+    # what assets/csrf.js (a form field) and Dash's renderer (an X-CSRFToken header) send back is accepted
+    assert logged_in_client.post("/logout", headers={"X-CSRFToken": morsel.value}).status_code == 302
+    assert not is_logged_in(logged_in_client)
+
+
+def test_key_authenticated_api_needs_no_csrf_token(client, api_key):
+    response = client.post(
+        "/api/v1/events",
+        json={"events": [{"feature": "export_csv"}]},
+        headers={"Authorization": f"Bearer {api_key}", "Origin": "http://other-app.example"},
+    )
+    assert response.status_code == 202
+
+
+def test_dash_callbacks_keep_working_without_a_form_token(logged_in_client):
+    callback = logged_in_client.get("/_dash-dependencies").get_json()[0]
+    response = logged_in_client.post("/_dash-update-component", json=update_request(callback, {}, []))
+    assert response.status_code in (200, 204), response.get_data(as_text=True)[:300]
