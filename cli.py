@@ -49,15 +49,16 @@ def _exit_on_sigterm(*_) -> None:
 
 def _print_demo_login(engine, settings: Settings) -> None:
     """Seed demo data into an empty database and print the demo login (kept in DATA_DIR for later starts)."""
-    from seed import demo_login_file, remember_demo_login, seed_if_empty
+    from demo.login import remember_demo_login, saved_demo_login
+    from demo.seeding import seed_if_empty
 
     report = seed_if_empty(engine, settings)
     if report is not None:
         print(f"Seeded demo data: {report.users} users, {report.events_written} clicks", flush=True)
-        remember_demo_login(settings, report)
+        remember_demo_login(settings, report.demo_email, report.demo_password)
         print(f"Demo login: {report.demo_email} / {report.demo_password}", flush=True)
-    elif settings.database_url is None and demo_login_file(settings).exists():
-        print(f"Demo login: {demo_login_file(settings).read_text().strip()}", flush=True)
+    elif (login := saved_demo_login(settings)) is not None:
+        print(f"Demo login: {login}", flush=True)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
