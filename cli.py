@@ -1,4 +1,4 @@
-"""The command line: `uv run app.py [serve|migrate|create-api-key|revoke-api-key]` (see `--help`).
+"""The command line: `uv run app.py [serve|migrate|create-api-key|revoke-api-key|rebuild-rollup]` (see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -70,6 +70,33 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _rebuild_rollup(args: argparse.Namespace, settings: Settings) -> int:
+    """Recount feature_daily from the raw events with days in ANALYTICS_TIMEZONE (after changing it)."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.errors import bad_value_message, is_unavailable
+    from db.migrate import upgrade
+    from db.rollup import rebuild
+
+    database = Database(settings)
+    try:
+        upgrade(database.engine)
+        started = time.perf_counter()
+        with database.engine.begin() as conn:
+            rows = rebuild(conn, settings.timezone)
+    except SQLAlchemyError as exc:
+        problem = "cannot reach the database" if is_unavailable(exc) else "the database refused the rebuild"
+        print(f"error: {problem}; the rollup is unchanged ({bad_value_message(exc)})", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    seconds = time.perf_counter() - started
+    print(f"Rebuilt feature_daily in {settings.timezone}: {rows:,} rollup rows from the raw events in {seconds:.1f} s.")
+    return 0
+
+
 def _api_key_command(settings: Settings, change: Callable[[Connection], T], report: Callable[[T], None]) -> int:
     """Run `change` in one transaction on the migrated database, then `report` its result; exit code 1 with
     `error: ...` on stderr when it raises ApiKeyError."""
@@ -122,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     create_key.add_argument("name", help="a unique name for the key, e.g. the client app")
     revoke_key = commands.add_parser("revoke-api-key", help="revoke the API key with this name")
     revoke_key.add_argument("name", help="the name given at creation")
+    commands.add_parser(
+        "rebuild-rollup", help="recount the daily rollup from the raw events in ANALYTICS_TIMEZONE (after changing it)"
+    )
     return parser
 
 
@@ -131,6 +161,7 @@ COMMANDS = {
     "migrate": _migrate,
     "create-api-key": _create_api_key,
     "revoke-api-key": _revoke_api_key,
+    "rebuild-rollup": _rebuild_rollup,
 }
 
 
