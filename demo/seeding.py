@@ -96,7 +96,7 @@ def _seed(engine, settings, users, events, days, seed, reset, progress, now, *, 
             return None
         window = load_window(conn, settings.timezone, days, now)
         id_hi, id_lo = event_id_range(seed, users, events, days, window.as_of_hour)
-        first, last = event_id(id_hi, id_lo), event_id(id_hi, id_lo + max(events, 1) - 1)
+        first, last = event_id(id_hi, id_lo), event_id(id_hi, id_lo + events - 1)  # when events > 0
         if reset:
             store.wipe(conn)
         elif events and store.any_event_between(conn, first, last):

@@ -16,6 +16,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from typing import TypeVar
 
 from sqlalchemy import Connection, text
@@ -78,11 +79,12 @@ def copy_events(
     options = ", FREEZE" if freeze else ""
     raw = conn.connection.driver_connection
     with (
+        closing(ahead(chunks)) as rows,
         raw.cursor() as cur,
         cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY{options})") as copy,
     ):
         copy.write(SIGNATURE)
-        for data, count in ahead(chunks):
+        for data, count in rows:
             copy.write(memoryview(data))
             if progress is not None:
                 progress(count)

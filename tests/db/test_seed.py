@@ -205,7 +205,7 @@ def test_events_carry_their_users_demographics_and_the_rollup_equals_the_events(
         # Chile skips local midnight when its daylight saving time starts (2026-09-06)
         ("America/Santiago", datetime(2026, 9, 8, 15, 30, tzinfo=UTC)),
         # Cuba repeats the hour after midnight when its daylight saving time ends (2026-11-01): local midnight is
-        # ambiguous, so the seed counts that window's rollup in SQL instead
+        # ambiguous
         ("America/Havana", datetime(2026, 11, 5, 15, 0, tzinfo=UTC)),
     ],
 )
