@@ -434,3 +434,22 @@ def test_command_line_gives_one_clear_line_when_the_database_cannot_be_reached(c
     err = capsys.readouterr().err.strip()
     assert err.startswith("seed.py: error: cannot reach the database; nothing was written")
     assert len(err.splitlines()) == 1
+
+
+def test_app_start_seeds_an_empty_embedded_database_and_shows_the_kept_login_later(engine, tmp_path, capsys):
+    import cli
+    from config import Settings
+
+    embedded = Settings(database_url=None, secret_key="k", data_dir=tmp_path)  # as `uv run app.py` without a URL
+    cli._print_demo_login(engine, embedded)
+    first = capsys.readouterr().out
+    login = (tmp_path / "demo_login.txt").read_text().strip()
+    assert first == f"Seeded demo data: 55 users, 500 clicks\nDemo login: {login}\n"
+    assert scalar(engine, "SELECT count(*) FROM users") == 55
+
+    cli._print_demo_login(engine, embedded)
+    assert capsys.readouterr().out == f"Demo login: {login}\n"
+    assert scalar(engine, "SELECT count(*) FROM events") == 500
+    email, password = login.split(" / ")
+    with engine.connect() as conn:
+        assert authenticate(conn, email, password) is not None
