@@ -1,4 +1,5 @@
-"""The command line: `uv run app.py [serve|migrate|create-api-key|revoke-api-key|create-invite]` (see `--help`).
+"""The command line: `uv run app.py [serve|migrate|create-api-key|revoke-api-key|create-invite|rebuild-rollup]`
+(see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -49,15 +50,16 @@ def _exit_on_sigterm(*_) -> None:
 
 def _print_demo_login(engine, settings: Settings) -> None:
     """Seed demo data into an empty database and print the demo login (kept in DATA_DIR for later starts)."""
-    from seed import demo_login_file, remember_demo_login, seed_if_empty
+    from demo.login import remember_demo_login, saved_demo_login
+    from demo.seeding import seed_if_empty
 
     report = seed_if_empty(engine, settings)
     if report is not None:
         print(f"Seeded demo data: {report.users} users, {report.events_written} clicks", flush=True)
-        remember_demo_login(settings, report)
+        remember_demo_login(settings, report.demo_email, report.demo_password)
         print(f"Demo login: {report.demo_email} / {report.demo_password}", flush=True)
-    elif settings.database_url is None and demo_login_file(settings).exists():
-        print(f"Demo login: {demo_login_file(settings).read_text().strip()}", flush=True)
+    elif (login := saved_demo_login(settings)) is not None:
+        print(f"Demo login: {login}", flush=True)
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -66,6 +68,33 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     database = Database(settings)
     upgrade(database.engine)
     print(f"Database is at migration {current_revision(database.engine)}")
+    return 0
+
+
+def _rebuild_rollup(args: argparse.Namespace, settings: Settings) -> int:
+    """Recount feature_daily from the raw events with days in ANALYTICS_TIMEZONE (after changing it)."""
+    import time
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.errors import bad_value_message, is_unavailable
+    from db.migrate import upgrade
+    from db.rollup import rebuild
+
+    database = Database(settings)
+    try:
+        upgrade(database.engine)
+        started = time.perf_counter()
+        with database.engine.begin() as conn:
+            rows = rebuild(conn, settings.timezone)
+    except SQLAlchemyError as exc:
+        problem = "cannot reach the database" if is_unavailable(exc) else "the database refused the rebuild"
+        print(f"error: {problem}; the rollup is unchanged ({bad_value_message(exc)})", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    seconds = time.perf_counter() - started
+    print(f"Rebuilt feature_daily in {settings.timezone}: {rows:,} rollup rows from the raw events in {seconds:.1f} s.")
     return 0
 
 
@@ -148,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     invite = commands.add_parser("create-invite", help="make a one-time registration link and print it")
     invite.add_argument("--days", type=int, default=7, help="days the link stays valid (1-90, default 7)")
     invite.add_argument("--url", help="the site's public address (default http://HOST:PORT)")
+    commands.add_parser(
+        "rebuild-rollup", help="recount the daily rollup from the raw events in ANALYTICS_TIMEZONE (after changing it)"
+    )
     return parser
 
 
@@ -158,6 +190,7 @@ COMMANDS = {
     "create-api-key": _create_api_key,
     "revoke-api-key": _revoke_api_key,
     "create-invite": _create_invite,
+    "rebuild-rollup": _rebuild_rollup,
 }
 
 

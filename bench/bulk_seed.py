@@ -4,9 +4,9 @@
 
 The database is created for the run and dropped afterwards: `clickboard_bench_seed` on the server of DATABASE_URL
 when it is set, else an embedded PostgreSQL in a temporary folder. The rate counts the whole `seed_demo` call
-(demo users, COPY of the events, rollup, commit). Afterwards it checks that the rollup counts every event:
-sum(feature_daily.clicks) == count(*) from events, and that the rollup equals the events grouped by
-(local day, feature, age group, gender).
+(demo users, COPY of the events, the rollup upsert over the copied id range, commit). Afterwards it checks that the
+rollup counts every event: sum(feature_daily.clicks) == count(*) from events, and that the rollup equals the events
+grouped by (local day, feature, age group, gender).
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
+from tqdm import tqdm  # noqa: E402
 
-import seed  # noqa: E402
 from config import Settings  # noqa: E402
 from db.engine import make_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.rollup import mismatches as rollup_mismatches  # noqa: E402
 from db.scratch import scratch_database  # noqa: E402
+from demo.options import DEFAULT_DAYS, DEFAULT_USERS, SeedError, check_options  # noqa: E402
+from demo.seeding import seed_demo  # noqa: E402
 
 BENCH_DB = "clickboard_bench_seed"
 
@@ -37,13 +39,13 @@ BENCH_DB = "clickboard_bench_seed"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/bulk_seed.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000_000)
-    parser.add_argument("--users", type=int, default=seed.DEFAULT_USERS)
-    parser.add_argument("--days", type=int, default=seed.DEFAULT_DAYS)
+    parser.add_argument("--users", type=int, default=DEFAULT_USERS)
+    parser.add_argument("--days", type=int, default=DEFAULT_DAYS)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     try:
-        seed.check_options(args.users, args.events, args.days, args.seed)
-    except seed.SeedError as exc:
+        check_options(args.users, args.events, args.days, args.seed)
+    except SeedError as exc:
         parser.error(str(exc))
 
     with scratch_database(BENCH_DB) as scratch:
@@ -57,16 +59,17 @@ def main(argv: list[str] | None = None) -> int:
                 pg_version = conn.execute(text("SHOW server_version")).scalar_one()
             load_before = os.getloadavg()
             print(f"Seeding {args.events:,} events into {where} (PostgreSQL {pg_version}) ...", flush=True)
-            report = seed.seed_demo(
-                engine,
-                settings,
-                users=args.users,
-                events=args.events,
-                days=args.days,
-                seed=args.seed,
-                reset=True,
-                progress=True,
-            )
+            with tqdm(total=args.events, unit=" events", unit_scale=True, desc="events") as bar:
+                report = seed_demo(
+                    engine,
+                    settings,
+                    users=args.users,
+                    events=args.events,
+                    days=args.days,
+                    seed=args.seed,
+                    reset=True,
+                    progress=bar.update,
+                )
             load_after = os.getloadavg()
             peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -92,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"PostgreSQL     {pg_version} ({where.split(' in ')[0]})")
     print(f"load average   {load_before[0]:.2f} before, {load_after[0]:.2f} after (1 min)")
     print(f"events         {report.events_written:,} over {args.days} days, {report.users} users, seed {args.seed}")
-    print(f"elapsed        {report.seconds:.1f} s (users, COPY, rollup, commit)")
+    print(f"elapsed        {report.seconds:.1f} s (users, COPY, rollup upsert, commit)")
     print(f"rate           {rate:,.0f} events/s")
     print(f"peak RSS       {peak_rss_mb:,.0f} MB")
     print(f"table / index  {size[0]} / {size[1]}")

@@ -2,7 +2,7 @@
 
     uv run bench/dashboard_speed.py [--sizes 10000,1000000,10000000] [--requests 500] [--days 365]
 
-For each size: bulk-seed a dedicated database with the demo seed (seed.seed_demo, binary COPY), start the real app
+For each size: bulk-seed a dedicated database with the demo seed (`seed_demo`, binary COPY), start the real app
 (create_app, served by werkzeug in a thread, threaded), log in through the /login form with `requests`, then POST
 /_dash-update-component with exactly the payload the browser sends for the data callback (the one request that
 updates the four cards, the chip and every panel of the page, read from /_dash-dependencies), varying the filters:
@@ -110,14 +110,15 @@ def percentile(values: list[float], p: float) -> float:
 def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, seed: int) -> dict:
     import requests
     from sqlalchemy import text
+    from tqdm import tqdm
 
     from app import create_app
     from appstate import state
     from config import Settings
     from db.migrate import upgrade
+    from demo.seeding import seed_demo
     from layouts.ids import FEATURE_NAMES
     from layouts.placement import BOARD
-    from seed import seed_demo
 
     settings = Settings(database_url=url, secret_key="bench", data_dir=workdir)
     app = create_app(settings)
@@ -125,7 +126,8 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
     engine = appstate.database.engine
     upgrade(engine)
     began = time.perf_counter()
-    report = seed_demo(engine, settings, events=events, days=days, seed=seed, reset=True, progress=events > 1_000_000)
+    with tqdm(total=events, unit=" events", unit_scale=True, disable=events <= 1_000_000) as bar:
+        report = seed_demo(engine, settings, events=events, days=days, seed=seed, reset=True, progress=bar.update)
     seed_seconds = time.perf_counter() - began
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))

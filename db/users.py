@@ -1,5 +1,5 @@
-"""Users: create with a hashed password (argon2id, see passwords.py), look up, authenticate. Emails are unique
-regardless of case.
+"""Users: create (one at a time, or many sharing a password) with a hashed password (argon2id, see passwords.py),
+set passwords, look up, authenticate. Emails are unique regardless of case.
 
 The rules for a *chosen* password (length, not guessable) are applied where a person chooses one (auth/); this module
 stores whatever hash it is given and only refuses what cannot be stored or hashed safely.
@@ -9,14 +9,27 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Engine,
+    Text,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 import passwords
-from db.schema import users
+from db.schema import sessions, users
 from domain import GENDERS, MAX_AGE, MIN_AGE
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -100,6 +113,16 @@ def validate_user(email: str, password: str | None, display_name: str, age: obje
     return age_value
 
 
+@dataclass(frozen=True)
+class NewUser:
+    """A user to create: what the registration form asks for, except the password."""
+
+    email: str
+    display_name: str
+    age: object
+    gender: str
+
+
 def create_user(
     conn: Connection,
     email: str,
@@ -111,23 +134,78 @@ def create_user(
     password_hash: str | None = None,
 ) -> User:
     """Insert a user (the caller commits). Raises UserError or DuplicateEmail and writes nothing on bad input."""
-    age_value = validate_user(email, password if password_hash is None else None, display_name, age, gender)
-    email = email.strip()
-    values = dict(
-        email=email,
-        password_hash=password_hash or hash_password(password),
-        display_name=display_name.strip(),
-        age=age_value,
-        gender=gender,
-    )
+    return create_users(conn, [NewUser(email, display_name, age, gender)], password, password_hash=password_hash)[0]
+
+
+def create_users(
+    conn: Connection, new_users: Sequence[NewUser], password: str | None, *, password_hash: str | None = None
+) -> list[User]:
+    """Insert users who share one password, hashed once; return them in the order given (the caller commits).
+
+    Every user is validated like a registration; the first invalid one raises UserError, an email that is taken
+    (in the table, or twice in `new_users`, in any letter case) raises DuplicateEmail, and nothing is written.
+    `password_hash` replaces `password` (then unchecked) when the caller has hashed it already.
+    """
+    checked = (password or "") if password_hash is None else None  # a missing password is too short
+    rows = []
+    seen: set[str] = set()
+    for new in new_users:
+        age = validate_user(new.email, checked, new.display_name, new.age, new.gender)
+        email = new.email.strip()
+        if email.lower() in seen:
+            raise DuplicateEmail(email)
+        seen.add(email.lower())
+        rows.append(dict(email=email, display_name=new.display_name.strip(), age=age, gender=new.gender))
+    if not rows:
+        return []
+    password_hash = password_hash or hash_password(password)
+    for row in rows:
+        row["password_hash"] = password_hash
+    statement = insert(users).returning(users.c.id, sort_by_parameter_order=True)
     try:
         with conn.begin_nested():
-            user_id = conn.execute(insert(users).values(**values).returning(users.c.id)).scalar_one()
+            ids = conn.execute(statement, rows).scalars().all()
     except IntegrityError as exc:
         if "users_email_lower_key" in str(exc.orig):
-            raise DuplicateEmail(email) from None
+            raise DuplicateEmail(_taken_email(exc, rows)) from None
         raise
-    return User(user_id, email, values["display_name"], age_value, gender)
+    return [User(i, r["email"], r["display_name"], r["age"], r["gender"]) for i, r in zip(ids, rows)]
+
+
+def _taken_email(exc: IntegrityError, rows: list[dict]) -> str:
+    """The email named by a unique-violation on users_email_lower_key, as the caller spelled it."""
+    detail = getattr(getattr(exc.orig, "diag", None), "message_detail", None) or ""
+    match = re.search(r"=\((.*)\) already exists", detail)
+    taken = match.group(1) if match else ""
+    return next((r["email"] for r in rows if r["email"].lower() == taken), taken or rows[0]["email"])
+
+
+def set_password(
+    conn: Connection, user_ids: Iterable[int], password: str | None, *, password_hash: str | None = None
+) -> int:
+    """Give the users `user_ids` this password (hashed once; checked like a registration unless `password_hash`
+    is given instead) and end their sessions everywhere; return how many users were changed. The caller commits."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    if password_hash is None:
+        if not password or len(password) > passwords.MAX_LENGTH:
+            raise UserError("password", f"password must be 1 to {passwords.MAX_LENGTH:,} characters")
+        password_hash = hash_password(password)
+    chosen = users.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+    result = conn.execute(update(users).where(chosen).values(password_hash=password_hash))
+    conn.execute(delete(sessions).where(sessions.c.user_id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))))
+    return result.rowcount
+
+
+def users_by_email(conn: Connection, emails: Iterable[str]) -> dict[str, User]:
+    """The users among `emails` (any letter case), keyed by their lower-cased email."""
+    lowered = sorted({e.strip().lower() for e in emails})
+    if not lowered:
+        return {}
+    chosen = func.lower(users.c.email) == any_(bindparam("emails", lowered, type_=ARRAY(Text)))
+    rows = conn.execute(select(users).where(chosen))
+    return {row.email.lower(): _user(row) for row in rows}
 
 
 def _user(row) -> User:

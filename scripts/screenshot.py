@@ -3,8 +3,9 @@
     uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 1250] [--select FEATURE]
 
 Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
-`clickboard_screenshot`, dropped at the end), migrates, seeds the demo data (seed.py), serves the real app on a free
-port in a thread, logs in through /login with the demo user and saves the PNG. Needs /usr/bin/chromium and chromedriver.
+`clickboard_screenshot`, dropped at the end), migrates, seeds the demo data (`demo.seeding.seed_demo`), serves the
+real app on a free port in a thread, logs in through /login with the demo user and saves the PNG. Needs
+/usr/bin/chromium and chromedriver.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     from config import Settings
     from db.migrate import upgrade
     from db.scratch import scratch_database
-    from seed import seed_demo
+    from demo.seeding import seed_demo
 
     with tempfile.TemporaryDirectory(prefix="clickboard-shot-") as tmp, scratch_database("clickboard_screenshot") as db:
         workdir = Path(tmp)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-import seed
 from db.rollup import mismatches as rollup_mismatches
+from demo.seeding import seed_demo
 
 
 def mismatches(engine, tz: str = "UTC") -> int:
@@ -15,7 +15,7 @@ def mismatches(engine, tz: str = "UTC") -> int:
 
 
 def test_counts_changed_missing_and_extra_rollup_rows(engine, settings):
-    seed.seed_demo(engine, settings, events=2000, days=7, seed=5)
+    seed_demo(engine, settings, events=2000, days=7, seed=5)
     assert mismatches(engine) == 0
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT day, feature, age_group, gender FROM feature_daily ORDER BY 1, 2, 3, 4"))
@@ -48,6 +48,6 @@ def test_counts_changed_missing_and_extra_rollup_rows(engine, settings):
 
 
 def test_days_are_counted_in_the_given_time_zone(engine, settings):
-    seed.seed_demo(engine, settings, events=2000, days=7, seed=6)  # rollup written in UTC
+    seed_demo(engine, settings, events=2000, days=7, seed=6)  # rollup written in UTC
     assert mismatches(engine, "UTC") == 0
     assert mismatches(engine, "Asia/Kolkata") > 0

@@ -1,0 +1,139 @@
+"""Writes the demo data in the caller's transaction: users, events and their rollup commit together or not at all.
+
+- Users go through `db.users` like a registration (same validation, same password hashing); demo users that exist
+  already are reused, matched by email, and get the new password.
+- Events stream into `events` with one binary COPY, the next chunk built in a thread while PostgreSQL ingests the
+  current one. This bulk loader is the second way events are written (the event writer in `db/writer.py` is the
+  first): it skips the writer's staging table and duplicate check because its ids are new by construction, and
+  `seed_demo` refuses a rerun that would repeat them.
+- The rollup gets the copied events through `db.rollup.upsert_sql`, the same SQL the event writer uses, over the
+  id range just copied.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
+from typing import TypeVar
+
+from sqlalchemy import Connection, text
+
+from db.rollup import upsert_sql
+from db.users import NewUser, User, create_users, set_password, users_by_email
+from demo.encoder import COLUMNS, SIGNATURE, TRAILER
+
+SEED_LOCK = 727275  # advisory lock: one seed at a time per database (migrations use 727274)
+LOCK_WAIT_SECONDS = 30
+T = TypeVar("T")
+
+
+def start(conn: Connection) -> None:
+    """Take the seed lock for this transaction (waiting up to LOCK_WAIT_SECONDS) and lift the statement timeout:
+    a bulk run takes longer than the engine's."""
+    conn.execute(text("SET LOCAL statement_timeout = 0"))
+    conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK})
+
+
+def is_empty(conn: Connection) -> bool:
+    """True when there are no users and no events."""
+    return conn.execute(
+        text("SELECT NOT EXISTS (SELECT 1 FROM users) AND NOT EXISTS (SELECT 1 FROM events)")
+    ).scalar_one()
+
+
+def wipe(conn: Connection) -> None:
+    """Delete every user, event and rollup row (API keys stay)."""
+    conn.execute(text("TRUNCATE users, events, feature_daily RESTART IDENTITY"))
+
+
+def any_event_between(conn: Connection, first: uuid.UUID, last: uuid.UUID) -> bool:
+    """True when an event id lies in [first, last]."""
+    return conn.execute(
+        text("SELECT EXISTS (SELECT 1 FROM events WHERE event_id BETWEEN :first AND :last)"),
+        {"first": first, "last": last},
+    ).scalar_one()
+
+
+def write_users(conn: Connection, planned: Sequence[NewUser], password_hash: str) -> tuple[list[User], int]:
+    """Create the planned users that do not exist yet and set the password of those that do; return all of them,
+    in plan order, and how many were created."""
+    existing = users_by_email(conn, [u.email for u in planned])
+    missing = [u for u in planned if u.email.lower() not in existing]
+    created = {u.email.lower(): u for u in create_users(conn, missing, None, password_hash=password_hash)}
+    set_password(conn, [u.id for u in existing.values()], None, password_hash=password_hash)
+    by_email = existing | created
+    return [by_email[u.email.lower()] for u in planned], len(created)
+
+
+def copy_events(
+    conn: Connection, chunks: Iterable[tuple[bytes, int]], *, freeze: bool, progress: Callable[[int], None] | None
+) -> None:
+    """COPY the binary rows of `chunks` ((rows, how many)) into `events`, calling `progress` with each count.
+
+    `freeze` writes the rows frozen; PostgreSQL allows it only right after `wipe` in the same transaction.
+    """
+    options = ", FREEZE" if freeze else ""
+    raw = conn.connection.driver_connection
+    with (
+        closing(ahead(chunks)) as rows,
+        raw.cursor() as cur,
+        cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY{options})") as copy,
+    ):
+        copy.write(SIGNATURE)
+        for data, count in rows:
+            copy.write(memoryview(data))
+            if progress is not None:
+                progress(count)
+        copy.write(TRAILER)
+
+
+def add_to_rollup(conn: Connection, timezone: str, first: uuid.UUID, last: uuid.UUID) -> None:
+    """Add the events with ids in [first, last] to the rollup, days in `timezone`."""
+    copied = "(SELECT * FROM events WHERE event_id BETWEEN :first AND :last) AS copied"
+    conn.execute(text(upsert_sql(copied)), {"tz": timezone, "first": first, "last": last})
+
+
+_DONE = object()
+
+
+def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
+    """Yield `items`, produced by a thread up to `depth` items ahead (numpy releases the GIL while the caller waits
+    for PostgreSQL). An exception in the thread is raised here; stopping early stops the thread."""
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> None:
+        while not stop.is_set():  # the consumer sets `stop` when it gives up; never block on it forever
+            try:
+                out.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                put(item)
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(exc)
+
+    producer = threading.Thread(target=produce, name="demo-producer", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join()
