@@ -63,12 +63,15 @@ def test_one_invalid_user_refuses_the_whole_batch_like_registration_would(engine
     assert rows(engine) == []
 
 
-def test_a_short_or_missing_password_is_refused(engine):
+def test_a_missing_or_unhashably_long_password_is_refused(engine):
+    # the rules for a password a person chooses (length 12+, not guessable) belong to the pages where one is chosen
     with engine.begin() as conn:
-        with pytest.raises(UserError, match="at least 8 characters"):
-            create_users(conn, PEOPLE, "short")
-        with pytest.raises(UserError, match="at least 8 characters"):
+        with pytest.raises(UserError, match="1 to 1,024 characters"):
+            create_users(conn, PEOPLE, "")
+        with pytest.raises(UserError, match="1 to 1,024 characters"):
             create_users(conn, PEOPLE, None)
+        with pytest.raises(UserError, match="1 to 1,024 characters"):
+            create_users(conn, PEOPLE, "x" * 1025)
     assert rows(engine) == []
 
 
@@ -95,8 +98,8 @@ def test_set_password_changes_exactly_the_given_users(engine):
     with engine.begin() as conn:
         zoe, ari, liam = create_users(conn, PEOPLE, "old password")
         assert set_password(conn, [zoe.id, liam.id, liam.id], "new password") == 2
-        with pytest.raises(UserError, match="at least 8 characters"):
-            set_password(conn, [ari.id], "short")
+        with pytest.raises(UserError, match="1 to 1,024 characters"):
+            set_password(conn, [ari.id], "")
     with engine.connect() as conn:
         assert authenticate(conn, "zoe@example.com", "new password") is not None
         assert authenticate(conn, "zoe@example.com", "old password") is None
@@ -110,3 +113,16 @@ def test_users_by_email_finds_users_in_any_letter_case(engine):
     with engine.connect() as conn:
         found = users_by_email(conn, ["ZOE@example.COM", "ari@example.com", "nobody@example.com"])
     assert found == {"zoe@example.com": zoe, "ari@example.com": ari}
+
+
+def test_set_password_ends_every_session_of_those_users_only(engine):
+    from db import sessions
+
+    with engine.begin() as conn:
+        zoe, ari, _ = create_users(conn, PEOPLE, "old password")
+        zoe_token, ari_token = sessions.start(conn, zoe.id), sessions.start(conn, ari.id)
+    with engine.begin() as conn:
+        set_password(conn, [zoe.id], "new password")
+    with engine.begin() as conn:
+        assert sessions.resume(conn, zoe_token) is None
+        assert sessions.resume(conn, ari_token).id == ari.id
