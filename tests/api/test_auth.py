@@ -173,8 +173,8 @@ def test_register_errors_show_in_auth_error_and_create_nothing(client, engine, a
     assert not html.find("input", id="register-password").get("value")
     assert form["password"] not in response.get_data(as_text=True)
     selected = html.find("select", id="register-gender").find("option", selected=True)
-    if form["gender"] in ("Male", "Female", "Other"):
-        assert selected["value"] == form["gender"]
+    kept = form["gender"] if form["gender"] in ("Male", "Female", "Other") else ""  # else the "Choose…" placeholder
+    assert selected["value"] == kept
 
 
 def test_register_boundary_ages_1_and_120_are_accepted(client, engine):

@@ -405,8 +405,8 @@ def test_other_methods_are_json_405_with_allow(client, auth, engine, method):
     assert response.status_code == 405
     assert response.headers["Allow"] == "POST, OPTIONS"
     assert response.mimetype == "application/json"
-    if method != "HEAD":
-        assert response.get_json()["error"] == "use POST to send events"
+    body = response.get_data(as_text=True)
+    assert (json.loads(body)["error"] if body else None) == (None if method == "HEAD" else "use POST to send events")
     assert counts(engine) == (0, 0)
 
 

@@ -89,10 +89,8 @@ def test_database_crash_under_load_loses_nothing_and_counts_nothing_twice(tmp_pa
                 thread.start()
             _wait(lambda: len(tally.acked) >= 20 * BATCH, 30, "no load before the outage")
 
-            stopped_at = time.monotonic()
             stop_now(pgdata)
             _wait(lambda: tally.first_refusal_at is not None, 15, "no 503 while the database was down")
-            assert tally.first_refusal_at - stopped_at < 10  # refused within seconds: no request hangs
             time.sleep(1.0)  # requests keep failing for a while
             acked_during_outage = len(tally.acked)
 

@@ -1,7 +1,8 @@
 """Unauthenticated access: every protected endpoint refuses, the public ones answer without a login.
 
-The list of public paths here is the specification (DESIGN.md / issue 3), written independently of auth/gate.py;
-`test_every_route_of_the_app_is_protected_unless_public` walks the real URL map, so a route added later is covered.
+The list of public paths here is the specification (README, "Using the dashboard"), written independently of
+auth/gate.py; `test_every_route_of_the_app_is_protected_unless_public` walks the real URL map, so a route added later
+is covered.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ from db.engine import make_engine
 from db.writer import DatabaseUnavailable, Event, EventWriter
 from tests.api.owned_pg import owned_postgres, start_again, stop_now
 
+NO_COMMIT = "no commit within"  # the start of the error a caller gets when it stops waiting (submit_timeout)
+
 
 def _counts(url: str) -> tuple[int, int]:
     engine = make_engine(url)
@@ -34,11 +36,11 @@ def test_writer_fails_fast_while_the_database_is_down_and_recovers(tmp_path):
             stop_now(pgdata)
             during = [Event("during", "api") for _ in range(10)]
             for _ in range(3):  # the broken connection, then refused reconnects: each a clear error
-                started = time.monotonic()
                 with pytest.raises(DatabaseUnavailable) as exc:
                     writer.submit(during)
-                assert time.monotonic() - started < 10  # bounded: an error, not a hang
-                assert "retry" in str(exc.value).lower() or "unavailable" in str(exc.value).lower()
+                # the flusher's own failure, not the caller giving up after submit_timeout (that would be a hang)
+                assert NO_COMMIT not in str(exc.value)
+                assert "unavailable" in str(exc.value).lower()
 
             start_again(pgdata)
             deadline = time.monotonic() + 30
@@ -59,9 +61,8 @@ def test_writer_fails_fast_while_the_database_is_down_and_recovers(tmp_path):
 def test_writer_with_no_database_at_all_errors_within_its_timeouts():
     writer = EventWriter("postgresql+psycopg://nobody:x@127.0.0.1:1/none", "UTC", submit_timeout=10)
     try:
-        started = time.monotonic()
-        with pytest.raises(DatabaseUnavailable):
+        with pytest.raises(DatabaseUnavailable) as exc:
             writer.submit([Event("x", "api", event_id=uuid.uuid4())])
-        assert time.monotonic() - started < 10
+        assert NO_COMMIT not in str(exc.value)  # refused at connect, not a timeout
     finally:
         writer.close()
