@@ -179,6 +179,13 @@ def logged_in_client(client, analyst):
 # -- CI: a skipped test is a failure (no silent skips of the browser or database tests) ----------------------
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test that drives Chromium is a browser test (CI runs those once, not on both databases)."""
+    for item in items:
+        if "dash_duo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 def pytest_sessionfinish(session, exitstatus):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if os.environ.get("CI") and reporter is not None and reporter.stats.get("skipped"):

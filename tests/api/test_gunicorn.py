@@ -14,9 +14,12 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from tests.api.conftest import run_cli
+
+pytestmark = pytest.mark.processes  # starts servers of its own: run once in CI, not per database
 
 PROJECT = Path(__file__).resolve().parents[2]
 

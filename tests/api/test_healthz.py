@@ -3,6 +3,8 @@ back to 200 by itself when the database is back; no login needed."""
 
 from __future__ import annotations
 
+import pytest
+
 from app import create_app
 from appstate import state
 from config import Settings
@@ -43,6 +45,7 @@ def test_healthz_503_when_the_database_is_unreachable(tmp_path):
         state(app.server).close()
 
 
+@pytest.mark.processes  # stops and restarts a PostgreSQL of its own
 def test_healthz_recovers_by_itself_when_the_database_comes_back(tmp_path):
     """The server is this test's own (embedded, in tmp_path): crash-stopped, then started again."""
     with owned_postgres(tmp_path) as (pgdata, url):

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 
+import pytest
 from sqlalchemy import text
 
 from app import create_app
@@ -18,6 +19,8 @@ from config import Settings
 from db.engine import make_engine
 from tests.api.conftest import run_cli
 from tests.api.owned_pg import owned_postgres, start_again, stop_now
+
+pytestmark = pytest.mark.processes  # starts servers of its own: run once in CI, not per database
 
 CLIENTS = 4
 BATCH = 25

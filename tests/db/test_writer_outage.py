@@ -12,6 +12,8 @@ from db.engine import make_engine
 from db.writer import DatabaseUnavailable, Event, EventWriter
 from tests.api.owned_pg import owned_postgres, start_again, stop_now
 
+pytestmark = pytest.mark.processes  # starts servers of its own: run once in CI, not per database
+
 NO_COMMIT = "no commit within"  # the start of the error a caller gets when it stops waiting (submit_timeout)
 
 

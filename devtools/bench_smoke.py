@@ -1,0 +1,82 @@
+"""CI check: every script in bench/ runs to the end with each of its modes, at a tiny size.
+
+    uv run python -m devtools.bench_smoke [--only NAME] [--server postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+The benchmarks are not part of the test suite (their figures come from real sizes, recorded in bench/RESULTS.md), but
+a benchmark that no longer runs is a broken tool: this runs each one briefly and fails when one exits non-zero. A
+script in bench/ without an entry in RUNS fails the check too, so a new benchmark cannot be forgotten here. With
+--server, the scripts that can use a PostgreSQL server instead of their own embedded one run once more on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+BENCH = PROJECT / "bench"
+
+# script -> the argument lists to run it with (every mode and option that changes what it does, at a tiny size)
+RUNS: dict[str, list[list[str]]] = {
+    "bulk_seed.py": [["--events", "3000", "--users", "9", "--days", "3", "--seed", "7"]],
+    "dashboard_speed.py": [["--sizes", "2000", "--requests", "5", "--days", "14"]],
+    "load.py": [
+        ["--mode", "both", "--duration", "2", "--processes", "1"],
+        ["--mode", "batch", "--duration", "6", "--processes", "1", "--fault", "pg-stop"],
+        ["--mode", "single", "--duration", "6", "--processes", "1", "--fault", "kill-worker"],
+    ],
+    "login_attack.py": [["--attackers", "2", "--seconds", "2", "--accounts", "5"]],
+    "login_timing.py": [["--tries", "3", "--rounds", "1"]],
+}
+# the same on a server: (script, arguments, environment), "{server}" replaced by --server's URL
+SERVER_RUNS: list[tuple[str, list[str], dict[str, str]]] = [
+    ("bulk_seed.py", ["--events", "3000", "--users", "9", "--days", "3", "--seed", "7"], {"DATABASE_URL": "{server}"}),
+    ("dashboard_speed.py", ["--sizes", "2000", "--requests", "5", "--days", "14"], {"DATABASE_URL": "{server}"}),
+    ("load.py", ["--mode", "batch", "--duration", "2", "--processes", "1", "--database-url", "{server}"], {}),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", help="run only this script (e.g. load.py)")
+    parser.add_argument("--server", help="also run the server-capable scripts on this PostgreSQL server")
+    args = parser.parse_args(argv)
+    scripts = sorted(path.name for path in BENCH.glob("*.py"))
+    missing = [name for name in scripts if name not in RUNS]
+    if missing:
+        print(f"error: no smoke run for {', '.join(missing)}: add it to RUNS in {__file__}", file=sys.stderr)
+        return 1
+    plan = [(name, run, {}) for name in scripts for run in RUNS[name]]
+    if args.server:
+        plan += [
+            (
+                name,
+                [a.replace("{server}", args.server) for a in run],
+                {k: v.format(server=args.server) for k, v in e.items()},
+            )
+            for name, run, e in SERVER_RUNS
+        ]
+    failed = []
+    base = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}  # each makes its own
+    for name, run, extra in plan:
+        if args.only and name != args.only:
+            continue
+        command = [sys.executable, str(BENCH / name), *run]
+        started = time.monotonic()
+        result = subprocess.run(command, cwd=PROJECT, env=base | extra, capture_output=True, text=True)
+        took = time.monotonic() - started
+        status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+        where = " (server)" if extra or (args.server and args.server in run) else ""
+        print(f"bench/{name} {' '.join(run)}{where}: {status} in {took:.0f} s", flush=True)
+        if result.returncode != 0:
+            failed.append(name)
+            print(result.stdout[-3000:], result.stderr[-3000:], sep="\n", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
