@@ -1,6 +1,6 @@
 """Write docs/COMPONENT_IDS.md from the registry in layouts/ids.py (a test checks the file is current).
 
-    uv run python -m devtools.ids_doc
+uv run python -m devtools.ids_doc
 """
 
 from __future__ import annotations

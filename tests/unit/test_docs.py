@@ -26,12 +26,9 @@ def test_every_tracked_name_and_id_appears_in_the_document():
 def test_no_file_points_outside_the_repository():
     files = subprocess.run(["git", "ls-files"], cwd=PROJECT, capture_output=True, text=True, check=True).stdout
     outside = re.compile(r"\.\./shared|DESIGN\.md|STYLE\.md")
-    offenders = []
-    for name in files.split():
-        path = PROJECT / name
-        if path.suffix in {".py", ".md", ".html", ".js", ".css", ".toml", ".mako"} or name == ".ci/run":
-            if path.exists() and outside.search(path.read_text(errors="ignore")):
-                offenders.append(name)
+    texts = {".py", ".md", ".html", ".js", ".css", ".toml", ".mako"}
+    paths = [PROJECT / name for name in files.split() if Path(name).suffix in texts or name == ".ci/run"]
+    offenders = [p.name for p in paths if p.exists() and outside.search(p.read_text(errors="ignore"))]
     assert offenders == []
 
 
