@@ -84,10 +84,6 @@ class Settings(BaseSettings):
             raise ConfigError("; ".join(_explain(error) for error in exc.errors())) from None
 
     @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    @property
     def bind(self) -> str:
         """host:port for the production server."""
         return self.gunicorn_bind or f"{self.host}:{self.port}"

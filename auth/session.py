@@ -60,8 +60,3 @@ def log_out() -> None:
             sessions.end(conn, token)
     flask_login.logout_user()
     flask.session.clear()
-
-
-def current_token() -> str | None:
-    token = flask.session.get(USER_ID_KEY)
-    return token if isinstance(token, str) else None

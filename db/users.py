@@ -212,11 +212,6 @@ def _user(row) -> User:
     return User(row.id, row.email, row.display_name, row.age, row.gender)
 
 
-def get_user(conn: Connection, user_id: int) -> User | None:
-    row = conn.execute(select(users).where(users.c.id == user_id)).first()
-    return _user(row) if row else None
-
-
 def find_by_email(conn: Connection, email: str) -> tuple[User, str] | None:
     """(user, stored password hash) for `email` in any letter case, or None."""
     row = conn.execute(select(users).where(func.lower(users.c.email) == email.strip().lower())).first()

@@ -18,7 +18,6 @@ FONT_FAMILY = (
 
 # The stylesheet lives in assets/vendor/bootstrap.min.css: Dash links every CSS file under assets/ automatically, so it
 # is never listed in external_stylesheets (that would load it twice). The login pages link the same path.
-BOOTSTRAP_CSS_PATH = "/assets/vendor/bootstrap.min.css"
 
 PLOTLY_TEMPLATE: dict = {
     "layout": {
