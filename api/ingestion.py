@@ -27,6 +27,7 @@ from werkzeug.wsgi import get_input_stream
 
 from api.errors import ApiError, database_error
 from appstate import AppState
+from headers import API_POLICY, security_headers
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,9 @@ class IngestionApp:
         self.routes = dict(routes)
 
     def __call__(self, environ: dict, start_response) -> list[bytes]:
-        return respond(start_response, self.answer(environ), head=environ.get("REQUEST_METHOD") == "HEAD")
+        https = environ.get("wsgi.url_scheme") == "https" or self.appstate.settings.secure_cookies
+        reply = self.answer(environ)
+        return respond(start_response, reply, head=environ.get("REQUEST_METHOD") == "HEAD", https=https)
 
     def answer(self, environ: dict) -> Reply:
         request = IngestRequest(environ)
@@ -122,12 +125,20 @@ def error_reply(error: ApiError) -> Reply:
     return Reply(error.status, error.body(), tuple(error.headers.items()))
 
 
-def respond(start_response, reply: Reply, *, head: bool = False) -> list[bytes]:
+def respond(start_response, reply: Reply, *, head: bool = False, https: bool = False) -> list[bytes]:
     """Send `reply` (its headers only for HEAD): the one place every ingestion response's status line and headers
-    are written."""
-    headers = [JSON, ("Content-Length", str(len(reply.body))), *reply.headers]
+    are written, the security headers (headers.py) included."""
+    headers = [JSON, ("Content-Length", str(len(reply.body))), *reply.headers, *_security_headers(https)]
     start_response(STATUS_LINES[reply.status], headers)
     return [] if head else [reply.body]
+
+
+def _security_headers(https: bool) -> list[tuple[str, str]]:
+    return _HTTPS_HEADERS if https else _HTTP_HEADERS
+
+
+_HTTP_HEADERS = security_headers(API_POLICY, https=False)
+_HTTPS_HEADERS = security_headers(API_POLICY, https=True)
 
 
 def mount(server: flask.Flask, mounts: Mapping[str, IngestionApp]) -> None:

@@ -10,11 +10,12 @@ session cookie) and any other request that carries the session cookie.
 2. A token (Flask-WTF's CSRFProtect): a random value kept in the signed session cookie, and a signed copy of it in the
    form (`csrf_token`, rendered into every auth form) or in an `X-CSRFToken` header. Missing or wrong: 403.
 
-Not checked here:
-- `/api/...`: key-authenticated (Authorization: Bearer), no cookies involved.
-- Dash's JSON endpoints (`/_dash-update-component` ...): JSON-only bodies need a CORS preflight from another origin,
-  which is never granted. Dash's renderer already sends the `_csrf_token` cookie set below as `X-CSRFToken` with
-  every callback, so these endpoints can require the token too by extending `guard`.
+Dash's callbacks (`POST /_dash-update-component`) are checked the same way: Dash's renderer sends the `_csrf_token`
+cookie set below as an `X-CSRFToken` header with every callback. (Their JSON-only bodies would already need a CORS
+preflight from another origin, which is never granted; the token makes that a rule instead of a side effect: a
+forged callback would write a meta-analytics event in the victim's name.)
+
+Not checked here: `/api/...`, key-authenticated (Authorization: Bearer), no cookies involved.
 
 For the dashboard page (a React page whose logout form is built by Dash), every logged-in page load sets the
 `_csrf_token` cookie: readable by this site's scripts only (SameSite=Strict), it is where Dash's renderer looks for a
@@ -32,7 +33,7 @@ from auth import cookies
 __all__ = ["CSRFError", "CrossSiteRequest", "register", "token"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-UNCHECKED_PREFIXES = ("/api/", "/_")
+UNCHECKED_PREFIXES = ("/api/",)
 TOKEN_COOKIE = "_csrf_token"  # the name Dash's renderer reads (Dash(csrf_token_name=...) default)
 ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
 

@@ -150,6 +150,8 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
         )
         if response.status_code != 302:
             raise SystemExit(f"login failed: {response.status_code} {response.text[:200]}")
+        session.get(f"{base}/")  # the page sets the `_csrf_token` cookie that the renderer sends with each callback
+        session.headers["X-CSRFToken"] = session.cookies["_csrf_token"]
         dep = data_callback(session, base)
         panel_ids = [panel.id for panel in BOARD.panels]
         rng = random.Random(seed)

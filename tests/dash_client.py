@@ -31,9 +31,17 @@ def callback_for(client, inputs: list[str]) -> list[dict]:
     return matches
 
 
+def csrf_header(client) -> dict[str, str]:
+    """The `X-CSRFToken` header Dash's renderer sends with every callback: the `_csrf_token` cookie set by the
+    dashboard page, loaded first (as a browser has, and a new login needs a new token)."""
+    assert client.get("/").status_code == 200
+    return {"X-CSRFToken": client.get_cookie("_csrf_token").value}
+
+
 def post_callback(client, dep: dict, values: dict, changed: list[str], **kwargs):
-    """POST /_dash-update-component with the payload the browser sends."""
-    return client.post("/_dash-update-component", json=update_request(dep, values, changed), **kwargs)
+    """POST /_dash-update-component with the payload and the CSRF header the browser sends."""
+    headers = csrf_header(client) | kwargs.pop("headers", {})
+    return client.post("/_dash-update-component", json=update_request(dep, values, changed), headers=headers, **kwargs)
 
 
 def data_dep(client) -> dict:

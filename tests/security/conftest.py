@@ -3,12 +3,17 @@ throttle's counters and sessions straight from the database."""
 
 from __future__ import annotations
 
+import functools
+import http.server
+import threading
+
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import text
 
 import passwords
 from tests.api.conftest import api_key, database_down  # noqa: F401 (fixtures: a key made by the CLI; a real outage)
+from tests.browser.conftest import board, live_app  # noqa: F401 (fixtures: the dashboard driven in Chromium)
 from tests.conftest import login, post_form
 
 ATTACKER = "203.0.113.66"  # documentation addresses (RFC 5737): only ever strings in a test request
@@ -102,3 +107,27 @@ def pytest_configure(config):
     # the Chromium tests here run headless too (as tests/browser/conftest.py sets for its own)
     if hasattr(config.option, "headless"):
         config.option.headless = True
+
+
+@pytest.fixture
+def attacker_site(tmp_path):
+    """Serve pages written into a folder on another site than the app's; returns page(name, html, app_base) -> URL."""
+    handler = functools.partial(QuietHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def page(name: str, html: str, app_base: str) -> str:
+        (tmp_path / name).write_text(html)
+        host = "127.0.0.1" if "//localhost:" in app_base else "localhost"
+        assert host not in app_base
+        return f"http://{host}:{server.server_address[1]}/{name}"
+
+    yield page
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from devtools.dash_requests import update_request
+from layouts.ids import REFRESH_BUTTON
 from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD, form_token
+from tests.dash_client import callback_for, csrf_header, post_callback
 from tests.security.conftest import auth_error, is_logged_in, session_count, user_count
 
 FORGED = "This form did not come from this Clickboard page, or it has expired. Please submit it again."
@@ -149,7 +151,43 @@ def test_key_authenticated_api_needs_no_csrf_token(client, api_key):
     assert response.status_code == 202
 
 
-def test_dash_callbacks_keep_working_without_a_form_token(logged_in_client):
-    callback = logged_in_client.get("/_dash-dependencies").get_json()[0]
-    response = logged_in_client.post("/_dash-update-component", json=update_request(callback, {}, []))
-    assert response.status_code in (200, 204), response.get_data(as_text=True)[:300]
+def refresh_tracker(client) -> dict:
+    """The Refresh button's meta-analytics recorder: a callback that writes one event each time it runs."""
+    return callback_for(client, [f"{REFRESH_BUTTON}.n_clicks"])[0]
+
+
+def dashboard_events(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM events WHERE source = 'dashboard'")).scalar_one()
+
+
+def test_a_dash_callback_with_the_renderers_token_runs(logged_in_client, engine):
+    response = post_callback(
+        logged_in_client,
+        refresh_tracker(logged_in_client),
+        {f"{REFRESH_BUTTON}.n_clicks": 1},
+        [f"{REFRESH_BUTTON}.n_clicks"],
+    )
+    assert response.status_code == 204, response.get_data(as_text=True)[:300]
+    assert dashboard_events(engine) == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "with_the_real_token"),
+    [
+        pytest.param({}, False, id="no-token"),
+        pytest.param({"X-CSRFToken": "forged"}, False, id="forged-token"),
+        pytest.param({"Sec-Fetch-Site": "cross-site"}, True, id="cross-site-with-the-token"),
+        pytest.param({"Origin": "http://evil.example"}, True, id="foreign-origin-with-the-token"),
+    ],
+)
+def test_a_forged_dash_callback_is_refused_403_and_records_nothing(
+    logged_in_client, engine, headers, with_the_real_token
+):
+    tracker = refresh_tracker(logged_in_client)
+    values = {f"{REFRESH_BUTTON}.n_clicks": 1}
+    token = csrf_header(logged_in_client) if with_the_real_token else {}
+    body = update_request(tracker, values, list(values))
+    response = logged_in_client.post("/_dash-update-component", json=body, headers=token | headers)
+    assert response.status_code == 403
+    assert dashboard_events(engine) == 0

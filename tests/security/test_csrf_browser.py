@@ -7,10 +7,6 @@ Was: such a page logged the browser in as the attacker, logged a victim out, and
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -41,30 +37,6 @@ def start(dash_duo, dash_app):
         return dash_duo.server.url.rstrip("/")
 
     return _start
-
-
-@pytest.fixture
-def attacker_site(tmp_path):
-    """Serve pages written into a folder on another site than the app's; returns page(name, html, app_base) -> URL."""
-    handler = functools.partial(QuietHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def page(name: str, html: str, app_base: str) -> str:
-        (tmp_path / name).write_text(html)
-        host = "127.0.0.1" if "//localhost:" in app_base else "localhost"
-        assert host not in app_base
-        return f"http://{host}:{server.server_address[1]}/{name}"
-
-    yield page
-    server.shutdown()
-    server.server_close()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 def auto_submit(action: str, fields: dict) -> str:

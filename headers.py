@@ -1,0 +1,78 @@
+"""Security headers: every response carries them, the ingestion fast path included.
+
+- `Content-Security-Policy`: scripts only from this site, plus Dash's own inline scripts by their hashes
+  (`Dash.csp_hashes()`: the line that starts the renderer); our own JavaScript lives in `assets/*.js`, never inline.
+  Styles may be inline (plotly and Dash set style attributes and inject `<style>` elements); images and fonts may be
+  `data:` URIs (Bootstrap's form controls draw their arrows with them). `frame-ancestors 'none'` (and the older
+  `X-Frame-Options: DENY`): no other site may frame the dashboard (clickjacking). Forms post only to this site.
+- `X-Content-Type-Options: nosniff`; `Referrer-Policy: same-origin` (a dashboard URL holds the analyst's filters and
+  never leaves for another site); `Cross-Origin-Opener-Policy: same-origin`.
+- `Strict-Transport-Security` when the request came over HTTPS (directly, via the trusted proxy, or
+  SECURE_COOKIES=true): browsers then never use plain HTTP for this site again.
+- `Cache-Control: no-store` on everything but the static files (`/assets/`, Dash's component suites, the favicon),
+  which carry no data: no page, no callback answer, no API answer stays in a browser's or a proxy's cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+NO_STORE = ("Cache-Control", "no-store")
+
+# what a JSON answer needs: it runs nothing, loads nothing and may be framed by nobody
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
+    """The policy of the app's pages: this site's scripts and Dash's inline ones (`'sha256-…'` sources)."""
+    scripts = " ".join(["'self'", *script_hashes])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def security_headers(policy: str, *, https: bool, static: bool = False) -> list[tuple[str, str]]:
+    """The headers for one response (`static`: a file under STATIC_PREFIXES, which may be cached)."""
+    headers = [
+        ("Content-Security-Policy", policy),
+        ("X-Frame-Options", "DENY"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
+    if not static:
+        headers.append(NO_STORE)
+    if https:
+        headers.append(HSTS)
+    return headers
+
+
+def is_static(path: str) -> bool:
+    return path.startswith(STATIC_PREFIXES)
+
+
+def register(server, policy: str) -> None:
+    """Add the headers to every response of the Flask server (pages, Dash's endpoints, the API, errors)."""
+    import flask
+
+    from auth.cookies import request_is_https
+
+    def add_security_headers(response: flask.Response) -> flask.Response:
+        for name, value in security_headers(policy, https=request_is_https(), static=is_static(flask.request.path)):
+            response.headers[name] = value
+        return response
+
+    server.after_request(add_security_headers)
