@@ -8,7 +8,7 @@
 - The pages /login, /register, /account/password (plain Flask + Jinja, not Dash) and POST /logout (auth/views.py,
   auth/registration.py, auth/account.py), answered on the page whatever fails (auth/pages.py).
 - Throttling of logins and registrations in PostgreSQL (auth/throttle.py), CSRF protection of every form
-  (auth/csrf.py), a size limit on form bodies (auth/forms.py).
+  (auth/csrf.py), size limits on form and callback bodies (auth/forms.py).
 - One `before_request` (auth/gate.py) that refuses unauthenticated requests to everything except the public paths.
 - The cookies: HttpOnly, SameSite=Lax, and Secure with a `__Host-` name whenever the site is served over HTTPS
   (auth/cookies.py).
@@ -65,6 +65,6 @@ def register(server: flask.Flask) -> None:
 
     server.register_blueprint(pages.blueprint)
     gate.register(server)  # first: an unauthenticated request to a protected path is refused before anything else
-    server.before_request(forms.limit_form_bodies)
+    server.before_request(forms.limit_bodies)
     csrf.register(server)
     pages.register_error_handlers(server)

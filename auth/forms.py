@@ -2,7 +2,8 @@
 
 Form bodies (application/x-www-form-urlencoded, multipart/form-data) of any path, and any body sent to an auth page,
 may be at most FORM_LIMIT bytes: Werkzeug stops reading there and the request is a 413 (the auth pages answer it on the
-page). JSON bodies are not touched: the ingestion API enforces its own 1 MiB limit, and Dash's callbacks are JSON.
+page). Any other body Flask reads (Dash's callbacks: a few KiB of JSON) may be at most BODY_LIMIT bytes. The ingestion
+API is not behind Flask and enforces its own 1 MiB limit.
 """
 
 from __future__ import annotations
@@ -13,18 +14,21 @@ import flask
 from werkzeug.exceptions import RequestEntityTooLarge
 
 FORM_LIMIT = 64 * 1024  # a 1,024-character password, percent-encoded, is at most 12 KiB
+BODY_LIMIT = 1024 * 1024  # the largest callback body of the dashboard is under 10 KiB
 FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 ECHO_LIMIT = 300  # characters of a typed value shown again
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-def limit_form_bodies() -> None:
-    """before_request: cap the body of form posts and of anything sent to an auth page."""
+def limit_bodies() -> None:
+    """before_request: cap the body of form posts and of anything sent to an auth page, and every other body."""
     request = flask.request
     if request.mimetype in FORM_MIMETYPES or request.blueprint == "auth":
         request.max_content_length = FORM_LIMIT
         request.max_form_memory_size = FORM_LIMIT
         request.max_form_parts = 50
+    else:
+        request.max_content_length = BODY_LIMIT
 
 
 def field(name: str) -> str:

@@ -2,11 +2,16 @@
 
 It reads the analyst's saved-filters cookie so the page arrives with them applied (no flash of defaults). Without a
 request (Dash may call it at start-up) it returns the defaults. The layout itself is a pure function (layouts/).
+
+A request for a file Dash does not serve (`/_dash-component-suites/<package>/<path>` naming an unregistered package
+or file) is a plain 404: Dash raises DependencyException for it, which would otherwise be a 500 listing every
+registered path.
 """
 
 from __future__ import annotations
 
 import flask
+from dash.exceptions import DependencyException
 
 from appstate import state
 from callbacks.session import current_user_id, current_user_name
@@ -25,3 +30,8 @@ def register(app, board: Board) -> None:
         return dashboard_layout(current_user_name(), saved or default_filters(today_in(settings.timezone)), board)
 
     app.layout = serve_layout
+    app.server.register_error_handler(DependencyException, _no_such_file)
+
+
+def _no_such_file(_exc: DependencyException) -> flask.Response:
+    return flask.Response("No such file.\n", status=404, mimetype="text/plain")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,6 +11,10 @@ from domain import AGE_GROUPS, ALL, FEATURE_RULE, GENDERS, is_feature_name
 AGE_GROUP_CHOICES = (ALL, *AGE_GROUPS)
 GENDER_CHOICES = (ALL, *GENDERS)
 MAX_RANGE_DAYS = 3661  # ten years; a longer range is almost certainly a typo
+EARLIEST = date(1970, 1, 1)  # dates outside these are typos (year 1 overflowed the comparison arithmetic)
+LATEST = date(2999, 12, 31)
+# YYYY-MM-DD, optionally followed by the time part of an ISO timestamp (date pickers may send one)
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(T[0-9:.]{1,15}(Z|[+-]\d{2}:\d{2})?)?")
 
 
 class InvalidFilter(ValueError):
@@ -36,6 +41,8 @@ class Filters:
             value = getattr(self, name)
             if not isinstance(value, date):
                 raise InvalidFilter(name, "a date is required (YYYY-MM-DD)")
+            if not EARLIEST <= value <= LATEST:
+                raise InvalidFilter(name, f"{value} is outside {EARLIEST} to {LATEST}")
         if self.end < self.start:
             raise InvalidFilter("end", f"end date {self.end} is before start date {self.start}")
         if self.days > MAX_RANGE_DAYS:
@@ -75,7 +82,11 @@ def parse_date(param: str, value: str | None) -> date:
     """Parse YYYY-MM-DD (a longer ISO timestamp's date part is accepted, as date pickers send)."""
     if not value:
         raise InvalidFilter(param, "a date is required (YYYY-MM-DD)")
+    match = _DATE.fullmatch(str(value))
     try:
-        return date.fromisoformat(str(value)[:10])
+        if match is None:
+            raise ValueError
+        return date.fromisoformat(match.group(1))
     except ValueError:
-        raise InvalidFilter(param, f"{value!r} is not a date in YYYY-MM-DD form") from None
+        shown = str(value) if len(str(value)) <= 40 else str(value)[:40] + "…"
+        raise InvalidFilter(param, f"{shown!r} is not a date in YYYY-MM-DD form") from None

@@ -114,3 +114,21 @@ def test_sql_shaped_input_is_only_data(client, engine):
     assert post_form(client, "/register", registration(name=name, email="bobby@example.com")).status_code == 200
     with engine.connect() as conn:
         assert conn.execute(text("SELECT display_name FROM users")).scalars().all() == [name]
+
+
+def test_a_huge_dash_callback_is_413_and_runs_nothing(logged_in_client, engine):
+    from devtools.dash_requests import update_request
+    from tests.dash_client import callback_for, csrf_header
+
+    tracker = callback_for(logged_in_client, ["refresh-button.n_clicks"])[0]
+    body = update_request(tracker, {"refresh-button.n_clicks": 1}, ["refresh-button.n_clicks"])
+    body["padding"] = "x" * (2 << 20)
+    response = logged_in_client.post("/_dash-update-component", json=body, headers=csrf_header(logged_in_client))
+    assert response.status_code == 413
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar_one() == 0
+    body.pop("padding")
+    response = logged_in_client.post("/_dash-update-component", json=body, headers=csrf_header(logged_in_client))
+    assert response.status_code == 204  # the same callback at its real size runs (and records one event)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM events")).scalar_one() == 1
