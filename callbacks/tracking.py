@@ -5,7 +5,9 @@ For each tracked control of the page (layouts/ids.py's registry: the fixed contr
 prevent_initial_call=True, so it fires only when the user changes them: not on page load, not when saved filters are
 restored (they are part of the served layout), not when a control (the chip) is inserted by a callback.
 No callback outputs to a tracked prop, so a callback's own updates are never counted. Each firing is one event
-(source "dashboard", the control's name, the logged-in user) written through the event writer.
+(source "dashboard", the control's name, the logged-in user) written through the event writer, unless the analyst
+is over the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a burst of
+forged or scripted callbacks can store.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import logging
 
 from dash import Input
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from appstate import state
 from callbacks.session import current_user_id
+from db import tracking_allowance
 from db.writer import Event, EventWriter, WriterError, WriteResult
 
 log = logging.getLogger(__name__)
@@ -23,11 +28,15 @@ SOURCE = "dashboard"
 SUBMIT_TIMEOUT_SECONDS = 3.0
 
 
-def record_interaction(writer: EventWriter, name: str, user_id: int | None) -> WriteResult | None:
-    """Write one event for one interaction; a failure is logged and never breaks the dashboard."""
+def record_interaction(writer: EventWriter, engine: Engine, name: str, user_id: int | None) -> WriteResult | None:
+    """Write one event for one interaction, within the rate limit; a failure is logged and never breaks the
+    dashboard. None when nothing was written."""
     try:
+        if user_id is not None and not tracking_allowance.take(engine, user_id, name):
+            log.info("meta-analytics event %s of user %s not recorded: over the rate limit", name, user_id)
+            return None
         return writer.submit([Event(feature=name, source=SOURCE, user_id=user_id)], timeout=SUBMIT_TIMEOUT_SECONDS)
-    except WriterError as exc:
+    except (WriterError, SQLAlchemyError) as exc:
         log.warning("meta-analytics event %s was not recorded: %s", name, exc)
         return None
 
@@ -35,7 +44,8 @@ def record_interaction(writer: EventWriter, name: str, user_id: int | None) -> W
 def _register_control(app, component_id: str, name: str, props: tuple[str, ...]) -> None:
     @app.callback(*[Input(component_id, prop) for prop in props], prevent_initial_call=True)
     def track(*_values):
-        record_interaction(state().writer, name, current_user_id())
+        appstate = state()
+        record_interaction(appstate.writer, appstate.database.engine, name, current_user_id())
 
 
 def register(app, tracked_controls: dict[str, tuple[str, tuple[str, ...]]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain import AGE_GROUPS, GENDERS, MAX_AGE, MIN_AGE, SOURCES, UNKNOWN, sql_in
 
@@ -110,6 +112,16 @@ auth_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", DateTime(timezone=True), nullable=False),
     Column("blocked_until", DateTime(timezone=True), nullable=True),
+)
+
+# Meta-analytics rate limit (db/tracking_allowance.py): when each (analyst, control) last had an event recorded.
+tracking_allowance = Table(
+    "tracking_allowance",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("control", Text, primary_key=True),
+    Column("recent", ARRAY(DateTime(timezone=True)), nullable=False),
+    Column("allowed", Boolean, nullable=False),
 )
 
 # One-time registration links made by `uv run app.py create-invite` (REGISTRATION=invite). Only the token's hash.

@@ -237,20 +237,20 @@ def test_a_bug_in_a_query_is_not_hidden_as_an_outage(engine, known):
         run(engine, board=BOARD.with_row(Place(panel_with_query(broken))))
 
 
-def test_meta_event_failure_never_breaks_the_dashboard(db_url, caplog):
+def test_meta_event_failure_never_breaks_the_dashboard(db_url, engine, caplog):
     from callbacks.tracking import record_interaction
     from db.writer import EventWriter
 
     closed = EventWriter(db_url, "UTC")
     closed.close()
-    assert record_interaction(closed, "refresh_button", None) is None
+    assert record_interaction(closed, engine, "refresh_button", None) is None
     assert "refresh_button was not recorded" in caplog.text
 
 
 def test_meta_event_is_written_with_the_user(engine, writer, known):
     from callbacks.tracking import record_interaction
 
-    result = record_interaction(writer, "chart_gender", known["forty"])
+    result = record_interaction(writer, engine, "chart_gender", known["forty"])
     assert (result.accepted, result.duplicates) == (1, 0)
     with engine.connect() as conn:
         row = conn.execute(

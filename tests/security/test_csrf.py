@@ -191,3 +191,19 @@ def test_a_forged_dash_callback_is_refused_403_and_records_nothing(
     response = logged_in_client.post("/_dash-update-component", json=body, headers=token | headers)
     assert response.status_code == 403
     assert dashboard_events(engine) == 0
+
+
+def test_a_burst_of_tracking_callbacks_stores_at_most_ten_events(logged_in_client, engine):
+    """Was: 500 forged tracking callbacks from one session wrote 500 events in one second. Now the same session (with
+    a valid token: the analyst's own browser, scripted) stores LIMIT per control in the window."""
+    from db.tracking_allowance import LIMIT
+
+    tracker = refresh_tracker(logged_in_client)
+    values = {f"{REFRESH_BUTTON}.n_clicks": 1}
+    token = csrf_header(logged_in_client)
+    body = update_request(tracker, values, list(values))
+    statuses = [
+        logged_in_client.post("/_dash-update-component", json=body, headers=token).status_code for _ in range(60)
+    ]
+    assert statuses == [204] * 60  # the dashboard keeps answering; only the recording stops
+    assert dashboard_events(engine) == LIMIT
