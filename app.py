@@ -15,6 +15,7 @@ from dash import Dash
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from appstate import EXTENSION, AppState
+from body_deadline import BodyDeadline
 from config import Settings
 from db.api_keys import VerifiedKeys
 from db.engine import Database
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
         # by our own proxies; without this setting those headers are ignored (anyone can send them)
         hops = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)
+    server.wsgi_app = BodyDeadline(server.wsgi_app, settings.body_timeout_seconds)  # every body, ingestion included
     return app
 
 

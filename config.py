@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(0, ge=0, le=5, validation_alias=_env("TRUSTED_PROXIES"))
     secure_cookies: bool = Field(False, validation_alias=_env("SECURE_COOKIES"))
     password_hash_cost: Literal["standard", "test"] = Field("standard", validation_alias=_env("PASSWORD_HASH_COST"))
+    # a request body not received within this many seconds is answered 408 (body_deadline.py)
+    body_timeout_seconds: float = Field(30.0, gt=0, le=3600, validation_alias=_env("BODY_TIMEOUT_SECONDS"))
     # production server (gunicorn.conf.py)
     web_concurrency: int = Field(2, ge=1, validation_alias=_env("WEB_CONCURRENCY"))
     gunicorn_worker_class: Literal["gevent", "gthread"] = Field(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 import flask
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wsgi import get_input_stream
 
@@ -112,6 +113,8 @@ class IngestionApp:
             return route.handler(self.appstate, request)
         except ApiError as exc:
             return error_reply(exc)
+        except HTTPException as exc:  # from reading the body: too slow (408, body_deadline.py), client gone (400)
+            return error_reply(ApiError(exc.code or 400, exc.description or "bad request"))
         except Exception as exc:  # never an HTML page or a dropped connection
             mapped = database_error(exc)
             if mapped is not None:

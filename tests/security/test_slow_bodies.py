@@ -1,0 +1,108 @@
+"""Slow request bodies are cut off (body_deadline.py): 408 and a closed connection, nothing done.
+
+Was: a client that announced a body on /login and then sent nothing held its connection (and a greenlet or thread)
+for as long as it liked. Replayed against the production server (gunicorn, both worker classes) and against the
+threaded development server that `app.run` uses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from tests.browser.conftest import free_port
+
+PROJECT = Path(__file__).resolve().parents[2]
+WAIT_AT_MOST = 60  # a bound on how long the test waits for an answer, not a timing assertion
+
+
+def slow_request(port: int, path: str, content_type: str, key: str) -> tuple[bytes, bytes]:
+    """Announce a 1,000-byte body, send 10 bytes, then nothing: (the answer's head, all that came before the server
+    closed the connection). A server that kept the connection open would fail this by the socket's timeout."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT_AT_MOST) as sock:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}\r\n"
+            f"Authorization: Bearer {key}\r\nContent-Length: 1000\r\n\r\n"
+        )
+        sock.sendall(head.encode() + b"email=ana@")
+        received = b""
+        while chunk := sock.recv(65536):  # until the server closes the connection
+            received += chunk
+    answer, _, _rest = received.partition(b"\r\n\r\n")
+    return answer, received
+
+
+def assert_cut_off(port: int, key: str) -> None:
+    """The login form (Flask) and the ingestion API (the fast path, with a valid key) both read a body."""
+    for path, content_type in [("/login", "application/x-www-form-urlencoded"), ("/api/v1/events", "application/json")]:
+        head, whole = slow_request(port, path, content_type, key)
+        status_line = head.split(b"\r\n")[0]
+        assert status_line.split()[1] == b"408", (path, whole[:500])
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=WAIT_AT_MOST) as response:
+        assert response.status == 200  # the server itself is fine
+
+
+def user_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM users")).scalar_one()
+
+
+def test_the_development_server_cuts_off_slow_bodies(make_app, engine, api_key):
+    app = make_app(body_timeout_seconds=1)
+    port = free_port()
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        assert_cut_off(port, api_key)
+    finally:
+        server.shutdown()
+    assert user_count(engine) == 0
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
+def test_gunicorn_cuts_off_slow_bodies(db_url, engine, tmp_path, api_key, worker_class):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "PORT")}
+    env |= {
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "s3cret",
+        "PORT": str(port),
+        "DATA_DIR": str(tmp_path),
+        "BODY_TIMEOUT_SECONDS": "1",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_WORKER_CLASS": worker_class,
+    }
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "w+") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "app:server"], cwd=PROJECT, env=env, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + WAIT_AT_MOST
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                        break
+                except OSError:
+                    assert server.poll() is None, log_path.read_text()
+                    assert time.monotonic() < deadline, "gunicorn did not start"
+                    time.sleep(0.2)
+            assert_cut_off(port, api_key)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(30)
+    assert "Traceback" not in log_path.read_text()
+    assert user_count(engine) == 0
