@@ -11,6 +11,8 @@
   SECURE_COOKIES=true): browsers then never use plain HTTP for this site again.
 - `Cache-Control: no-store` on everything but the static files (`/assets/`, Dash's component suites, the favicon),
   which carry no data: no page, no callback answer, no API answer stays in a browser's or a proxy's cache.
+- `Content-Disposition: attachment` on the API's answers (`/api/...`): a browser sent there saves the JSON instead of
+  rendering it (ASVS 14.4.2).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Iterable
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_favicon.ico")
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 NO_STORE = ("Cache-Control", "no-store")
+API_ATTACHMENT = ("Content-Disposition", 'attachment; filename="api.json"')
 
 # what a JSON answer needs: it runs nothing, loads nothing and may be framed by nobody
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -44,8 +47,9 @@ def content_security_policy(script_hashes: Iterable[str] = ()) -> str:
     )
 
 
-def security_headers(policy: str, *, https: bool, static: bool = False) -> list[tuple[str, str]]:
-    """The headers for one response (`static`: a file under STATIC_PREFIXES, which may be cached)."""
+def security_headers(policy: str, *, https: bool, static: bool = False, api: bool = False) -> list[tuple[str, str]]:
+    """The headers for one response (`static`: a file under STATIC_PREFIXES, which may be cached; `api`: an answer
+    of the API)."""
     headers = [
         ("Content-Security-Policy", policy),
         ("X-Frame-Options", "DENY"),
@@ -57,6 +61,8 @@ def security_headers(policy: str, *, https: bool, static: bool = False) -> list[
         headers.append(NO_STORE)
     if https:
         headers.append(HSTS)
+    if api:
+        headers.append(API_ATTACHMENT)
     return headers
 
 
@@ -71,8 +77,11 @@ def register(server, policy: str) -> None:
     from auth.cookies import request_is_https
 
     def add_security_headers(response: flask.Response) -> flask.Response:
-        for name, value in security_headers(policy, https=request_is_https(), static=is_static(flask.request.path)):
-            response.headers[name] = value
+        path = flask.request.path
+        https = request_is_https()
+        for name, value in security_headers(policy, https=https, static=is_static(path), api=path.startswith("/api/")):
+            if name not in response.headers or name != "Content-Disposition":  # an export names its own file
+                response.headers[name] = value
         return response
 
     server.after_request(add_security_headers)

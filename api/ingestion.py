@@ -140,8 +140,8 @@ def _security_headers(https: bool) -> list[tuple[str, str]]:
     return _HTTPS_HEADERS if https else _HTTP_HEADERS
 
 
-_HTTP_HEADERS = security_headers(API_POLICY, https=False)
-_HTTPS_HEADERS = security_headers(API_POLICY, https=True)
+_HTTP_HEADERS = security_headers(API_POLICY, https=False, api=True)
+_HTTPS_HEADERS = security_headers(API_POLICY, https=True, api=True)
 
 
 def mount(server: flask.Flask, mounts: Mapping[str, IngestionApp]) -> None:
