@@ -57,12 +57,12 @@ class BodyDeadline:
 class DeadlineInput:
     """A `wsgi.input` whose reads fail with RequestTimeout once the deadline has passed."""
 
-    def __init__(self, stream, seconds: float, sock=None):
+    def __init__(self, stream, seconds: float, sock=None, use_gevent: bool = False):
         self._stream = stream
         self._seconds = seconds
         self._deadline: float | None = None  # starts at the first read
         self._sock = sock
-        self._gevent = _gevent_patched()
+        self._gevent = use_gevent
 
     def read(self, *args):
         return self._call(self._stream.read, *args)
