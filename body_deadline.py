@@ -3,13 +3,12 @@
 Without it, a client that announces a body and then trickles it (or sends nothing) holds a worker's greenlet or
 thread for as long as it likes: a few hundred such connections make the app unreachable. `BodyDeadline` wraps the
 whole WSGI app (the ingestion fast path included) and gives every request BODY_TIMEOUT_SECONDS to deliver its body,
-measured from when the app first asks for it:
+measured from when the app first asks for it. The connection's socket, which the server puts in the WSGI environ (gunicorn under gevent or threads, and werkzeug's
+development server do), gets the time left as its timeout before each read. Nothing is paid unless a read has to
+wait (a gevent socket arms a timer only then), and a body that arrived with the headers, as most do, is not read from
+the socket at all. A server that does not say which socket it uses gets no deadline.
 
-- under gevent (gunicorn's default worker here), each read runs under a `gevent.Timeout` for the time left;
-- under threads (gunicorn's gthread worker, the development server), the connection's socket gets the time left as
-  its timeout before each read.
-
-Either way the read raises werkzeug's `RequestTimeout`, which Flask and the ingestion app answer as 408, and the
+A read that runs out of time raises werkzeug's `RequestTimeout`, which Flask and the ingestion app answer as 408, and the
 response closes the connection (a half-read body cannot be resumed). Slow *headers* never reach the app: put a
 reverse proxy in front for those (README, production deployment).
 """
@@ -24,14 +23,6 @@ SOCKET_KEYS = ("gunicorn.socket", "werkzeug.socket")
 MESSAGE = "The request body was not received in time; nothing was done."
 
 
-def _gevent_patched() -> bool:
-    try:
-        from gevent import monkey
-    except ImportError:  # pragma: no cover - gevent is a dependency
-        return False
-    return monkey.is_module_patched("socket")
-
-
 class BodyDeadline:
     """WSGI middleware: every request's body must arrive within `seconds`."""
 
@@ -44,7 +35,8 @@ class BodyDeadline:
             "HTTP_TRANSFER_ENCODING", ""
         ):
             sock = next((environ[key] for key in SOCKET_KEYS if key in environ), None)
-            environ["wsgi.input"] = DeadlineInput(environ["wsgi.input"], self.seconds, sock)
+            if sock is not None:
+                environ["wsgi.input"] = DeadlineInput(environ["wsgi.input"], self.seconds, sock)
 
         def start(status: str, headers: list, exc_info=None):
             if status.startswith("408"):
@@ -57,12 +49,11 @@ class BodyDeadline:
 class DeadlineInput:
     """A `wsgi.input` whose reads fail with RequestTimeout once the deadline has passed."""
 
-    def __init__(self, stream, seconds: float, sock=None, use_gevent: bool = False):
+    def __init__(self, stream, seconds: float, sock):
         self._stream = stream
         self._seconds = seconds
         self._deadline: float | None = None  # starts at the first read
         self._sock = sock
-        self._gevent = use_gevent
 
     def read(self, *args):
         return self._call(self._stream.read, *args)
@@ -83,13 +74,6 @@ class DeadlineInput:
         left = self._deadline - time.monotonic()
         if left <= 0:
             raise RequestTimeout(MESSAGE)
-        if self._gevent:
-            import gevent
-
-            with gevent.Timeout(left, RequestTimeout(MESSAGE)):
-                return read(*args)
-        if self._sock is None:
-            return read(*args)
         previous = self._sock.gettimeout()
         self._sock.settimeout(left)
         try:
