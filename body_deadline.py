@@ -3,14 +3,16 @@
 Without it, a client that announces a body and then trickles it (or sends nothing) holds a worker's greenlet or
 thread for as long as it likes: a few hundred such connections make the app unreachable. `BodyDeadline` wraps the
 whole WSGI app (the ingestion fast path included) and gives every request BODY_TIMEOUT_SECONDS to deliver its body,
-measured from when the app first asks for it. The connection's socket, which the server puts in the WSGI environ (gunicorn under gevent or threads, and werkzeug's
-development server do), gets the time left as its timeout before each read. Nothing is paid unless a read has to
-wait (a gevent socket arms a timer only then), and a body that arrived with the headers, as most do, is not read from
-the socket at all. A server that does not say which socket it uses gets no deadline.
+measured from when the app first asks for it.
 
-A read that runs out of time raises werkzeug's `RequestTimeout`, which Flask and the ingestion app answer as 408, and the
-response closes the connection (a half-read body cannot be resumed). Slow *headers* never reach the app: put a
-reverse proxy in front for those (README, production deployment).
+The connection's socket, which the server puts in the WSGI environ (gunicorn under gevent or threads, and
+werkzeug's development server do), gets the time left as its timeout before each read. Nothing is paid unless a
+read has to wait (a gevent socket arms a timer only then), and a body that arrived with the headers, as most do, is
+not read from the socket at all. A server that does not say which socket it uses gets no deadline.
+
+A read that runs out of time raises werkzeug's `RequestTimeout`, which Flask and the ingestion app answer as 408,
+and the response closes the connection (a half-read body cannot be resumed). Slow *headers* never reach the app:
+put a reverse proxy in front for those (README, production deployment).
 """
 
 from __future__ import annotations

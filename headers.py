@@ -13,6 +13,12 @@
   which carry no data: no page, no callback answer, no API answer stays in a browser's or a proxy's cache.
 - `Content-Disposition: attachment` on the API's answers (`/api/...`): a browser sent there saves the JSON instead of
   rendering it (ASVS 14.4.2).
+
+The ingestion fast path (`ingestion_headers`) sends the four that matter for a JSON answer to a POST that needs no
+login: the CSP (`default-src 'none'; frame-ancestors 'none'`), nosniff, the Referrer-Policy and the attachment
+disposition (plus HSTS over HTTPS). Each header costs gunicorn ~3 µs to check and write, and a one-event request
+is ~300 µs of app CPU in all: the page-only ones (X-Frame-Options, COOP, no-store) would cost ~3 % of its
+throughput for nothing.
 """
 
 from __future__ import annotations
@@ -64,6 +70,17 @@ def security_headers(policy: str, *, https: bool, static: bool = False, api: boo
     if api:
         headers.append(API_ATTACHMENT)
     return headers
+
+
+def ingestion_headers(*, https: bool) -> list[tuple[str, str]]:
+    """The headers of every answer of the ingestion fast path."""
+    headers = [
+        ("Content-Security-Policy", API_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        API_ATTACHMENT,
+    ]
+    return [*headers, HSTS] if https else headers
 
 
 def is_static(path: str) -> bool:

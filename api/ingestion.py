@@ -28,7 +28,7 @@ from werkzeug.wsgi import get_input_stream
 
 from api.errors import ApiError, database_error
 from appstate import AppState
-from headers import API_POLICY, security_headers
+from headers import ingestion_headers
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +140,8 @@ def _security_headers(https: bool) -> list[tuple[str, str]]:
     return _HTTPS_HEADERS if https else _HTTP_HEADERS
 
 
-_HTTP_HEADERS = security_headers(API_POLICY, https=False, api=True)
-_HTTPS_HEADERS = security_headers(API_POLICY, https=True, api=True)
+_HTTP_HEADERS = ingestion_headers(https=False)
+_HTTPS_HEADERS = ingestion_headers(https=True)
 
 
 def mount(server: flask.Flask, mounts: Mapping[str, IngestionApp]) -> None:
