@@ -66,9 +66,11 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
 
     passwords.configure(settings.password_hash_cost)
     auth.register(server)
+    import compression
     import headers
 
     headers.register(server, headers.content_security_policy(app.csp_hashes()))  # after every callback is defined
+    compression.register(server)  # after the headers: its after_request runs first, so theirs see the final answer
     if settings.trusted_proxies:
         # the client address and scheme come from the last TRUSTED_PROXIES hops of X-Forwarded-For/-Proto, written
         # by our own proxies; without this setting those headers are ignored (anyone can send them)
