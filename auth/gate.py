@@ -29,6 +29,7 @@ PUBLIC_PATHS = frozenset(
         "/register",
         "/logout",  # POST only; logging out without a session just goes back to /login
         "/healthz",
+        "/readyz",
         "/api/v1/events",  # API key checked by the ingestion endpoint itself
         "/api/v1/stats",  # API key or session, checked by the stats endpoint itself
         "/_favicon.ico",

@@ -35,7 +35,19 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return current_revision_on(conn)
+
+
+def head_revision() -> str:
+    """The revision the code expects (the single Alembic head)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision_on(conn) -> str | None:
+    """The revision the database is at, read on an open connection."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    return MigrationContext.configure(conn).get_current_revision()

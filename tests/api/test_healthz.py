@@ -64,3 +64,47 @@ def test_healthz_recovers_by_itself_when_the_database_comes_back(tmp_path):
             assert response.get_json() == {"status": "ok"}
         finally:
             state(app.server).close()
+
+
+def test_readyz_is_ready_on_a_database_at_the_current_revision(client):
+    response = client.get("/readyz")
+    assert (response.status_code, response.get_json()) == (200, {"status": "ready"})
+
+
+def test_readyz_says_migrations_pending_while_healthz_stays_alive(pg_server_url, tmp_path):
+    """A database one migration behind this code: not ready (send no traffic), but alive (do not restart)."""
+    from alembic.script import ScriptDirectory
+
+    from db.engine import make_engine
+    from db.migrate import alembic_config, head_revision, upgrade
+    from db.scratch import create_database, drop_database
+
+    name = f"cb_behind_{tmp_path.name[-20:]}".replace("-", "_")
+    url = create_database(pg_server_url, name)
+    engine = make_engine(url)
+    try:
+        previous = ScriptDirectory.from_config(alembic_config()).get_revision(head_revision()).down_revision
+        upgrade(engine, previous)
+        app = create_app(Settings(database_url=url, secret_key="k", data_dir=tmp_path))
+        client = app.server.test_client()
+        response = client.get("/readyz")
+        assert (response.status_code, response.get_json()) == (503, {"status": "migrations pending"})
+        assert int(response.headers["Retry-After"]) >= 1
+        assert client.get("/healthz").status_code == 200
+        upgrade(engine)
+        assert client.get("/readyz").get_json() == {"status": "ready"}
+        state(app.server).close()
+    finally:
+        engine.dispose()
+        drop_database(pg_server_url, name)
+
+
+def test_readyz_503_when_the_database_is_unreachable(tmp_path):
+    settings = Settings(
+        database_url="postgresql+psycopg://nobody:nothing@127.0.0.1:1/none", secret_key="k", data_dir=tmp_path
+    )
+    app = create_app(settings)
+    try:
+        assert_unavailable(app.server.test_client().get("/readyz"))
+    finally:
+        state(app.server).close()

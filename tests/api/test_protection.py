@@ -16,7 +16,16 @@ from sqlalchemy import text
 
 from devtools.dash_requests import update_request
 
-PUBLIC_EXACT = {"/login", "/register", "/logout", "/healthz", "/api/v1/events", "/api/v1/stats", "/_favicon.ico"}
+PUBLIC_EXACT = {
+    "/login",
+    "/register",
+    "/logout",
+    "/healthz",
+    "/readyz",
+    "/api/v1/events",
+    "/api/v1/stats",
+    "/_favicon.ico",
+}
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 DASH_ENDPOINTS = ["/_dash-layout", "/_dash-dependencies", "/_reload-hash"]
 LAYOUT_MARKERS = ["props", "namespace", "stat-total-clicks", "date-range", "feature-bar-chart"]
