@@ -77,6 +77,11 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
         hops = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)
     server.wsgi_app = BodyDeadline(server.wsgi_app, settings.body_timeout_seconds)  # every body, ingestion included
+    if settings.log_format == "json":
+        from request_log import RequestLog, configure_json_logging
+
+        configure_json_logging()
+        server.wsgi_app = RequestLog(server.wsgi_app)  # outermost: it times and logs everything, 408s included
     return app
 
 

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(0, ge=0, le=5, validation_alias=_env("TRUSTED_PROXIES"))
     secure_cookies: bool = Field(False, validation_alias=_env("SECURE_COOKIES"))
     password_hash_cost: Literal["standard", "test"] = Field("standard", validation_alias=_env("PASSWORD_HASH_COST"))
+    # LOG_FORMAT=json: every log record and one line per request as JSON on stderr (request_log.py)
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
     # a request body not received within this many seconds is answered 408 (body_deadline.py)
     body_timeout_seconds: float = Field(30.0, gt=0, le=3600, validation_alias=_env("BODY_TIMEOUT_SECONDS"))
     # production server (gunicorn.conf.py)
