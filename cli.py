@@ -50,10 +50,10 @@ def _exit_on_sigterm(*_) -> None:
 
 def _print_demo_login(engine, settings: Settings) -> None:
     """Seed demo data into an empty database and print the demo login (kept in DATA_DIR for later starts)."""
-    from demo.login import remember_demo_login, saved_demo_login
+    from demo.login import kept_demo_password, remember_demo_login, saved_demo_login
     from demo.seeding import seed_if_empty
 
-    report = seed_if_empty(engine, settings)
+    report = seed_if_empty(engine, settings, kept_demo_password(settings))
     if report is not None:
         print(f"Seeded demo data: {report.users} users, {report.events_written} clicks", flush=True)
         remember_demo_login(settings, report.demo_email, report.demo_password)
