@@ -166,7 +166,8 @@ def test_first_start_prints_only_its_own_lines_serves_with_gunicorn_and_stops_th
     assert get(f"{base}/_dash-layout") == 401
     assert get(f"{base}/api/v1/stats?start=2026-01-01&end=2026-01-01") == 401
     assert get(f"{base}/healthz") == 200
-    server.wait_for_lines(8)
+    assert get(f"{base}/register?invite=not-in-the-log-0123456789abcdef") == 200
+    server.wait_for_lines(9)
     assert postmaster_running(pgdata)
     code = server.stop(signal.SIGINT)  # Ctrl+C
 
@@ -186,7 +187,9 @@ def test_first_start_prints_only_its_own_lines_serves_with_gunicorn_and_stops_th
         ("GET", "/login", "200"),
         ("GET", "/api/v1/stats", "401"),
         ("GET", "/healthz", "200"),
+        ("GET", "/register", "200"),
     ]
+    assert not any("not-in-the-log" in line for line in server.lines)  # no query string: no invitation token
     assert server.errors == []  # no development-server warning, no traceback, nothing from gunicorn
     assert code == 0
     assert not postmaster_running(pgdata)  # Ctrl+C stopped the embedded PostgreSQL
