@@ -225,3 +225,12 @@ def test_log_level_above_info_prints_no_access_lines(db_url, tmp_path, level):
     assert server.lines[2].endswith(f"/{make_url(db_url).database}")
     assert server.lines[3] == f"Clickboard is running on http://127.0.0.1:{port}/  (Ctrl+C to stop)"
     assert server.errors == []
+
+
+def test_an_unreachable_database_is_one_line_and_status_1(tmp_path):
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"
+    result = app_py("--port", str(free_port()), env=clean_env(DATABASE_URL=url, DATA_DIR=str(tmp_path)), timeout=60)
+    assert result.returncode == 1
+    assert result.stdout == ""  # nothing claimed to be running
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: cannot use PostgreSQL at 127.0.0.1:1/nowhere: ")
