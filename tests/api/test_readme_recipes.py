@@ -73,6 +73,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def test_the_readme_recipes_run_as_written_on_a_fresh_clone(tmp_path):
     uv = shutil.which("uv")
     assert uv, "the README's recipes run `uv run ...`: install uv (https://docs.astral.sh/uv/)"
+    assert shutil.which("curl"), "the README's recipes use curl: apt-get install curl"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = clean_env(DATA_DIR=str(tmp_path / "data"), PORT=str(port))
