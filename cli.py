@@ -39,7 +39,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # until gunicorn takes over the signals, SIGTERM (kill, systemd, docker stop) exits like Ctrl+C: atexit stops
     # the embedded PostgreSQL instead of leaving it running
     signal.signal(signal.SIGTERM, exit_quietly_on_sigterm)
-    if args.quiet:
+    if args.serve_quiet:
         settings = settings.model_copy(update={"log_level": "warning"})
     settings = settings.with_dev_secret()
     status = embedded_status(settings)
@@ -201,7 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=port_number, default=None, help="port to listen on (default $PORT or 8050)")
     parser.add_argument(
-        "--quiet", action="store_true", help="no line per request while serving (the same as LOG_LEVEL=warning)"
+        "--quiet",
+        dest="serve_quiet",  # its own name: a command's --quiet (e.g. create-api-key's) must not overwrite it
+        action="store_true",
+        help="no line per request while serving (the same as LOG_LEVEL=warning)",
     )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the dashboard (the default)")
