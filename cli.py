@@ -7,7 +7,6 @@ Each command prints a clear error on stderr and exits non-zero on bad arguments 
 from __future__ import annotations
 
 import argparse
-import atexit
 import signal
 import sys
 from collections.abc import Callable
@@ -15,7 +14,6 @@ from typing import TypeVar
 
 from sqlalchemy import Connection
 
-from appstate import EXTENSION
 from config import ConfigError, Settings
 from db.engine import Database
 
@@ -23,37 +21,54 @@ T = TypeVar("T")
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from app import create_app
+    """Listen first (a bad or taken port: one line, status 2, before anything starts), then prepare the database
+    (start the embedded one, migrate, seed an empty one) and serve with gunicorn (webserver.py)."""
+    from sqlalchemy.exc import SQLAlchemyError
 
-    settings = settings.with_dev_secret()
-    app = create_app(settings)
-    appstate = app.server.extensions[EXTENSION]
-    print("Starting the database ...", flush=True)
+    from db.engine import database_location, embedded_status
+    from db.errors import bad_value_message
     from db.migrate import upgrade
+    from webserver import ServeError, exit_quietly_on_sigterm, listen, run, url_of
 
-    upgrade(appstate.database.engine)
-    atexit.register(appstate.writer.close)
-    _print_demo_login(appstate.database.engine, settings)
-    # SIGTERM (kill, systemd, docker stop) exits like Ctrl+C, so atexit flushes the writer and stops the embedded
-    # PostgreSQL instead of leaving it running
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     port = args.port or settings.port
-    print(f"Clickboard is running on http://{args.host}:{port}/  (Ctrl+C to stop)", flush=True)
-    app.run(host=args.host, port=port, debug=False)
-    return 0
-
-
-def _exit_on_sigterm(*_) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the cleanup
-    sys.exit(0)
+    try:
+        listener = listen(args.host, port)
+    except ServeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # until gunicorn takes over the signals, SIGTERM (kill, systemd, docker stop) exits like Ctrl+C: atexit stops
+    # the embedded PostgreSQL instead of leaving it running
+    signal.signal(signal.SIGTERM, exit_quietly_on_sigterm)
+    if args.serve_quiet:
+        settings = settings.model_copy(update={"log_level": "warning"})
+    settings = settings.with_dev_secret()
+    status = embedded_status(settings)
+    if status:
+        print(status, flush=True)
+    database = Database(settings)
+    try:
+        upgrade(database.engine)
+        _print_demo_login(database.engine, settings)
+        url = database.url
+    except SQLAlchemyError as exc:
+        listener.close()
+        print(f"error: cannot use {database_location(settings)}: {bad_value_message(exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        listener.close()
+        return 130
+    finally:
+        database.dispose()  # no connection may cross into the worker
+    print(f"Data: {database_location(settings)}", flush=True)
+    return run(listener, settings.model_copy(update={"database_url": url}), url_of(args.host, port))
 
 
 def _print_demo_login(engine, settings: Settings) -> None:
     """Seed demo data into an empty database and print the demo login (kept in DATA_DIR for later starts)."""
-    from demo.login import remember_demo_login, saved_demo_login
+    from demo.login import kept_demo_password, remember_demo_login, saved_demo_login
     from demo.seeding import seed_if_empty
 
-    report = seed_if_empty(engine, settings)
+    report = seed_if_empty(engine, settings, kept_demo_password(settings))
     if report is not None:
         print(f"Seeded demo data: {report.users} users, {report.events_written} clicks", flush=True)
         remember_demo_login(settings, report.demo_email, report.demo_password)
@@ -163,10 +178,34 @@ def _create_invite(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 1-65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number between 1 and 65535, not {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 65535, not {port}")
+    return port
+
+
+class OneLineErrors(argparse.ArgumentParser):
+    """Bad arguments are one line on stderr ("app.py: error: ...", `--help` shows the usage) and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="Clickboard product-analytics dashboard")
+    parser = OneLineErrors(prog="app.py", description="Clickboard product-analytics dashboard")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=None, help="port to listen on (default $PORT or 8050)")
+    parser.add_argument("--port", type=port_number, default=None, help="port to listen on (default $PORT or 8050)")
+    parser.add_argument(
+        "--quiet",
+        dest="serve_quiet",  # its own name: a command's --quiet (e.g. create-api-key's) must not overwrite it
+        action="store_true",
+        help="no line per request while serving (the same as LOG_LEVEL=warning)",
+    )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="run the dashboard (the default)")
     commands.add_parser("migrate", help="apply database migrations and exit")

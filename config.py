@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
     # a request body not received within this many seconds is answered 408 (body_deadline.py)
     body_timeout_seconds: float = Field(30.0, gt=0, le=3600, validation_alias=_env("BODY_TIMEOUT_SECONDS"))
+    # what `uv run app.py` prints while it serves (webserver.py)
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", validation_alias=_env("LOG_LEVEL"))
     # production server (gunicorn.conf.py)
     web_concurrency: int = Field(2, ge=1, validation_alias=_env("WEB_CONCURRENCY"))
     gunicorn_worker_class: Literal["gevent", "gthread"] = Field(
@@ -62,6 +64,11 @@ class Settings(BaseSettings):
     @classmethod
     def _psycopg_url(cls, url: str | None) -> str | None:
         return normalize_database_url(url)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, level: object) -> object:
+        return level.strip().lower() if isinstance(level, str) else level
 
     @field_validator("timezone")
     @classmethod

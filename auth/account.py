@@ -1,6 +1,7 @@
 """GET/POST /account/password: change the password (logged-in analysts only: the gate sends others to /login).
 
-Asks for the current password (checked under the same throttling as a login, so a stolen session cannot be used to
+Every mistake of the form is shown at once on its field before anything is checked against the account. Asks for
+the current password (checked under the same throttling as a login, so a stolen session cannot be used to
 guess it), the new one twice (it must follow the rules in passwords.py). On success every session of the account
 ends — other browsers, and any copy of this browser's cookie — and this browser continues on a new session.
 """
@@ -19,6 +20,12 @@ from db.users import find_by_email, set_password_hash_if_unchanged
 blueprint = pages.blueprint
 
 WRONG_CURRENT = "Your current password is not correct."
+MISSING_CURRENT = "Enter your current password."
+FIELDS = {
+    "current_password": "Current password",
+    "new_password": "New password",
+    "new_password_again": "New password again",
+}
 MISMATCH = "The two new passwords are not the same."
 CHANGED_ELSEWHERE = "Your password was changed meanwhile (in another browser?). Nothing was changed here."
 CHANGED = "Your password has been changed. Every other session of your account has been logged out."
@@ -36,13 +43,17 @@ def change_password():
         return pages.render(template, **context)
     user = current_analyst()
     current, new, again = field("current_password"), field("new_password"), field("new_password_again")
-    problem = passwords.problem(new, email=user.email, name=user.display_name)
-    if problem:
-        return pages.show_again(400, pages.sentence(problem))
-    if new != again:
-        return pages.show_again(400, MISMATCH)
-    if len(current) > passwords.MAX_LENGTH or not current:
-        return pages.show_again(400, WRONG_CURRENT)
+    problems = {}
+    if not current:
+        problems["current_password"] = MISSING_CURRENT
+    elif len(current) > passwords.MAX_LENGTH:
+        problems["current_password"] = WRONG_CURRENT
+    if problem := passwords.problem(new, email=user.email, name=user.display_name):
+        problems["new_password"] = pages.sentence(problem)
+    elif new != again:
+        problems["new_password_again"] = MISMATCH
+    if problems:  # all at once, before the current password is checked (that counts as a login attempt)
+        return pages.show_again(400, pages.fields_summary(problems, FIELDS), fields=problems)
     engine = state().database.engine
     counters = throttle.login_counters(user.email)
     with engine.begin() as conn:
@@ -50,7 +61,7 @@ def change_password():
         found = find_by_email(conn, user.email)
     old_hash = found[1] if found else None
     if not passwords.verify(old_hash, current).ok:
-        return pages.show_again(400, WRONG_CURRENT)
+        return pages.show_again(400, WRONG_CURRENT, fields={"current_password": WRONG_CURRENT})
     new_hash = passwords.hash_password(new)
     with engine.begin() as conn:
         throttle.succeeded(conn, counters)

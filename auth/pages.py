@@ -1,7 +1,8 @@
 """The auth pages' blueprint, how they are rendered, and how every failure is answered on the page itself.
 
 Each page registers a `form_page` function: the template and context that show its form again with what the visitor
-typed (never a password). Whatever goes wrong while handling that page — an unreachable database, a forged or expired
+typed (never a password). A form with mistakes is shown again with every bad field marked at once (`show_again`
+with `fields`). Whatever goes wrong while handling that page — an unreachable database, a forged or expired
 form, a body over the size limit, too many attempts — is answered by showing that form again with one message in
 `auth-error` and the right status, never a bare error page. `database_unavailable` is the one builder of the
 "database unavailable" answer (503 + Retry-After) for these pages and for the access gate.
@@ -62,10 +63,22 @@ def database_unavailable(template: str = MESSAGE_PAGE, **context) -> flask.Respo
     )
 
 
-def show_again(status: int, message: str, headers: dict | None = None) -> flask.Response:
-    """The current page's form again, with `message` in auth-error."""
+def show_again(
+    status: int, message: str, headers: dict | None = None, fields: dict[str, str] | None = None
+) -> flask.Response:
+    """The current page's form again, with `message` in auth-error and each of `fields` ({form field: message})
+    marked on its field (the template links the message to the field for screen readers and focuses the first)."""
     template, context = current_form_page()
-    return render(template, status, headers, error=message, **context)
+    return render(template, status, headers, error=message, field_errors=fields or {}, **context)
+
+
+def fields_summary(fields: dict[str, str], labels: dict[str, str]) -> str:
+    """The auth-error text for the bad `fields`: the message itself when there is one, else which fields (by their
+    `labels`) need a change."""
+    if len(fields) == 1:
+        return next(iter(fields.values()))
+    names = [labels[name] for name in fields]
+    return f"{len(names)} fields need a change: {', '.join(names[:-1])} and {names[-1]}."
 
 
 def current_form_page() -> tuple[str, dict]:

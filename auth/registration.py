@@ -23,7 +23,7 @@ from appstate import state
 from auth import pages, throttle
 from auth.forms import field, typed
 from db import invites
-from db.users import DuplicateEmail, UserError, create_user, validate_user
+from db.users import DuplicateEmail, create_user, user_problems
 from domain import GENDERS
 
 blueprint = pages.blueprint
@@ -32,6 +32,7 @@ CLOSED = "Registration is closed on this Clickboard. Ask an administrator for an
 NEEDS_INVITE = "Registration needs an invitation link. Ask an administrator for one."
 BAD_INVITE = "This invitation link cannot be used: it was used already, has expired, or is mistyped."
 REGISTERED = "If {email} had no account yet, it has one now: log in below."
+FIELDS = {"name": "Name", "email": "Email", "password": "Password", "age": "Age", "gender": "Gender"}  # form order
 
 
 class InviteUnusable(Exception):
@@ -78,16 +79,21 @@ def register():
     return _create_account(invite if mode == "invite" else None)
 
 
+def form_problems(name: str, email: str, password: str, age: str, gender: str) -> dict[str, str]:
+    """Every mistake in the registration form at once, {field: sentence}, in the form's order; {} when none."""
+    found = user_problems(email, None, name, age, gender)
+    if problem := passwords.problem(password, email=email, name=name):
+        found["password"] = problem
+    return {key: pages.sentence(found[key]) for key in FIELDS if key in found}
+
+
 def _create_account(invite: str | None) -> flask.Response:
     name, email, gender = field("name").strip(), field("email").strip(), field("gender")
     password = field("password")
-    try:
-        age = validate_user(email, None, name, field("age"), gender)
-    except UserError as exc:
-        return pages.show_again(400, pages.sentence(str(exc)))
-    problem = passwords.problem(password, email=email, name=name)
-    if problem:
-        return pages.show_again(400, pages.sentence(problem))
+    problems = form_problems(name, email, password, field("age"), gender)
+    if problems:
+        return pages.show_again(400, pages.fields_summary(problems, FIELDS), fields=problems)
+    age = int(field("age").strip())
     engine = state().database.engine
     with engine.begin() as conn:
         throttle.reserve(conn, throttle.registration_counters(email))  # raises Blocked: 429 on the page

@@ -1,7 +1,9 @@
 """GET/POST /login and POST /logout.
 
-Login does the same work and gives the same answer for an unknown email and a wrong password: one throttle
-reservation, one lookup, one password hash (against a dummy hash when there is no such account), then 401 with
+A form with a field left empty (or an email or password no account can have) is answered at once, before any
+lookup: "Enter your email." / "Enter your password." on the field, 400. Only a complete form is checked: login does
+the same work and gives the same answer for an unknown email and a wrong password: one throttle reservation, one
+lookup, one password hash (against a dummy hash when there is no such account), then 401 with
 "Incorrect email or password." A good login starts a new server-side session (auth/session.py), marks the browser
 as a known device of the account (auth/throttle.py), upgrades a hash made with older parameters, and redirects to
 `next` (local paths only) or the dashboard.
@@ -26,6 +28,8 @@ blueprint = pages.blueprint
 DEFAULT_NEXT = "/"
 MAX_NEXT_LENGTH = 2000
 LOGIN_FAILED = "Incorrect email or password."
+MISSING_EMAIL = "Enter your email."
+MISSING_PASSWORD = "Enter your password."
 
 
 def safe_next(value: str | None) -> str | None:
@@ -62,11 +66,9 @@ def login():
         template, context = login_page()
         return pages.render(template, **context)
     email, password = field("email").strip(), field("password")
-    problem = _login_input_problem(email, password)
-    if problem:
-        return pages.show_again(400, problem)
-    if not email or not password:
-        return pages.show_again(401, LOGIN_FAILED)
+    problems = login_input_problems(email, password)
+    if problems:
+        return pages.show_again(400, _summary(problems), fields=problems)
     engine = state().database.engine
     counters = throttle.login_counters(email)
     with engine.begin() as conn:
@@ -89,13 +91,25 @@ def login():
     return response
 
 
-def _login_input_problem(email: str, password: str) -> str | None:
-    """A 400 message for input no account can have (refused before any lookup or hashing), else None."""
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in email) or len(email) > MAX_EMAIL_LENGTH:
-        return "Enter a valid email address."
-    if len(password) > passwords.MAX_LENGTH:
-        return f"Passwords are at most {passwords.MAX_LENGTH:,} characters."
-    return None
+def login_input_problems(email: str, password: str) -> dict[str, str]:
+    """{field: message} for what is missing, and for input no account can have; refused with 400 before any lookup
+    or hashing, so it tells nothing about accounts. {} when the form is complete."""
+    problems = {}
+    if not email:
+        problems["email"] = MISSING_EMAIL
+    elif any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in email) or len(email) > MAX_EMAIL_LENGTH:
+        problems["email"] = "Enter a valid email address."
+    if not password:
+        problems["password"] = MISSING_PASSWORD
+    elif len(password) > passwords.MAX_LENGTH:
+        problems["password"] = f"Passwords are at most {passwords.MAX_LENGTH:,} characters."
+    return problems
+
+
+def _summary(problems: dict[str, str]) -> str:
+    if problems == {"email": MISSING_EMAIL, "password": MISSING_PASSWORD}:
+        return "Enter your email and your password."
+    return pages.fields_summary(problems, {"email": "Email", "password": "Password"})
 
 
 @pages.form_page("auth.logout")

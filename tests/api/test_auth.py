@@ -48,6 +48,25 @@ def register(client, form: dict):
     return post_form(client, "/register", form)
 
 
+def marks(html: BeautifulSoup, element_id: str) -> tuple[str | None, str | None]:
+    """(the text of the message linked to the field by aria-describedby, its aria-invalid); (None, None) when the
+    field is not marked. The message must be the element `<id>-error`, and the only one of its kind."""
+    field = html.find(id=element_id)
+    message = html.find(id=f"{element_id}-error")
+    described = (field.get("aria-describedby") or "").split()
+    if message is None:
+        assert f"{element_id}-error" not in described
+        return None, field.get("aria-invalid")
+    assert f"{element_id}-error" in described, f"{element_id}: its message is not linked"
+    assert "is-invalid" in field["class"]
+    return message.get_text(" ", strip=True), field.get("aria-invalid")
+
+
+def focused(html: BeautifulSoup) -> list[str]:
+    """The ids of the elements with autofocus (exactly one on a form page)."""
+    return [element["id"] for element in html.find_all(autofocus=True)]
+
+
 def notice(response) -> str:
     element = page(response).find(id="auth-notice")
     assert element is not None, "no element with id auth-notice"
@@ -177,6 +196,38 @@ def test_register_errors_show_in_auth_error_and_create_nothing(client, engine, a
     assert selected["value"] == kept
 
 
+def test_register_shows_every_mistake_at_once_on_its_field_and_focuses_the_first(client, engine):
+    form = registration(email="rita@example", password="too short", age="130", gender="")
+    response = register(client, form)
+    assert response.status_code == 400
+    assert auth_error(response) == "4 fields need a change: Email, Password, Age and Gender."
+    html = page(response)
+    assert marks(html, "register-name") == (None, None)
+    assert marks(html, "register-email") == ("Enter a valid email address.", "true")
+    assert marks(html, "register-password") == ("Password must be at least 12 characters.", "true")
+    assert marks(html, "register-age") == ("Age must be a whole number between 1 and 120.", "true")
+    assert marks(html, "register-gender") == ("Gender must be one of Male, Female, Other.", "true")
+    # the password's help stays linked too
+    assert html.find(id="register-password")["aria-describedby"].split() == [
+        "register-password-error",
+        "register-password-help",
+    ]
+    assert focused(html) == ["register-email"]
+    assert html.find("input", id="register-name")["value"] == "Rita Register"
+    assert html.find("input", id="register-email")["value"] == "rita@example"
+    assert html.find("input", id="register-age")["value"] == "130"
+    assert not html.find("input", id="register-password").get("value")
+    assert "too short" not in response.get_data(as_text=True)
+    assert user_count(engine) == 0
+
+
+def test_register_page_focuses_the_name_and_marks_nothing_before_a_submit(client):
+    html = page(client.get("/register"))
+    assert focused(html) == ["register-name"]
+    assert html.find(attrs={"aria-invalid": True}) is None
+    assert html.find(class_="invalid-feedback") is None
+
+
 def test_register_boundary_ages_1_and_120_are_accepted(client, engine):
     assert register(client, registration(email="young@example.com", age="1")).status_code == 200
     assert register(client, registration(email="old@example.com", age="120")).status_code == 200
@@ -220,14 +271,44 @@ def test_session_cookie_is_secure_with_a_host_prefix_over_https(dash_app, analys
 
 @pytest.mark.parametrize(
     ("email", "password"),
-    [(ANALYST_EMAIL, "wrong password"), ("nobody@example.com", ANALYST_PASSWORD), (ANALYST_EMAIL, ""), ("", "")],
-    ids=["wrong-password", "unknown-email", "empty-password", "empty-form"],
+    [(ANALYST_EMAIL, "wrong password"), ("nobody@example.com", ANALYST_PASSWORD)],
+    ids=["wrong-password", "unknown-email"],
 )
 def test_login_failure_is_401_with_the_message_in_auth_error(client, analyst, email, password):
     response = login(client, email, password)
     assert response.status_code == 401
     assert auth_error(response) == "Incorrect email or password."
-    assert page(response).find("input", id="login-email")["value"] == email
+    html = page(response)
+    assert html.find("input", id="login-email")["value"] == email
+    assert marks(html, "login-email") == marks(html, "login-password") == (None, None)  # neither field is known bad
+    assert focused(html) == ["login-password"]  # the email is kept: the password is typed again
+    assert not is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "summary", "marked"),
+    [
+        ("", "", "Enter your email and your password.",
+         {"login-email": "Enter your email.", "login-password": "Enter your password."}),
+        (ANALYST_EMAIL, "", "Enter your password.", {"login-password": "Enter your password."}),
+        ("", ANALYST_PASSWORD, "Enter your email.", {"login-email": "Enter your email."}),
+        ("   ", ANALYST_PASSWORD, "Enter your email.", {"login-email": "Enter your email."}),
+    ],
+    ids=["empty-form", "empty-password", "empty-email", "blank-email"],
+)  # fmt: skip
+def test_login_says_what_is_missing_before_it_says_incorrect(client, analyst, engine, email, password, summary, marked):
+    response = login(client, email, password)
+    assert response.status_code == 400
+    assert auth_error(response) == summary
+    html = page(response)
+    for element_id in ("login-email", "login-password"):
+        expected = (marked[element_id], "true") if element_id in marked else (None, None)
+        assert marks(html, element_id) == expected, element_id
+    assert focused(html) == [next(iter(marked))]
+    assert html.find("input", id="login-email")["value"] == email.strip()
+    assert not html.find("input", id="login-password").get("value")
+    with engine.connect() as conn:  # refused before the throttle: nothing about any account was looked at
+        assert conn.execute(text("SELECT count(*) FROM auth_throttle")).scalar_one() == 0
     assert not is_logged_in(client)
 
 

@@ -251,14 +251,49 @@ def test_second_run_without_reset_reuses_the_demo_users(engine, settings):
     assert scalar(engine, "SELECT sum(clicks) FROM feature_daily") == 1000
     with engine.connect() as conn:
         assert rollup_mismatches(conn, "UTC") == 0
+    assert first.demo_password != second.demo_password  # each seed's own password (no kept one given)
     with engine.connect() as conn:  # every demo user now has the password printed last
         assert authenticate(conn, "demo55@example.com", second.demo_password) is not None
-        if first.demo_password != second.demo_password:
-            assert authenticate(conn, "demo55@example.com", first.demo_password) is None
+        assert authenticate(conn, "demo55@example.com", first.demo_password) is None
 
     third = seed_demo(engine, settings, users=60, events=0, seed=3)
     assert (third.users_created, third.users_reused, third.events_written) == (5, 55, 0)
     assert scalar(engine, "SELECT count(*) FROM users") == 60
+
+
+def demo_users_with_password(engine, password: str) -> list[str]:
+    with engine.connect() as conn:
+        emails = conn.execute(text("SELECT email FROM users ORDER BY id")).scalars().all()
+        return [email for email in emails if authenticate(conn, email, password) is not None]
+
+
+def test_a_smaller_run_gives_every_demo_user_the_one_password_the_kept_one_when_given(engine, settings):
+    first = seed_demo(engine, settings, users=20, events=50, seed=1)
+    twenty = [f"demo{n:02d}@example.com" for n in range(1, 21)]
+    assert demo_users_with_password(engine, first.demo_password) == twenty
+
+    kept = seed_demo(engine, settings, users=9, events=50, seed=2, password=first.demo_password)
+    assert (kept.users_created, kept.users_reused, kept.other_demo_users) == (0, 9, 11)
+    assert kept.demo_password == first.demo_password
+    assert demo_users_with_password(engine, first.demo_password) == twenty
+
+    rotated = seed_demo(engine, settings, users=9, events=50, seed=3)  # no kept password: the seed's own
+    assert rotated.demo_password == demo_password_for(3) != first.demo_password
+    assert rotated.other_demo_users == 11
+    assert demo_users_with_password(engine, rotated.demo_password) == twenty
+    assert demo_users_with_password(engine, first.demo_password) == []
+
+
+def test_other_accounts_keep_their_password(engine, settings):
+    with engine.begin() as conn:
+        create_user(conn, "ana@example.com", "correct horse battery", "Ana", 30, "Female")
+        create_user(conn, "demo@example.org", "correct horse battery", "Not Demo", 30, "Other")
+    report = seed_demo(engine, settings, users=9, events=0, seed=5)
+    assert report.other_demo_users == 0
+    with engine.connect() as conn:
+        assert authenticate(conn, "ana@example.com", "correct horse battery") is not None
+        assert authenticate(conn, "demo@example.org", "correct horse battery") is not None
+        assert authenticate(conn, "ana@example.com", report.demo_password) is None
 
 
 def test_same_seed_again_without_reset_is_refused_and_writes_nothing(engine, settings):
@@ -406,7 +441,10 @@ def test_command_line_seeds_and_refuses_the_same_seed_twice(engine, cli_env, cap
     assert scalar(engine, "SELECT count(*) FROM events") == 300
 
     assert seed.main(["--users", "12", "--events", "100", "--days", "5"]) == 0
-    assert "12 already existed and were reused, not doubled" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "12 already existed and were reused, not doubled" in out
+    assert "events/s" not in out  # a run under a second shows no speed: it would measure the start-up
+    assert "(new: every demo user has it now)" in out  # DATABASE_URL: nothing kept on disk
     assert scalar(engine, "SELECT count(*) FROM users") == 12
 
     assert seed.main(["--users", "10", "--events", "40", "--seed", "3", "--reset"]) == 0

@@ -153,6 +153,26 @@ def test_a_refused_password_change_changes_nothing(logged_in_client, engine, cur
     assert is_logged_in(logged_in_client)
 
 
+def test_a_password_change_form_shows_every_mistake_at_once_before_checking_anything(logged_in_client, engine, hashes):
+    from tests.api.test_auth import focused, marks, page
+
+    before = stored_hash(engine)
+    response = change(logged_in_client, "", "short", "other")
+    assert response.status_code == 400
+    assert auth_error(response) == "2 fields need a change: Current password and New password."
+    html = page(response)
+    assert marks(html, "password-current") == ("Enter your current password.", "true")
+    assert marks(html, "password-new") == ("Password must be at least 12 characters.", "true")
+    assert marks(html, "password-new-again") == (None, None)  # the rules come first; then whether they match
+    assert focused(html) == ["password-current"]
+    assert hashes == []  # nothing was checked against the stored hash: no attempt counted
+    assert stored_hash(engine) == before
+
+    wrong = change(logged_in_client, "not my password", STRONG)
+    assert marks(page(wrong), "password-current") == ("Your current password is not correct.", "true")
+    assert focused(page(wrong)) == ["password-current"]
+
+
 def test_a_password_change_takes_effect_at_once(dash_app, logged_in_client, engine):
     response = change(logged_in_client, ANALYST_PASSWORD, STRONG)
     assert response.status_code == 200
