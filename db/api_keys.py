@@ -54,7 +54,7 @@ class DuplicateKeyName(ApiKeyError):
 
 class UnknownKeyName(ApiKeyError):
     def __init__(self, name: str):
-        super().__init__(f"no API key named {name!r} is in use (see list-api-keys)")
+        super().__init__(f"no API key named {name!r} is in use")
 
 
 @dataclass(frozen=True)
@@ -115,15 +115,16 @@ def create_key(
     return key
 
 
-def revoke_key(conn: Connection, name: str, *, actor: audit.Actor | None = None) -> str:
-    """Revoke the key in use named `name`; return its hash. Raises UnknownKeyName when no key in use has that name.
-    The caller commits."""
+def revoke_key(conn: Connection, name: str, *, key_id: int | None = None, actor: audit.Actor | None = None) -> str:
+    """Revoke the key in use named `name` (and numbered `key_id`, when given: the settings page's row, so that a key
+    made meanwhile under the same name is not the one revoked); return its hash. Raises UnknownKeyName when no key in
+    use matches. The caller commits."""
     name = check_name(name)
+    chosen = [api_keys.c.name == name, api_keys.c.revoked_at.is_(None)]
+    if key_id is not None:
+        chosen.append(api_keys.c.id == key_id)
     row = conn.execute(
-        update(api_keys)
-        .where(api_keys.c.name == name, api_keys.c.revoked_at.is_(None))
-        .values(revoked_at=func.now())
-        .returning(api_keys.c.key_hash, api_keys.c.prefix)
+        update(api_keys).where(*chosen).values(revoked_at=func.now()).returning(api_keys.c.key_hash, api_keys.c.prefix)
     ).first()
     if row is None:
         raise UnknownKeyName(name)
@@ -211,9 +212,10 @@ class VerifiedKeys:
         """True when `key` is valid and in use, whatever its scopes (see `scopes`)."""
         return self.scopes(key) is not None
 
-    def revoke(self, name: str, *, actor: audit.Actor | None = None) -> None:
-        """Revoke the key in use named `name` (UnknownKeyName if none); this app refuses it from now on."""
+    def revoke(self, name: str, *, key_id: int | None = None, actor: audit.Actor | None = None) -> None:
+        """Revoke the key in use named `name` (see revoke_key; UnknownKeyName if none); this app refuses it from now
+        on."""
         with self._engine().begin() as conn:
-            digest = revoke_key(conn, name, actor=actor)
+            digest = revoke_key(conn, name, key_id=key_id, actor=actor)
         with self._lock:
             self._valid_until.pop(digest, None)

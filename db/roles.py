@@ -56,11 +56,6 @@ def demote(conn: Connection, email: str, *, actor: audit.Actor | None = None) ->
     return True
 
 
-def make_admin_quietly(conn: Connection, user_id: int) -> None:
-    """Make a user an admin without an audit entry: for the demo data's own login (demo/), not for people."""
-    conn.execute(update(users).where(users.c.id == user_id).values(role=ADMIN))
-
-
 def admins(conn: Connection) -> list[str]:
     """The admins' emails, in the order they registered."""
     return list(conn.execute(select(users.c.email).where(users.c.role == ADMIN).order_by(users.c.id)).scalars())
