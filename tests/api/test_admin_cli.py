@@ -55,7 +55,8 @@ def test_a_new_key_is_ingestion_only_and_the_quiet_flag_prints_only_the_key(monk
     with engine.connect() as conn:
         assert conn.execute(text("SELECT scopes FROM api_keys")).scalar_one() == ["ingest"]
         actor, action, target, detail = conn.execute(text("SELECT actor, action, target, detail FROM audit_log")).one()
-    assert actor.startswith("command line (") and (action, target, detail) == ("api_key.create", "etl", "scopes: ingest")
+    assert actor.startswith("command line (")
+    assert (action, target, detail) == ("api_key.create", "etl", "scopes: ingest")
 
 
 def test_scopes_are_repeatable_and_a_read_key_cannot_ingest(monkeypatch, db_url, engine, client):

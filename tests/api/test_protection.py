@@ -305,9 +305,7 @@ def test_every_admin_route_is_refused_to_an_analyst_and_changes_nothing(dash_app
     from tests.conftest import form_token
 
     routes = _admin_routes(dash_app)
-    assert {("GET", "/settings"), ("POST", "/settings/api-keys"), ("POST", "/settings/api-keys/revoke")} <= set(
-        routes
-    )
+    assert {("GET", "/settings"), ("POST", "/settings/api-keys"), ("POST", "/settings/api-keys/revoke")} <= set(routes)
     assert {("POST", "/settings/invites"), ("POST", "/settings/invites/withdraw")} <= set(routes)
     token = form_token(logged_in_client, "/account/password")  # a valid token of the analyst's own session
     form = {"csrf_token": token, "name": "stolen", "scope": ["ingest", "read"], "key_id": "1", "days": "7",
