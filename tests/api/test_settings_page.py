@@ -238,3 +238,23 @@ def test_an_invitation_outside_1_to_90_days_is_400_and_makes_nothing(admin_clien
 def test_the_dashboard_links_admins_to_the_settings_page_and_not_analysts(admin_client, logged_in_client):
     assert 'id="settings-link"' not in logged_in_client.get("/_dash-layout").get_data(as_text=True)
     assert '"id":"settings-link"' in admin_client.get("/_dash-layout").get_data(as_text=True).replace(" ", "")
+
+
+def test_every_id_of_the_settings_page_is_in_the_registry(admin_client):
+    """With a new key and a new link shown, a key row and an invitation row: the page has every registered id, and
+    each id of its forms and tables is registered (layouts/ids.py; the header's ids are the dashboard's)."""
+    from layouts import ids
+
+    created = create_key(admin_client, "etl")
+    assert created.status_code == 200
+    page = soup(settings_post(admin_client, "/settings/invites", {"days": "7"}))
+    on_page = {element["id"] for element in page.find_all(id=True)}
+    expected = set(ids.SETTINGS_IDS) - {ids.NEW_API_KEY, ids.COPY_API_KEY, ids.SETTINGS_ERROR, ids.API_KEY_REVOKE}
+    expected -= {ids.INVITE_WITHDRAW}
+    assert expected <= on_page
+    assert soup(created).find(id=ids.NEW_API_KEY) and soup(created).find(id=ids.COPY_API_KEY)
+    header = {ids.HEADER, ids.ANALYST_NAME, ids.LOGOUT_FORM, ids.LOGOUT_BUTTON}
+    header |= {"keys-heading", "invites-heading", "audit-heading"}  # the sections' headings (aria-labelledby)
+    per_row = {i for i in on_page if i.startswith((ids.API_KEY_REVOKE + "-", ids.INVITE_WITHDRAW + "-"))}
+    assert len(per_row) == 2
+    assert on_page - per_row - header <= set(ids.SETTINGS_IDS)
