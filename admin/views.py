@@ -121,7 +121,7 @@ def create_invite():
         return _refused(str(exc), invite_days=typed("days"))
     with state().database.engine.begin() as conn:
         token = invites.create(conn, timedelta(days=days), actor=_actor())
-    link = flask.request.url_root.rstrip("/") + flask.url_for("auth.register", invite=token)
+    link = flask.url_for("auth.register", invite=token, _external=True)  # this site's scheme, host and root
     notice = (
         f"Created a one-time invitation, valid for {days} days. Send this link to one person; it is shown only once."
     )
