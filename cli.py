@@ -205,8 +205,8 @@ def _create_invite(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         days = invites.check_days(args.days)
-    except invites.InviteError as exc:
-        print(f"error: --days: {exc}", file=sys.stderr)
+    except invites.InviteError:
+        print(f"error: --days must be between {invites.MIN_DAYS} and {invites.MAX_DAYS}", file=sys.stderr)
         return 2
     base = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
 

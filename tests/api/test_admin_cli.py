@@ -116,8 +116,8 @@ def test_a_revoked_name_can_be_used_again(monkeypatch, db_url, engine):
         (("promote", "nobody@example.com"), 1, "error: no user with the email 'nobody@example.com'"),
         (("demote", "nobody@example.com"), 1, "error: no user with the email 'nobody@example.com'"),
         (("demote", "ADA@example.com"), 1, "error: ada@example.com is the last admin; promote someone else first"),
-        (("create-invite", "--days", "0"), 2, "error: --days: an invitation is valid for 1 to 90 days"),
-        (("create-invite", "--days", "91"), 2, "error: --days: an invitation is valid for 1 to 90 days"),
+        (("create-invite", "--days", "0"), 2, "error: --days must be between 1 and 90"),
+        (("create-invite", "--days", "91"), 2, "error: --days must be between 1 and 90"),
     ],
     ids=[
         "unknown-scope",
