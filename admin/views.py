@@ -35,8 +35,10 @@ def _actor() -> audit.Actor:
 
 
 def _track(button_id: str) -> None:
-    """One meta-analytics event for this form's submission (like a dashboard control's interaction)."""
-    record_interaction(state().writer, ids.SETTINGS_ACTIONS[button_id], current_analyst().id)
+    """One meta-analytics event for this form's submission (like a dashboard control's interaction, and within the
+    same rate limit)."""
+    appstate = state()
+    record_interaction(appstate.writer, appstate.database.engine, ids.SETTINGS_ACTIONS[button_id], current_analyst().id)
 
 
 def _page(status: int = 200, **context) -> flask.Response:
