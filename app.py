@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
 
     passwords.configure(settings.password_hash_cost)
     auth.register(server)
+    import admin
+
+    admin.register(server)  # the settings page (admins only: the gate refuses /settings to analysts)
     import compression
     import headers
 

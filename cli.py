@@ -1,5 +1,5 @@
-"""The command line: `uv run app.py [serve|migrate|create-api-key|revoke-api-key|create-invite|rebuild-rollup]`
-(see `--help`).
+"""The command line: `uv run app.py [serve|migrate|create-api-key|list-api-keys|revoke-api-key|promote|demote|
+create-invite|rebuild-rollup]` (see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -113,19 +113,30 @@ def _rebuild_rollup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _api_key_command(settings: Settings, change: Callable[[Connection], T], report: Callable[[T], None]) -> int:
-    """Run `change` in one transaction on the migrated database, then `report` its result; exit code 1 with
-    `error: ...` on stderr when it raises ApiKeyError."""
+def _admin_command(settings: Settings, change: Callable[[Connection], T], report: Callable[[T], None]) -> int:
+    """Run `change` in one transaction on the migrated database, then `report` its result. Exit code 1 with
+    `error: ...` on stderr when it is refused (ApiKeyError, RoleError, InviteError: nothing was changed) or the
+    database cannot be reached."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from db.api_keys import ApiKeyError
+    from db.errors import bad_value_message, is_unavailable
+    from db.invites import InviteError
     from db.migrate import upgrade
+    from db.roles import RoleError
 
     database = Database(settings)
-    upgrade(database.engine)
     try:
+        upgrade(database.engine)
         with database.engine.begin() as conn:
             result = change(conn)
-    except ApiKeyError as exc:
+    except (ApiKeyError, RoleError, InviteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        if not is_unavailable(exc):
+            raise
+        print(f"error: cannot reach the database; nothing was changed ({bad_value_message(exc)})", file=sys.stderr)
         return 1
     finally:
         database.dispose()
@@ -134,48 +145,93 @@ def _api_key_command(settings: Settings, change: Callable[[Connection], T], repo
 
 
 def _create_api_key(args: argparse.Namespace, settings: Settings) -> int:
-    from db.api_keys import create_key
+    from db.api_keys import ApiKeyError, check_name, check_scopes, create_key
+
+    try:  # bad arguments: exit 2 before the database is touched
+        name, scopes = check_name(args.name), check_scopes(args.scope)
+    except ApiKeyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     def report(key: str) -> None:
-        print(f"Created API key {args.name.strip()!r}. Store it now: it is shown only this once.")
+        if not args.quiet:
+            print(f"Created API key {name!r} with the scopes {', '.join(scopes)}.")
+            print("Store it now: it is shown only this once.")
         print(key)
 
-    return _api_key_command(settings, lambda conn: create_key(conn, args.name), report)
+    return _admin_command(settings, lambda conn: create_key(conn, name, scopes), report)
+
+
+def _list_api_keys(args: argparse.Namespace, settings: Settings) -> int:
+    from db.api_keys import list_keys
+
+    def report(keys) -> None:
+        if not keys:
+            print("No API keys." if args.all else "No API keys in use (create one with create-api-key NAME).")
+            return
+        rows = [("NAME", "PREFIX", "SCOPES", "CREATED", "LAST USED") + (("REVOKED",) if args.all else ())]
+        for key in keys:
+            row = (key.name, key.prefix + "…", ",".join(key.scopes), _when(key.created_at), _when(key.last_used_at))
+            rows.append(row + ((_when(key.revoked_at),) if args.all else ()))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+    return _admin_command(settings, lambda conn: list_keys(conn, revoked=args.all), report)
+
+
+def _when(moment) -> str:
+    return "-" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _revoke_api_key(args: argparse.Namespace, settings: Settings) -> int:
     from db.api_keys import CACHE_SECONDS, revoke_key
 
-    def report(_: None) -> None:
+    def report(_: str) -> None:
         print(
             f"Revoked API key {args.name.strip()!r} (running servers stop accepting it within {CACHE_SECONDS:.0f} s)."
         )
 
-    return _api_key_command(settings, lambda conn: revoke_key(conn, args.name), report)
+    return _admin_command(settings, lambda conn: revoke_key(conn, args.name), report)
+
+
+def _promote(args: argparse.Namespace, settings: Settings) -> int:
+    from db.roles import promote
+
+    def report(changed: bool) -> None:
+        print(f"{args.email.strip()} is {'now' if changed else 'already'} an admin.")
+
+    return _admin_command(settings, lambda conn: promote(conn, args.email), report)
+
+
+def _demote(args: argparse.Namespace, settings: Settings) -> int:
+    from db.roles import demote
+
+    def report(changed: bool) -> None:
+        print(f"{args.email.strip()} is {'now' if changed else 'already'} an analyst.")
+
+    return _admin_command(settings, lambda conn: demote(conn, args.email), report)
 
 
 def _create_invite(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import timedelta
 
     from db import invites
-    from db.migrate import upgrade
 
-    if not 1 <= args.days <= 90:
-        print("error: --days must be between 1 and 90", file=sys.stderr)
+    try:
+        days = invites.check_days(args.days)
+    except invites.InviteError:
+        print(f"error: --days must be between {invites.MIN_DAYS} and {invites.MAX_DAYS}", file=sys.stderr)
         return 2
     base = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
-    database = Database(settings)
-    try:
-        upgrade(database.engine)
-        with database.engine.begin() as conn:
-            token = invites.create(conn, timedelta(days=args.days))
-    finally:
-        database.dispose()
-    mode = settings.registration
-    note = "" if mode == "invite" else f" (REGISTRATION is {mode!r}: set REGISTRATION=invite to require links)"
-    print(f"Created a one-time invitation, valid for {args.days} days{note}. Send this link to one person:")
-    print(f"{base}/register?invite={token}")
-    return 0
+
+    def report(token: str) -> None:
+        mode = settings.registration
+        note = "" if mode == "invite" else f" (REGISTRATION is {mode!r}: set REGISTRATION=invite to require links)"
+        print(f"Created a one-time invitation, valid for {days} days{note}. Send this link to one person:")
+        print(f"{base}/register?invite={token}")
+
+    return _admin_command(settings, lambda conn: invites.create(conn, timedelta(days=days)), report)
 
 
 def port_number(text: str) -> int:
@@ -210,9 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", help="run the dashboard (the default)")
     commands.add_parser("migrate", help="apply database migrations and exit")
     create_key = commands.add_parser("create-api-key", help="create an API key and print it (shown only once)")
-    create_key.add_argument("name", help="a unique name for the key, e.g. the client app")
-    revoke_key = commands.add_parser("revoke-api-key", help="revoke the API key with this name")
+    create_key.add_argument("name", help="a name for the key, unique among the keys in use, e.g. the client app")
+    create_key.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        help="what the key may do: ingest (send events) or read (stats); repeat for both (default: ingest)",
+    )
+    create_key.add_argument("--quiet", action="store_true", help="print only the key (for scripts)")
+    list_keys = commands.add_parser("list-api-keys", help="list the API keys in use (never the keys themselves)")
+    list_keys.add_argument("--all", action="store_true", help="include revoked keys")
+    revoke_key = commands.add_parser("revoke-api-key", help="revoke the API key in use with this name")
     revoke_key.add_argument("name", help="the name given at creation")
+    promote = commands.add_parser("promote", help="make a user an admin (API keys, invitations, the settings page)")
+    promote.add_argument("email", help="the user's email")
+    demote = commands.add_parser("demote", help="make an admin an analyst again (never the last admin)")
+    demote.add_argument("email", help="the admin's email")
     invite = commands.add_parser("create-invite", help="make a one-time registration link and print it")
     invite.add_argument("--days", type=int, default=7, help="days the link stays valid (1-90, default 7)")
     invite.add_argument("--url", help="the site's public address (default http://HOST:PORT)")
@@ -227,7 +296,10 @@ COMMANDS = {
     "serve": _serve,
     "migrate": _migrate,
     "create-api-key": _create_api_key,
+    "list-api-keys": _list_api_keys,
     "revoke-api-key": _revoke_api_key,
+    "promote": _promote,
+    "demote": _demote,
     "create-invite": _create_invite,
     "rebuild-rollup": _rebuild_rollup,
 }

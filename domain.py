@@ -61,6 +61,20 @@ def sql_in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(value) for value in values)})"
 
 
+# -- roles and API key scopes -------------------------------------------------------------------------------------
+
+ROLES: tuple[str, ...] = ("admin", "analyst")  # admins also manage API keys and invitations; analysts read
+ADMIN, ANALYST = ROLES
+SCOPES: tuple[str, ...] = ("ingest", "read")  # an API key's rights: send events; read numbers (stats, export)
+INGEST, READ = SCOPES
+DEFAULT_SCOPES: tuple[str, ...] = (INGEST,)  # a new key can only send events unless given more
+
+
+def sql_array(values: tuple[str, ...]) -> str:
+    """`ARRAY['a', 'b']::text[]` for a CHECK constraint or default (the values are this module's own constants)."""
+    return f"ARRAY[{', '.join(repr(value) for value in values)}]::text[]"
+
+
 # -- feature names ---------------------------------------------------------------------------------------------
 
 FEATURE_MAX_LENGTH = 100

@@ -23,12 +23,17 @@ def key_from_header(header: str | None) -> str | None:
     return key or None
 
 
-def bearer_key_valid() -> bool:
-    """True when the request carries a valid, unrevoked API key.
+def bearer_key_scopes() -> frozenset[str] | None:
+    """The scopes of the valid, unrevoked API key the request carries, or None (no key, or not a valid one).
 
     Raises sqlalchemy.exc.OperationalError when the database cannot answer (the API turns that into 503).
     """
     key = bearer_key()
     if key is None:
-        return False
-    return state().api_keys.verify(key)
+        return None
+    return state().api_keys.scopes(key)
+
+
+def missing_scope_message(scope: str) -> str:
+    """The 403 message for a valid key without `scope`."""
+    return f"this API key may not do this: it needs the scope {scope!r} (create a key with that scope)"

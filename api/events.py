@@ -1,19 +1,20 @@
 """POST /api/v1/events: batched, validated, idempotent ingestion, acknowledged only after commit.
 
-The path of a request: the API key (401), the body (415 not JSON, 413 over 1 MiB), the one decoder to typed events
-(400 with one detail per bad event, api/event_decoder.py), the shared group-commit writer (429 when its queue is full,
-503 when it cannot commit, 400 when the database refuses a value), 202 once the transaction that holds the events
-has committed. The whole batch is written or nothing of it.
+The path of a request: the API key (401; 403 without the scope `ingest`), the body (415 not JSON, 413 over 1 MiB),
+the one decoder to typed events (400 with one detail per bad event, api/event_decoder.py), the shared group-commit
+writer (429 when its queue is full, 503 when it cannot commit, 400 when the database refuses a value), 202 once the
+transaction that holds the events has committed. The whole batch is written or nothing of it.
 """
 
 from __future__ import annotations
 
-from api.auth import key_from_header
+from api.auth import key_from_header, missing_scope_message
 from api.errors import BEARER_CHALLENGE, RETRY_LATER, ApiError
 from api.event_decoder import decode_events, detail
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
 from appstate import AppState
 from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriterOverloaded
+from domain import INGEST
 
 PATH = "/api/v1/events"
 MAX_BODY_BYTES = 1 << 20  # 1 MiB
@@ -47,15 +48,19 @@ def post_events(appstate: AppState, request: IngestRequest) -> Reply:
 
 
 def authenticate(appstate: AppState, authorization: str | None) -> None:
-    """Raise ApiError 401 unless the header carries a valid key (a database error propagates: 503)."""
+    """Raise ApiError 401 unless the header carries a valid key, 403 when that key lacks the scope `ingest` (a
+    database error propagates: 503)."""
     key = key_from_header(authorization)
-    if key is None or not appstate.api_keys.verify(key):
+    scopes = None if key is None else appstate.api_keys.scopes(key)
+    if scopes is None:
         raise ApiError(
             401,
             "a valid API key is required",
             [detail(None, None, "send Authorization: Bearer <api key>")],
             BEARER_CHALLENGE,
         )
+    if INGEST not in scopes:
+        raise ApiError(403, missing_scope_message(INGEST))
 
 
 def read_json_body(request: IngestRequest) -> bytes:

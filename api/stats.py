@@ -1,4 +1,5 @@
-"""GET /api/v1/stats: the numbers the dashboard shows, as JSON, for a logged-in session or an API key.
+"""GET /api/v1/stats: the numbers the dashboard shows, as JSON, for a logged-in session or an API key with the scope
+`read` (a key without it: 403).
 
 Query: start, end (YYYY-MM-DD, both required, both days inclusive), age_group (all, <18, 18-40, >40), gender (all,
 Male, Female, Other), feature (narrows the panels that follow the selected feature: `daily`, `by_age_group`,
@@ -14,10 +15,11 @@ import json
 import flask
 import flask_login
 
-from api.auth import bearer_key_valid
+from api.auth import bearer_key_scopes, missing_scope_message
 from api.errors import BEARER_CHALLENGE, error_response
 from appstate import state
 from db.filters import Filters, InvalidFilter
+from domain import READ
 from panels.board import compute, view_json
 
 bp = flask.Blueprint("stats", __name__)
@@ -25,9 +27,21 @@ bp = flask.Blueprint("stats", __name__)
 PARAMS = ("start", "end", "age_group", "gender", "feature")
 
 
-def _authorized() -> bool:
-    """A logged-in session, or a valid `Authorization: Bearer <api key>`."""
-    return flask_login.current_user.is_authenticated or bearer_key_valid()
+def _refusal() -> flask.Response | None:
+    """None for a logged-in session or a valid `Authorization: Bearer <api key>` with the scope `read`; else the
+    401 (no valid key) or 403 (a key without `read`)."""
+    if flask_login.current_user.is_authenticated:
+        return None
+    scopes = bearer_key_scopes()
+    if scopes is None:
+        return error_response(
+            401,
+            "authentication required: log in, or send Authorization: Bearer <api key>",
+            headers=BEARER_CHALLENGE,
+        )
+    if READ not in scopes:
+        return error_response(403, missing_scope_message(READ))
+    return None
 
 
 def _bad_request(param: str, message: str):
@@ -36,12 +50,9 @@ def _bad_request(param: str, message: str):
 
 @bp.get("/api/v1/stats")
 def stats():
-    if not _authorized():
-        return error_response(
-            401,
-            "authentication required: log in, or send Authorization: Bearer <api key>",
-            headers=BEARER_CHALLENGE,
-        )
+    refusal = _refusal()
+    if refusal is not None:
+        return refusal
     args = flask.request.args
     for name in args:
         if name not in PARAMS:

@@ -6,6 +6,8 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
   /_... route) and anything under /api/: 401 with a JSON error body and no data;
 - any other method (POST to a page path ...): the same 401 JSON.
 /api/v1/stats is public *here* because it accepts an API key as well as a session and answers 401 itself.
+The admin paths (/settings and everything below it) are refused to logged-in analysts with a 403 page: a route added
+there is admin-only before anyone thinks of it.
 When the session cannot be checked because the database is unavailable: 503 + Retry-After, as a page (the same
 builder as the auth pages, auth/pages.py) or as JSON.
 """
@@ -36,6 +38,8 @@ PUBLIC_PATHS = frozenset(
     }
 )
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+ADMIN_PATH = "/settings"  # this path and every path below it: admins only
+ADMIN_ONLY = "Only administrators can open this page. Ask one to make you an admin if you need it."
 PAGE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -44,6 +48,10 @@ def is_public(path: str) -> bool:
     if path in PUBLIC_PATHS:
         return True
     return path.startswith(PUBLIC_PREFIXES) and posixpath.normpath(path) == path
+
+
+def is_admin_path(path: str) -> bool:
+    return path == ADMIN_PATH or path.startswith(ADMIN_PATH + "/")
 
 
 def wants_json(path: str, method: str) -> bool:
@@ -72,6 +80,9 @@ def require_login():
             raise
         return _database_unavailable(path, request.method)
     if authenticated:
+        if is_admin_path(path) and not flask_login.current_user.user.is_admin:
+            flask.current_app.logger.info("refused %s %s to a non-admin", request.method, path)
+            return pages.render(pages.MESSAGE_PAGE, 403, heading="Administrators only", error=ADMIN_ONLY)
         if not wants_json(path, request.method):
             csrf.mark_page_for_token()
         return None

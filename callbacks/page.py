@@ -14,7 +14,7 @@ import flask
 from dash.exceptions import DependencyException
 
 from appstate import state
-from callbacks.session import current_user_id, current_user_name
+from callbacks.session import current_user_id, current_user_is_admin, current_user_name
 from layouts.dashboard import dashboard_layout, default_filters, today_in
 from panels.board import Board
 from view_codec.cookie import saved_filters_from_cookies
@@ -27,7 +27,8 @@ def register(app, board: Board) -> None:
         settings = state().settings
         user_id = current_user_id()
         saved = saved_filters_from_cookies(flask.current_app.secret_key, user_id, flask.request.cookies)
-        return dashboard_layout(current_user_name(), saved or default_filters(today_in(settings.timezone)), board)
+        filters = saved or default_filters(today_in(settings.timezone))
+        return dashboard_layout(current_user_name(), filters, board, is_admin=current_user_is_admin())
 
     app.layout = serve_layout
     app.server.register_error_handler(DependencyException, _no_such_file)

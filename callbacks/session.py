@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auth import current_analyst, request_is_https
 
-__all__ = ["current_user_id", "current_user_name", "request_is_https"]
+__all__ = ["current_user_id", "current_user_is_admin", "current_user_name", "request_is_https"]
 
 
 def current_user_id() -> int | None:
@@ -15,3 +15,8 @@ def current_user_id() -> int | None:
 def current_user_name() -> str | None:
     user = current_analyst()
     return user.display_name if user is not None else None
+
+
+def current_user_is_admin() -> bool:
+    user = current_analyst()
+    return user is not None and user.is_admin

@@ -24,7 +24,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from domain import AGE_GROUPS, GENDERS, MAX_AGE, MIN_AGE, SOURCES, UNKNOWN, sql_in
+from domain import (
+    AGE_GROUPS,
+    ANALYST,
+    DEFAULT_SCOPES,
+    GENDERS,
+    MAX_AGE,
+    MIN_AGE,
+    ROLES,
+    SCOPES,
+    SOURCES,
+    UNKNOWN,
+    sql_array,
+    sql_in,
+)
 
 metadata = MetaData()
 
@@ -40,10 +53,13 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     # a random identity that sessions are bound to: never reused, unlike the numeric id after a reset
     Column("login_key", Uuid, nullable=False, server_default=text("gen_random_uuid()")),
+    # admin: also manages API keys and invitations (the settings page); analyst: the dashboards and their account
+    Column("role", Text, nullable=False, server_default=text(f"'{ANALYST}'")),
     CheckConstraint(f"age BETWEEN {MIN_AGE} AND {MAX_AGE}", name="users_age_range"),
     CheckConstraint(sql_in("gender", GENDERS), name="users_gender_valid"),
     CheckConstraint("length(btrim(display_name)) BETWEEN 1 AND 100", name="users_display_name_length"),
     CheckConstraint("position('@' in email) > 1", name="users_email_shape"),
+    CheckConstraint(sql_in("role", ROLES), name="users_role_valid"),
 )
 Index("users_email_lower_key", func.lower(users.c.email), unique=True)  # emails are unique regardless of case
 
@@ -79,12 +95,18 @@ api_keys = Table(
     "api_keys",
     metadata,
     Column("id", Integer, Identity(), primary_key=True),
-    Column("name", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
     Column("key_hash", Text, nullable=False, unique=True),
     Column("prefix", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # what the key may do (domain.SCOPES); keys made before scopes existed have both
+    Column("scopes", ARRAY(Text), nullable=False, server_default=text(sql_array(DEFAULT_SCOPES))),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),  # to within db.api_keys.CACHE_SECONDS
+    CheckConstraint(f"cardinality(scopes) >= 1 AND scopes <@ {sql_array(SCOPES)}", name="api_keys_scopes_valid"),
 )
+# a name is unique among the keys in use; a revoked key's name can be given to a new key
+Index("api_keys_active_name_key", api_keys.c.name, unique=True, postgresql_where=api_keys.c.revoked_at.is_(None))
 
 # Logged-in browser sessions (auth/). The cookie carries a random token; only its SHA-256 is stored. A session is
 # valid while its row exists, its user still has the same login_key, it was used within the idle lifetime and its
@@ -124,7 +146,8 @@ tracking_allowance = Table(
     Column("allowed", Boolean, nullable=False),
 )
 
-# One-time registration links made by `uv run app.py create-invite` (REGISTRATION=invite). Only the token's hash.
+# One-time registration links (REGISTRATION=invite), made on the settings page or by `uv run app.py create-invite`.
+# Only the token's hash. `id` names an invitation on the settings page (withdraw) without its secret.
 invites = Table(
     "invites",
     metadata,
@@ -133,4 +156,21 @@ invites = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True), nullable=True),
     Column("used_by", BigInteger, nullable=True),
+    Column("id", BigInteger, Identity(), nullable=False, unique=True),
+    Column("created_by", Text, nullable=True),  # who made it, as in the audit log
+    Column("withdrawn_at", DateTime(timezone=True), nullable=True),
+)
+
+# What administrators did (API keys, roles, invitations): who, what, when. Written in the same transaction as the
+# change it records; never updated. No foreign key to users: `TRUNCATE users` (the demo seed's reset) keeps the log.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("actor", Text, nullable=False),  # "ana@example.com" (the settings page) or "command line (user)"
+    Column("actor_id", BigInteger, nullable=True),  # the admin's user id, when done on the settings page
+    Column("action", Text, nullable=False),  # e.g. "api_key.create" (db/audit.py ACTIONS)
+    Column("target", Text, nullable=False),  # what it was done to: a key's name, an email, an invitation's number
+    Column("detail", Text, nullable=False, server_default=text("''")),
 )

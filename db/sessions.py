@@ -60,6 +60,7 @@ def resume(conn: Connection, token: str) -> User | None:
             users.c.display_name,
             users.c.age,
             users.c.gender,
+            users.c.role,
             (sessions.c.last_seen_at < func.now() - TOUCH_INTERVAL).label("stale"),
         )
         .select_from(
@@ -75,7 +76,7 @@ def resume(conn: Connection, token: str) -> User | None:
         return None
     if row.stale:
         conn.execute(update(sessions).where(sessions.c.token_hash == digest).values(last_seen_at=func.now()))
-    return User(row.id, row.email, row.display_name, row.age, row.gender)
+    return User(row.id, row.email, row.display_name, row.age, row.gender, row.role)
 
 
 def end(conn: Connection, token: str) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 import passwords
 from db.schema import sessions, users
-from domain import GENDERS, MAX_AGE, MIN_AGE
+from domain import ADMIN, ANALYST, GENDERS, MAX_AGE, MIN_AGE
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_EMAIL_LENGTH = 254  # the longest address SMTP can carry
@@ -61,6 +61,11 @@ class User:
     display_name: str
     age: int
     gender: str
+    role: str = ANALYST  # domain.ROLES; a new user is an analyst (db/roles.py changes it)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
 
 
 def hash_password(password: str) -> str:
@@ -223,7 +228,7 @@ def users_by_email(conn: Connection, emails: Iterable[str]) -> dict[str, User]:
 
 
 def _user(row) -> User:
-    return User(row.id, row.email, row.display_name, row.age, row.gender)
+    return User(row.id, row.email, row.display_name, row.age, row.gender, row.role)
 
 
 def find_by_email(conn: Connection, email: str) -> tuple[User, str] | None:

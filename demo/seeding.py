@@ -20,6 +20,8 @@ import numpy as np
 from sqlalchemy import Engine
 
 from config import Settings
+from db.audit import Actor
+from db.roles import promote
 from db.users import hash_password
 from demo import store
 from demo.encoder import Encoder
@@ -29,6 +31,7 @@ from demo.plan import EventSampler, cell_of, demo_password_for, plan_users
 from demo.window import load_window
 from domain import DASHBOARD, age_group_of
 
+DEMO_ACTOR = Actor("demo data")  # who made the demo login an admin, in the audit log
 CHUNK_ROWS = 250_000  # part of the determinism contract: the random draws are made chunk by chunk
 
 
@@ -124,6 +127,7 @@ def _seed(
             )
         written = store.write_users(conn, planned, password_hash)
         accounts, created = written.accounts, written.created
+        promote(conn, accounts[0].email, actor=DEMO_ACTOR)  # the printed demo login can open the settings page
         if events:
             sampler = EventSampler(
                 [seed, users, events, days],

@@ -23,6 +23,16 @@ record nothing. The demo data uses exactly these names.
 """
 
 
+SETTINGS_INTRO = """\
+## The settings page (`/settings`, admins only)
+
+A plain Flask page (`admin/`), not a Dash page. Each submitted form records one click event with
+`source = 'dashboard'`, the admin as its user, and the action's name below as its feature, whether or not the action
+succeeds (like a dashboard control). These names are not in the demo data. The ids are in `layouts/ids.py`
+(`SETTINGS_IDS`, `SETTINGS_ACTIONS`).
+"""
+
+
 def render() -> str:
     """The document for the registry of the app's default board."""
     from layouts import ids
@@ -37,6 +47,15 @@ def render() -> str:
     tracked = set(ids.TRACKED_CONTROLS) | set(ids.UNTRACKED_CONTROLS)
     lines += ["", "## Other stable ids", ""]
     lines += [f"- `{component_id}`" for component_id in ids.COMPONENT_IDS if component_id not in tracked]
+    lines += ["", SETTINGS_INTRO, "| component id (the form's button) | meta-analytics name |", "|---|---|"]
+    per_row = {ids.API_KEY_REVOKE: "-<key number>", ids.INVITE_WITHDRAW: "-<invitation number>"}
+    for component_id, name in ids.SETTINGS_ACTIONS.items():
+        lines.append(f"| `{component_id}{per_row.get(component_id, '')}` | `{name}` |")
+    lines += ["", "Not tracked:", ""]
+    lines += [f"- `{component_id}`: {reason}" for component_id, reason in ids.SETTINGS_UNTRACKED.items()]
+    lines += ["", "Other stable ids of the settings page:", ""]
+    named = set(ids.SETTINGS_ACTIONS) | set(ids.SETTINGS_UNTRACKED)
+    lines += [f"- `{component_id}`" for component_id in ids.SETTINGS_IDS if component_id not in named]
     return "\n".join(lines) + "\n"
 
 

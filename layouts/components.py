@@ -18,11 +18,14 @@ AGE_GROUP_OPTIONS = [{"label": "All ages", "value": ALL}] + [
 GENDER_OPTIONS = [{"label": "All genders", "value": ALL}] + [{"label": g, "value": g} for g in GENDERS]
 
 
-def header(name: str | None) -> html.Header:
-    """Brand, the analyst's name and the logout button (a plain POST form to /logout)."""
+def header(name: str | None, is_admin: bool = False) -> html.Header:
+    """Brand, the analyst's name, a link to the settings page for admins, and the logout button (a plain POST form
+    to /logout)."""
     account = []
     if name:
         account.append(html.Span(["Signed in as ", html.Strong(name, id=ids.ANALYST_NAME)], className="me-3 small"))
+    if is_admin:
+        account.append(html.A("Settings", id=ids.SETTINGS_LINK, href="/settings", className="link-light small me-3"))
     account.append(
         html.Form(
             html.Button("Log out", id=ids.LOGOUT_BUTTON, type="submit", className="btn btn-outline-light btn-sm"),

@@ -26,11 +26,14 @@ def default_filters(today: date) -> Filters:
     return Filters(start=today - timedelta(days=DEFAULT_RANGE_DAYS - 1), end=today)
 
 
-def dashboard_layout(analyst_name: str | None, filters: Filters, board: Board = BOARD) -> html.Div:
-    """The whole dashboard with the given filters already applied (the data callback fills cards and panels)."""
+def dashboard_layout(
+    analyst_name: str | None, filters: Filters, board: Board = BOARD, *, is_admin: bool = False
+) -> html.Div:
+    """The whole dashboard with the given filters already applied (the data callback fills cards and panels); an
+    admin's header links to the settings page."""
     return html.Div(
         [
-            header(analyst_name),
+            header(analyst_name, is_admin),
             dbc.Container(
                 [
                     dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),

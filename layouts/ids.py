@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain import SCOPES
 from layouts.placement import BOARD
 from panels import age_group, daily_trend, feature_bar, gender
 from panels.board import Board
@@ -23,6 +24,7 @@ HEADER = "header"
 ANALYST_NAME = "analyst-name"
 LOGOUT_FORM = "logout-form"
 LOGOUT_BUTTON = "logout-button"
+SETTINGS_LINK = "settings-link"  # in the header for admins only: the settings page
 
 # -- filter bar ------------------------------------------------------------------------------------------------
 DATE_RANGE = "date-range"
@@ -49,6 +51,7 @@ FIXED_IDS: tuple[str, ...] = (
     ANALYST_NAME,
     LOGOUT_FORM,
     LOGOUT_BUTTON,
+    SETTINGS_LINK,
     DATE_RANGE,
     DATE_RANGE_MESSAGE,
     FILTER_AGE_GROUP,
@@ -81,6 +84,59 @@ PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2
 # layout must be in TRACKED_CONTROLS or here (a display-only panel comes with its reason).
 FIXED_UNTRACKED: dict[str, str] = {
     LOGOUT_BUTTON: "a plain form POST to /logout that leaves the dashboard (session end, not a dashboard interaction)",
+    SETTINGS_LINK: "a plain link to the settings page (admins only), which records its own actions (below)",
+}
+
+
+# -- the settings page (/settings, admins only: a plain Flask page, admin/) ----------------------------------------
+DASHBOARD_LINK = "dashboard-link"  # the brand in its header (which also has analyst-name and the logout form)
+API_KEY_NAME = "api-key-name"
+API_KEY_SCOPE = "api-key-scope-"  # + the scope: one checkbox per scope (api-key-scope-ingest, api-key-scope-read)
+API_KEY_CREATE = "api-key-create"
+NEW_API_KEY = "new-api-key"  # the key just created (shown once)
+COPY_API_KEY = "copy-api-key"
+API_KEYS_TABLE = "api-keys"  # one row per key in use, data-name = the key's name
+API_KEY_REVOKE = "api-key-revoke"  # each row's revoke button is "api-key-revoke-<key number>"
+INVITE_DAYS = "invite-days"
+INVITE_CREATE = "invite-create"
+NEW_INVITE_LINK = "new-invite-link"  # the link just created (shown once)
+COPY_INVITE_LINK = "copy-invite-link"
+INVITES_TABLE = "pending-invites"  # one row per pending invitation, data-number = its number
+INVITE_WITHDRAW = "invite-withdraw"  # each row's withdraw button is "invite-withdraw-<invitation number>"
+AUDIT_LOG = "audit-log"  # one row per administrator action, newest first
+SETTINGS_ERROR, SETTINGS_NOTICE = "auth-error", "auth-notice"  # as on the auth pages
+
+SETTINGS_IDS: tuple[str, ...] = (
+    DASHBOARD_LINK,
+    API_KEY_NAME,
+    *(API_KEY_SCOPE + scope for scope in SCOPES),
+    API_KEY_CREATE,
+    NEW_API_KEY,
+    COPY_API_KEY,
+    API_KEYS_TABLE,
+    API_KEY_REVOKE,
+    INVITE_DAYS,
+    INVITE_CREATE,
+    NEW_INVITE_LINK,
+    COPY_INVITE_LINK,
+    INVITES_TABLE,
+    INVITE_WITHDRAW,
+    AUDIT_LOG,
+    SETTINGS_ERROR,
+    SETTINGS_NOTICE,
+)
+# The settings page's actions: each submitted form records one meta-analytics event (source "dashboard", the admin
+# as its user) named here, whether or not the action succeeds, like a dashboard control. Not in FEATURE_NAMES: the
+# demo data does not invent administrators' actions.
+SETTINGS_ACTIONS: dict[str, str] = {
+    API_KEY_CREATE: "settings_create_key",
+    API_KEY_REVOKE: "settings_revoke_key",
+    INVITE_CREATE: "settings_create_invite",
+    INVITE_WITHDRAW: "settings_withdraw_invite",
+}
+SETTINGS_UNTRACKED: dict[str, str] = {
+    COPY_API_KEY: "copies the new key to the clipboard in the browser (assets/settings.js); sends nothing",
+    COPY_INVITE_LINK: "copies the new link to the clipboard in the browser (assets/settings.js); sends nothing",
 }
 
 

@@ -169,6 +169,31 @@ def logout(client):
     return post_form(client, "/logout", {}, token_from="/login")
 
 
+ADMIN_EMAIL = "ada@example.com"
+ADMIN_PASSWORD = "admin of the keys and links"
+
+
+@pytest.fixture
+def admin(engine):
+    """A registered user made an admin (the audit log names the command line), password ADMIN_PASSWORD."""
+    from db.roles import promote
+    from db.users import create_user
+
+    with engine.begin() as conn:
+        user = create_user(conn, ADMIN_EMAIL, ADMIN_PASSWORD, "Ada Admin", 41, "Female")
+        promote(conn, ADMIN_EMAIL)
+    return user
+
+
+@pytest.fixture
+def admin_client(dash_app, admin):
+    """A client logged in as the admin."""
+    client = dash_app.server.test_client()
+    response = login(client, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
 @pytest.fixture
 def logged_in_client(client, analyst):
     response = login(client)

@@ -29,8 +29,11 @@ def run_cli(monkeypatch, db_url: str, *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def api_key(monkeypatch, db_url) -> str:
-    """A fresh API key, created by `app.py create-api-key` (the key is the last line it prints)."""
-    code, out, err = run_cli(monkeypatch, db_url, "create-api-key", "test-client")
+    """A fresh API key with both scopes (ingest, read), created by `app.py create-api-key` (the key is the last line
+    it prints)."""
+    code, out, err = run_cli(
+        monkeypatch, db_url, "create-api-key", "test-client", "--scope", "ingest", "--scope", "read"
+    )
     assert code == 0, err
     return out.strip().splitlines()[-1]
 

@@ -286,3 +286,55 @@ def test_login_and_register_say_the_database_is_down_instead_of_crashing(client,
     assert response.status_code == 503
     assert "The database is unavailable; retry shortly." in response.get_data(as_text=True)
     assert 'value="n@example.com"' in response.get_data(as_text=True)
+
+
+# -- admins only ---------------------------------------------------------------------------------------------------
+
+ADMIN_ONLY = "Only administrators can open this page. Ask one to make you an admin if you need it."
+
+
+def _admin_routes(dash_app) -> list[tuple[str, str]]:
+    """(method, path) of every route under /settings, from the live URL map."""
+    routes = []
+    for rule in dash_app.server.url_map.iter_rules():
+        path = _sample_path(rule.rule)
+        if path == "/settings" or path.startswith("/settings/"):
+            routes += [(method, path) for method in sorted(rule.methods - {"OPTIONS", "HEAD"})]
+    return routes
+
+
+def test_every_settings_route_lives_under_the_admin_path(dash_app):
+    """The gate protects by path: a route of the settings blueprint elsewhere would not be admin-only."""
+    for rule in dash_app.server.url_map.iter_rules():
+        if rule.endpoint.startswith("admin."):
+            assert rule.rule == "/settings" or rule.rule.startswith("/settings/"), rule.rule
+
+
+def test_every_admin_route_is_refused_to_an_analyst_and_changes_nothing(dash_app, logged_in_client, engine):
+    from tests.conftest import form_token
+
+    routes = _admin_routes(dash_app)
+    assert {("GET", "/settings"), ("POST", "/settings/api-keys"), ("POST", "/settings/api-keys/revoke")} <= set(routes)
+    assert {("POST", "/settings/invites"), ("POST", "/settings/invites/withdraw")} <= set(routes)
+    token = form_token(logged_in_client, "/account/password")  # a valid token of the analyst's own session
+    form = {"csrf_token": token, "name": "stolen", "scope": ["ingest", "read"], "key_id": "1", "days": "7",
+            "invite_id": "1"}  # fmt: skip
+    for method, path in routes:
+        response = logged_in_client.open(
+            path, method=method, data=form if method != "GET" else None, headers={"Sec-Fetch-Site": "same-origin"}
+        )
+        assert response.status_code == 403, (method, path)
+        assert ADMIN_ONLY in response.get_data(as_text=True)
+        assert "api-keys" not in response.get_data(as_text=True)
+    with engine.connect() as conn:
+        for table in ("api_keys", "invites", "audit_log", "events"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0, table
+
+
+def test_an_admin_is_let_through_and_a_demoted_one_is_refused_on_the_next_request(admin_client, admin, engine):
+    assert admin_client.get("/settings").status_code == 200
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET role = 'analyst' WHERE id = :id"), {"id": admin.id})
+    response = admin_client.get("/settings")
+    assert response.status_code == 403
+    assert ADMIN_ONLY in response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 Was: a client that announced a body on /login and then sent nothing held its connection (and a greenlet or thread)
 for as long as it liked. Replayed against the production server (gunicorn, both worker classes) and against the
-threaded development server that `app.run` uses.
+threaded werkzeug server (what `app.run` and the benchmarks use).
 """
 
 from __future__ import annotations

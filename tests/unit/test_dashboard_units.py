@@ -222,6 +222,7 @@ def full_layouts(board=BOARD):
     return [
         dashboard_layout("Ana", default_filters(date(2026, 3, 31)), board),
         dashboard_layout("Ana", FILTERS, board),
+        dashboard_layout("Ada", FILTERS, board, is_admin=True),  # an admin's header links to the settings page
         feature_chip("search"),
     ]
 
@@ -313,6 +314,7 @@ def test_meta_analytics_names():
     untracked = ids.UNTRACKED_CONTROLS
     assert untracked == {
         "logout-button": ids.FIXED_UNTRACKED["logout-button"],
+        "settings-link": ids.FIXED_UNTRACKED["settings-link"],
         "daily-trend-chart": "display only: its clicks select nothing",
     }
     assert list(names.values()) == ids.FEATURE_NAMES
@@ -408,3 +410,23 @@ def test_a_panel_without_clicks_shows_its_empty_state():
     assert line["data"][0]["y"] == [0, 0, 0]
     assert line["layout"]["annotations"][0]["text"] == "No clicks in this range"
     assert line["layout"]["yaxis"]["range"] == [0, 1]
+
+
+def test_the_settings_link_is_in_an_admins_header_only():
+    def links(layout):
+        return [c.href for c in walk(layout) if getattr(c, "id", None) == ids.SETTINGS_LINK]
+
+    assert links(dashboard_layout("Ana", FILTERS)) == []
+    assert links(dashboard_layout("Ada", FILTERS, is_admin=True)) == ["/settings"]
+
+
+def test_the_settings_pages_names_are_valid_features_and_repeat_no_dashboard_name():
+    from domain import is_feature_name
+
+    names = list(ids.SETTINGS_ACTIONS.values())
+    assert names == ["settings_create_key", "settings_revoke_key", "settings_create_invite", "settings_withdraw_invite"]
+    assert not set(names) & set(ids.FEATURE_NAMES)
+    for name in names:
+        assert is_feature_name(name) and name.isidentifier() and name == name.lower()
+    assert len(set(ids.SETTINGS_IDS)) == len(ids.SETTINGS_IDS)
+    assert not (set(ids.SETTINGS_IDS) - {ids.SETTINGS_ERROR, ids.SETTINGS_NOTICE}) & set(ids.COMPONENT_IDS)
