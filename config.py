@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     trusted_proxies: int = Field(0, ge=0, le=5, validation_alias=_env("TRUSTED_PROXIES"))
     secure_cookies: bool = Field(False, validation_alias=_env("SECURE_COOKIES"))
     password_hash_cost: Literal["standard", "test"] = Field("standard", validation_alias=_env("PASSWORD_HASH_COST"))
+    # GET /metrics answers only a scraper sending this token (off when unset)
+    metrics_token: SecretStr | None = Field(None, min_length=16, validation_alias=_env("METRICS_TOKEN"))
     # LOG_FORMAT=json: every log record and one line per request as JSON on stderr (request_log.py)
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("LOG_FORMAT"))
     # a request body not received within this many seconds is answered 408 (body_deadline.py)

@@ -30,6 +30,11 @@ except ConfigError as exc:
     print(f"error: {exc}", file=sys.stderr, flush=True)
     sys.exit(2)  # before binding or forking
 
+# before anything imports prometheus_client: the workers keep their metrics in this folder, /metrics sums them
+import metrics_folder  # noqa: E402
+
+metrics_folder.prepare()
+
 bind = [settings.bind]
 worker_class = settings.gunicorn_worker_class
 workers = settings.web_concurrency
@@ -91,6 +96,14 @@ def worker_exit(server, worker):
     appstate = state(module.server)
     appstate.writer.close(timeout=graceful_timeout - 2)
     appstate.database.dispose()
+
+
+def child_exit(server, worker):
+    metrics_folder.worker_exited(worker.pid)
+
+
+def on_exit(server):
+    metrics_folder.remove()
 
 
 def when_ready(server):

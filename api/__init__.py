@@ -1,4 +1,4 @@
-"""HTTP API: ingestion, stats and health (JSON in, JSON out)."""
+"""HTTP API: ingestion, stats, health and metrics."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import flask
 
 def register(server: flask.Flask) -> None:
     """Attach the API to the Flask server: its error handlers and routes, and the ingestion app in front of it."""
-    from api import errors, events, health, ingestion, stats
+    from api import errors, events, health, ingestion, metrics, stats
     from appstate import state
 
     errors.register(server)
     server.register_blueprint(health.bp)
     server.register_blueprint(stats.bp)
+    metrics.register(server)
     ingestion.mount(server, {events.PATH: events.app(state(server))})

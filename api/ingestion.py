@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.wsgi import get_input_stream
 
+import metrics
 from api.errors import ApiError, database_error
 from appstate import AppState
 from headers import ingestion_headers
@@ -96,6 +97,8 @@ class IngestionApp:
     def __call__(self, environ: dict, start_response) -> list[bytes]:
         https = environ.get("wsgi.url_scheme") == "https" or self.appstate.settings.secure_cookies
         reply = self.answer(environ)
+        if reply.status >= 400:
+            metrics.count_ingestion_rejection(reply.status)
         return respond(start_response, reply, head=environ.get("REQUEST_METHOD") == "HEAD", https=https)
 
     def answer(self, environ: dict) -> Reply:

@@ -32,6 +32,7 @@ PUBLIC_PATHS = frozenset(
         "/logout",  # POST only; logging out without a session just goes back to /login
         "/healthz",
         "/readyz",
+        "/metrics",  # its own token (METRICS_TOKEN), checked by the endpoint
         "/api/v1/events",  # API key checked by the ingestion endpoint itself
         "/api/v1/stats",  # API key or session, checked by the stats endpoint itself
         "/_favicon.ico",

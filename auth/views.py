@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import flask
 
+import metrics
 import passwords
 from appstate import state
 from auth import pages, session, throttle
@@ -72,10 +73,15 @@ def login():
     engine = state().database.engine
     counters = throttle.login_counters(email)
     with engine.begin() as conn:
-        throttle.reserve(conn, counters)  # raises Blocked: 429 on the page
+        try:
+            throttle.reserve(conn, counters)  # raises Blocked: 429 on the page
+        except throttle.Blocked:
+            metrics.LOGIN_THROTTLED.inc()
+            raise
         found = find_by_email(conn, email)
     verdict = passwords.verify(found[1] if found else None, password)  # always exactly one hash
     if found is None or not verdict.ok:
+        metrics.LOGIN_FAILURES.inc()
         return pages.show_again(401, LOGIN_FAILED)
     user, old_hash = found
     new_hash = passwords.hash_password(password) if verdict.needs_rehash else None

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+import metrics
 from db import rollup
 from db.engine import CONNECT_ARGS, libpq_url
 from db.errors import bad_value_message
@@ -222,10 +223,12 @@ class EventWriter:
                 rows += len(item.events)
             with self._count_lock:
                 self._queued_events -= rows
+                metrics.WRITER_QUEUE.set(self._queued_events)
             self._flush(group)
         self._disconnect()
 
     def _flush(self, group: list[_Submission]) -> None:
+        started = time.perf_counter()
         try:
             counts = self._write_with_retry(group)
         except (psycopg.DataError, *ENCODING_ERRORS) as exc:
@@ -240,6 +243,9 @@ class EventWriter:
             error = exc if isinstance(exc, WriterError) else DatabaseUnavailable(f"could not write events: {exc}")
             self._fail(group, error)
             return
+        rows = sum(len(submission.events) for submission in group)
+        accepted_in_group = sum(counts.values())
+        metrics.observe_commit(time.perf_counter() - started, rows, accepted_in_group, rows - accepted_in_group)
         for submission in group:
             accepted = counts.get(submission.sid, 0)
             submission.result = WriteResult(accepted, len(submission.events) - accepted)

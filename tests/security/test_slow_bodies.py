@@ -7,13 +7,8 @@ threaded werkzeug server (what `app.run` and the benchmarks use).
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -22,6 +17,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import free_port
+from tests.gunicorn_server import running_gunicorn
 
 PROJECT = Path(__file__).resolve().parents[2]
 WAIT_AT_MOST = 60  # a bound on how long the test waits for an answer, not a timing assertion
@@ -74,35 +70,8 @@ def test_the_development_server_cuts_off_slow_bodies(make_app, engine, api_key):
 @pytest.mark.processes
 @pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
 def test_gunicorn_cuts_off_slow_bodies(db_url, engine, tmp_path, api_key, worker_class):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "PORT")}
-    env |= {
-        "DATABASE_URL": db_url,
-        "SECRET_KEY": "s3cret",
-        "PORT": str(port),
-        "DATA_DIR": str(tmp_path),
-        "BODY_TIMEOUT_SECONDS": "1",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_WORKER_CLASS": worker_class,
-    }
-    log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w+") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "app:server"], cwd=PROJECT, env=env, stdout=log, stderr=log
-        )
-        try:
-            deadline = time.monotonic() + WAIT_AT_MOST
-            while True:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
-                        break
-                except OSError:
-                    assert server.poll() is None, log_path.read_text()
-                    assert time.monotonic() < deadline, "gunicorn did not start"
-                    time.sleep(0.2)
-            assert_cut_off(port, api_key)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(30)
+    settings = {"BODY_TIMEOUT_SECONDS": "1", "WEB_CONCURRENCY": "1", "GUNICORN_WORKER_CLASS": worker_class}
+    with running_gunicorn(db_url, tmp_path, **settings) as (port, log_path):
+        assert_cut_off(port, api_key)
     assert "Traceback" not in log_path.read_text()
     assert user_count(engine) == 0
