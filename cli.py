@@ -1,5 +1,5 @@
 """The command line: `uv run app.py [serve|migrate|create-api-key|list-api-keys|revoke-api-key|promote|demote|
-create-invite|rebuild-rollup]` (see `--help`).
+create-invite|rebuild-rollup|backup|restore]` (see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -83,6 +83,45 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     database = Database(settings)
     upgrade(database.engine)
     print(f"Database is at migration {current_revision(database.engine)}")
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    """The whole database into one file (db/backup.py)."""
+    from pathlib import Path
+
+    from db.backup import BackupError, backup
+
+    database = Database(settings)
+    try:
+        backup(database.url, Path(args.file))
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"Backed up the database to {args.file} ({Path(args.file).stat().st_size:,} bytes)")
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Replace the database's contents with a backup, all or nothing (db/backup.py)."""
+    from pathlib import Path
+
+    from db.backup import BackupError, restore
+
+    if not args.replace:
+        print("error: a restore replaces every table of the database; stop the app and add --replace", file=sys.stderr)
+        return 2
+    database = Database(settings)
+    try:
+        restore(database.url, Path(args.file))
+    except BackupError as exc:
+        print(f"error: {exc}; the database is unchanged", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"Restored the database from {args.file}; run `uv run app.py migrate` if the backup is from an older version")
     return 0
 
 
@@ -288,6 +327,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "rebuild-rollup", help="recount the daily rollup from the raw events in ANALYTICS_TIMEZONE (after changing it)"
     )
+    backup = commands.add_parser("backup", help="write the whole database to FILE (pg_dump's custom format)")
+    backup.add_argument("file", help="the backup file to write")
+    restore = commands.add_parser("restore", help="replace the database's contents with a backup (stop the app first)")
+    restore.add_argument("file", help="a file written by `backup`")
+    restore.add_argument("--replace", action="store_true", help="yes, replace every table (required)")
     return parser
 
 
@@ -302,6 +346,8 @@ COMMANDS = {
     "demote": _demote,
     "create-invite": _create_invite,
     "rebuild-rollup": _rebuild_rollup,
+    "backup": _backup,
+    "restore": _restore,
 }
 
 
