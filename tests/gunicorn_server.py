@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.browser.conftest import free_port
@@ -18,10 +19,21 @@ PROJECT = Path(__file__).resolve().parents[1]
 START_AT_MOST = 60  # seconds to wait for /healthz: a bound on waiting, not a timing assertion
 
 
+@dataclass
+class Gunicorn:
+    port: int
+    log_path: Path
+    process: subprocess.Popen
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
 @contextmanager
-def running_gunicorn(db_url: str, folder: Path, **env: str) -> Iterator[tuple[int, Path]]:
-    """Start gunicorn on a free port with DATABASE_URL, a SECRET_KEY and `env`; yield (port, its log file) once
-    /healthz answers; SIGTERM it afterwards (the log may then be read)."""
+def running_gunicorn(db_url: str, folder: Path, **env: str) -> Iterator[Gunicorn]:
+    """Start gunicorn on a free port with DATABASE_URL, a SECRET_KEY and `env`; yield it once /healthz answers;
+    SIGTERM it afterwards unless the test already stopped it (the log may then be read)."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "PORT")}
     environ |= {"DATABASE_URL": db_url, "SECRET_KEY": "s3cret", "PORT": str(port), "DATA_DIR": str(folder), **env}
@@ -40,7 +52,8 @@ def running_gunicorn(db_url: str, folder: Path, **env: str) -> Iterator[tuple[in
                     assert server.poll() is None, log_path.read_text()
                     assert time.monotonic() < deadline, "gunicorn did not start"
                     time.sleep(0.2)
-            yield port, log_path
+            yield Gunicorn(port, log_path, server)
         finally:
-            server.send_signal(signal.SIGTERM)
+            if server.poll() is None:
+                server.send_signal(signal.SIGTERM)
             server.wait(30)

@@ -101,8 +101,8 @@ def test_under_two_gunicorn_workers_every_scrape_shows_the_sum_of_both(db_url, t
 
     from tests.gunicorn_server import running_gunicorn
 
-    with running_gunicorn(db_url, tmp_path, WEB_CONCURRENCY="2", METRICS_TOKEN=TOKEN) as (port, _log):
-        base = f"http://127.0.0.1:{port}"
+    with running_gunicorn(db_url, tmp_path, WEB_CONCURRENCY="2", METRICS_TOKEN=TOKEN) as server:
+        base = server.base
         for _ in range(40):
             body = json.dumps({"events": [new_event() for _ in range(25)]}).encode()
             headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}

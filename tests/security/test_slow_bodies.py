@@ -71,7 +71,7 @@ def test_the_development_server_cuts_off_slow_bodies(make_app, engine, api_key):
 @pytest.mark.parametrize("worker_class", ["gevent", "gthread"])
 def test_gunicorn_cuts_off_slow_bodies(db_url, engine, tmp_path, api_key, worker_class):
     settings = {"BODY_TIMEOUT_SECONDS": "1", "WEB_CONCURRENCY": "1", "GUNICORN_WORKER_CLASS": worker_class}
-    with running_gunicorn(db_url, tmp_path, **settings) as (port, log_path):
-        assert_cut_off(port, api_key)
-    assert "Traceback" not in log_path.read_text()
+    with running_gunicorn(db_url, tmp_path, **settings) as server:
+        assert_cut_off(server.port, api_key)
+    assert "Traceback" not in server.log_path.read_text()
     assert user_count(engine) == 0
