@@ -90,38 +90,46 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     """The whole database into one file (db/backup.py)."""
     from pathlib import Path
 
-    from db.backup import BackupError, backup
+    from db.backup import backup
 
-    database = Database(settings)
-    try:
-        backup(database.url, Path(args.file))
-    except BackupError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        database.dispose()
-    print(f"Backed up the database to {args.file} ({Path(args.file).stat().st_size:,} bytes)")
-    return 0
+    def done() -> str:
+        return f"Backed up the database to {args.file} ({Path(args.file).stat().st_size:,} bytes)"
+
+    return _backup_command(settings, lambda url: backup(url, Path(args.file)), done, "")
 
 
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
     """Replace the database's contents with a backup, all or nothing (db/backup.py)."""
     from pathlib import Path
 
-    from db.backup import BackupError, restore
+    from db.backup import restore
 
     if not args.replace:
         print("error: a restore replaces every table of the database; stop the app and add --replace", file=sys.stderr)
         return 2
+
+    def done() -> str:
+        return (
+            f"Restored the database from {args.file}; if the backup is older than this version: uv run app.py migrate"
+        )
+
+    return _backup_command(settings, lambda url: restore(url, Path(args.file)), done, "; the database is unchanged")
+
+
+def _backup_command(settings: Settings, action: Callable[[str], None], done: Callable[[], str], unchanged: str) -> int:
+    """Run a backup or restore on the configured database: its message on success, one error line and status 1 on
+    failure."""
+    from db.backup import BackupError
+
     database = Database(settings)
     try:
-        restore(database.url, Path(args.file))
+        action(database.url)
     except BackupError as exc:
-        print(f"error: {exc}; the database is unchanged", file=sys.stderr)
+        print(f"error: {exc}{unchanged}", file=sys.stderr)
         return 1
     finally:
         database.dispose()
-    print(f"Restored the database from {args.file}; run `uv run app.py migrate` if the backup is from an older version")
+    print(done())
     return 0
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+PORTABLE = ["--no-owner", "--no-privileges"]  # restorable by whichever role the target database belongs to
+
 
 class BackupError(Exception):
     """pg_dump or pg_restore failed; the message is its own first lines."""
@@ -60,8 +62,11 @@ def server_major(url: str) -> int:
 
     from db.engine import CONNECT_ARGS, libpq_url
 
-    with psycopg.connect(libpq_url(url), **CONNECT_ARGS) as conn:
-        return conn.info.server_version // 10000
+    try:
+        with psycopg.connect(libpq_url(url), **CONNECT_ARGS) as conn:
+            return conn.info.server_version // 10000
+    except psycopg.OperationalError as exc:
+        raise BackupError(f"cannot reach the database: {str(exc).strip().splitlines()[0]}") from None
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
@@ -74,17 +79,7 @@ def _run(command: list[str], env: dict[str, str]) -> None:
 def backup(url: str, path: Path) -> None:
     """Write the whole database at `url` to `path` (pg_dump's compressed custom format)."""
     dsn, env = _connection(url)
-    _run(
-        [
-            tool("pg_dump", server_major(url)),
-            "--format=custom",
-            "--no-owner",
-            "--no-privileges",
-            f"--file={path}",
-            f"--dbname={dsn}",
-        ],
-        env,
-    )
+    _run([tool("pg_dump", server_major(url)), *PORTABLE, "--format=custom", f"--file={path}", f"--dbname={dsn}"], env)
 
 
 def restore(url: str, path: Path) -> None:
@@ -92,17 +87,5 @@ def restore(url: str, path: Path) -> None:
     if not Path(path).is_file():
         raise BackupError(f"no backup file at {path}")
     dsn, env = _connection(url)
-    _run(
-        [
-            tool("pg_restore", server_major(url)),
-            "--clean",
-            "--if-exists",
-            "--no-owner",
-            "--no-privileges",
-            "--single-transaction",
-            "--exit-on-error",
-            f"--dbname={dsn}",
-            str(path),
-        ],
-        env,
-    )
+    options = ["--clean", "--if-exists", "--single-transaction", "--exit-on-error", f"--dbname={dsn}"]
+    _run([tool("pg_restore", server_major(url)), *PORTABLE, *options, str(path)], env)

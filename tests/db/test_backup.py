@@ -75,3 +75,11 @@ def test_a_restore_needs_replace_and_a_bad_file_changes_nothing(monkeypatch, db_
     code, _out, err = run_cli(monkeypatch, db_url, "restore", str(broken), "--replace")
     assert code == 1 and "pg_restore failed" in err and "unchanged" in err
     assert fingerprint(engine) == before
+
+
+def test_an_unreachable_database_is_one_line_and_status_1(monkeypatch, tmp_path):
+    url = "postgresql+psycopg://nobody:secret-pw@127.0.0.1:1/none"
+    code, out, err = run_cli(monkeypatch, url, "backup", str(tmp_path / "x.backup"))
+    assert code == 1 and out == ""
+    assert err.startswith("error: cannot reach the database") and err.count("\n") == 1
+    assert "secret-pw" not in err

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 import passwords
 from tests.api.conftest import api_key, database_down  # noqa: F401 (fixtures: a key made by the CLI; a real outage)
-from tests.browser.conftest import board, live_app  # noqa: F401 (fixtures: the dashboard driven in Chromium)
+from tests.browser.conftest import board, live_app, start  # noqa: F401 (fixtures: the dashboard in Chromium)
 from tests.conftest import login, post_form
 
 ATTACKER = "203.0.113.66"  # documentation addresses (RFC 5737): only ever strings in a test request

@@ -9,7 +9,7 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import Dashboard, free_port, require_chromium
+from tests.browser.conftest import Dashboard, require_chromium
 from tests.conftest import ANALYST_EMAIL, ANALYST_PASSWORD
 from tests.dataset import END, START
 
@@ -19,18 +19,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def chromium_available():
     require_chromium()
-
-
-@pytest.fixture
-def start(dash_duo, live_app):
-    """Serve the app on a free port without opening a page; return its base URL."""
-
-    def _start() -> str:
-        dash_duo.driver.set_window_size(1400, 1000)
-        dash_duo.start_server(live_app, navigate=False, port=free_port())
-        return dash_duo.server.url.rstrip("/")
-
-    return _start
 
 
 def csp_violations(entries: list[dict]) -> list[str]:
