@@ -22,6 +22,7 @@ PUBLIC_EXACT = {
     "/logout",
     "/healthz",
     "/readyz",
+    "/metrics",
     "/api/v1/events",
     "/api/v1/stats",
     "/_favicon.ico",
