@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
         # by our own proxies; without this setting those headers are ignored (anyone can send them)
         hops = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)
+    if settings.event_retention_days is not None:
+        _schedule_retention(server)
     server.wsgi_app = BodyDeadline(server.wsgi_app, settings.body_timeout_seconds)  # every body, ingestion included
     if settings.log_format == "json":
         from request_log import RequestLog, configure_json_logging
@@ -86,6 +88,23 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
         configure_json_logging()
         server.wsgi_app = RequestLog(server.wsgi_app)  # outermost: it times and logs everything, 408s included
     return app
+
+
+def _schedule_retention(server: flask.Flask) -> None:
+    """Purge old raw events in the background (db/retention.py), from the first request on: building the app
+    starts nothing."""
+    from datetime import UTC, datetime
+
+    from db.retention import RetentionSchedule
+
+    appstate = server.extensions[EXTENSION]
+    appstate.retention = RetentionSchedule(
+        lambda: appstate.database.engine,
+        days=appstate.settings.event_retention_days,
+        timezone=appstate.settings.timezone,
+        clock=lambda: datetime.now(UTC),
+    )
+    server.before_request(appstate.retention.start)
 
 
 if __name__ == "__main__":  # `uv run app.py ...`: the command line validates the settings before building anything

@@ -12,6 +12,7 @@ import flask
 from config import Settings
 from db.api_keys import VerifiedKeys
 from db.engine import Database
+from db.retention import RetentionSchedule
 from db.users import KnownUsers
 from db.writer import EventWriter
 
@@ -29,9 +30,12 @@ class AppState:
     api_keys: VerifiedKeys
     known_users: KnownUsers
     board: Board  # the dashboard's panels; the stats API answers with the same ones
+    retention: RetentionSchedule | None = None  # with EVENT_RETENTION_DAYS: started at the first request
 
     def close(self) -> None:
         """Flush the writer's queue and close the database connections (on shutdown, and after each test)."""
+        if self.retention is not None:
+            self.retention.stop()
         self.writer.close()
         self.database.dispose()
 

@@ -1,5 +1,5 @@
 """The command line: `uv run app.py [serve|migrate|create-api-key|list-api-keys|revoke-api-key|promote|demote|
-create-invite|rebuild-rollup|backup|restore]` (see `--help`).
+create-invite|rebuild-rollup|purge-events|backup|restore]` (see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -141,7 +141,7 @@ def _rebuild_rollup(args: argparse.Namespace, settings: Settings) -> int:
 
     from db.errors import bad_value_message, is_unavailable
     from db.migrate import upgrade
-    from db.rollup import rebuild
+    from db.rollup import RebuildRefused, rebuild
 
     database = Database(settings)
     try:
@@ -149,6 +149,9 @@ def _rebuild_rollup(args: argparse.Namespace, settings: Settings) -> int:
         started = time.perf_counter()
         with database.engine.begin() as conn:
             rows = rebuild(conn, settings.timezone)
+    except RebuildRefused as exc:
+        print(f"error: {exc}; the rollup is unchanged", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         problem = "cannot reach the database" if is_unavailable(exc) else "the database refused the rebuild"
         print(f"error: {problem}; the rollup is unchanged ({bad_value_message(exc)})", file=sys.stderr)
@@ -157,6 +160,47 @@ def _rebuild_rollup(args: argparse.Namespace, settings: Settings) -> int:
         database.dispose()
     seconds = time.perf_counter() - started
     print(f"Rebuilt feature_daily in {settings.timezone}: {rows:,} rollup rows from the raw events in {seconds:.1f} s.")
+    return 0
+
+
+def _purge_events(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove the raw events older than EVENT_RETENTION_DAYS now (the app also does it every hour)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.migrate import upgrade
+    from db.retention import purge
+
+    if settings.event_retention_days is None:
+        print("error: EVENT_RETENTION_DAYS is not set: every raw event is kept", file=sys.stderr)
+        return 2
+    database = Database(settings)
+    removed = 0
+
+    def progress(batch: int) -> None:
+        nonlocal removed
+        removed += batch
+        print(f"\rRemoved {removed:,} raw events ...", end="", file=sys.stderr, flush=True)
+
+    try:
+        upgrade(database.engine)
+        done = purge(
+            database.engine,
+            days=settings.event_retention_days,
+            timezone=settings.timezone,
+            now=datetime.now(UTC),
+            progress=progress,
+        )
+    except SQLAlchemyError as exc:
+        print(f"\nerror: cannot purge ({str(exc).splitlines()[0]}); retry, nothing kept is affected", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    if done is None:
+        print("Another purge is running on this database; nothing done.")
+        return 0
+    print(f"\rRemoved {done.removed:,} raw events from before {done.raw_events_from}; the rollup keeps their figures.")
     return 0
 
 
@@ -335,6 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "rebuild-rollup", help="recount the daily rollup from the raw events in ANALYTICS_TIMEZONE (after changing it)"
     )
+    commands.add_parser("purge-events", help="remove raw events older than EVENT_RETENTION_DAYS now (figures are kept)")
     backup = commands.add_parser("backup", help="write the whole database to FILE (pg_dump's custom format)")
     backup.add_argument("file", help="the backup file to write")
     restore = commands.add_parser("restore", help="replace the database's contents with a backup (stop the app first)")
@@ -354,6 +399,7 @@ COMMANDS = {
     "demote": _demote,
     "create-invite": _create_invite,
     "rebuild-rollup": _rebuild_rollup,
+    "purge-events": _purge_events,
     "backup": _backup,
     "restore": _restore,
 }

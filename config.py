@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8050, ge=1, le=65535, validation_alias=_env("PORT"))
     event_max_age_days: int = Field(365, ge=1, validation_alias=_env("EVENT_MAX_AGE_DAYS"))
+    # raw events older than this many days are removed (the rollup, and so every figure, is kept); unset: keep all
+    event_retention_days: int | None = Field(None, ge=1, validation_alias=_env("EVENT_RETENTION_DAYS"))
     writer_queue_size: int = Field(20_000, ge=1, validation_alias=_env("WRITER_QUEUE_SIZE"))
     # who may register, and how the login layer trusts the network (auth/)
     registration: Literal["open", "invite", "closed"] = Field("open", validation_alias=_env("REGISTRATION"))
@@ -61,6 +63,17 @@ class Settings(BaseSettings):
     gunicorn_bind: str | None = Field(None, validation_alias=_env("GUNICORN_BIND"))
     gunicorn_access_log: str | None = Field(None, validation_alias=_env("GUNICORN_ACCESS_LOG"))
     gunicorn_log_level: str = Field("info", validation_alias=_env("GUNICORN_LOG_LEVEL"))
+
+    @model_validator(mode="after")
+    def _retention_covers_accepted_events(self) -> Settings:
+        retention, max_age = self.event_retention_days, self.event_max_age_days
+        if retention is not None and max_age > retention:
+            raise ValueError(
+                f"EVENT_MAX_AGE_DAYS ({max_age}) may not exceed EVENT_RETENTION_DAYS ({retention}): the API would"
+                " accept events that retention removes, and a retry of one could be counted twice; lower"
+                " EVENT_MAX_AGE_DAYS"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

@@ -25,6 +25,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT pg_advisory_lock(727274)")
+        conn.commit()  # the session-level lock stays; Alembic then runs each migration in a transaction of its own
         try:
             config.attributes["connection"] = conn
             command.upgrade(config, revision)

@@ -4,8 +4,10 @@ There are exactly three ways the rollup changes, all written here:
 - `upsert_sql(rows)`: add the events of `rows` (a subquery or CTE of rows just inserted into `events`) to the
   rollup. The event writer uses it on its `INSERT ... RETURNING` rows and the demo-data loader on the id range it
   just copied, in the same transaction as the events, so raw events and rollup never disagree.
-- `rebuild(conn, timezone)`: recount the whole rollup from the raw events (after ANALYTICS_TIMEZONE changed).
-- `mismatches(conn, timezone)`: not a change, the check that the rollup equals the events grouped the same way.
+- `rebuild(conn, timezone)`: recount the whole rollup from the raw events (after ANALYTICS_TIMEZONE changed);
+  refused once retention removed raw events (db/retention.py): it would lose those days' figures.
+- `mismatches(conn, timezone)`: not a change, the check that the rollup equals the events grouped the same way
+  (from the retention horizon on, when there is one).
 
 A rollup row is one (day, feature, age_group, gender) with its clicks; `day` is the event's local date in the
 analytics time zone, passed as the bind parameter `tz`.
@@ -44,6 +46,10 @@ def upsert_sql(rows: str, tz_param: str = ":tz") -> str:
     )
 
 
+class RebuildRefused(Exception):
+    """Raw events of some days were removed by retention: recounting would lose those days."""
+
+
 def rebuild(conn: Connection, timezone: str) -> int:
     """Recount the whole rollup from the raw events with days in `timezone`; return the number of rollup rows.
 
@@ -51,6 +57,14 @@ def rebuild(conn: Connection, timezone: str) -> int:
     old figures until the commit, while event writers wait (and answer 503 + Retry-After if it takes longer than their
     lock timeout; clients retry with the same ids).
     """
+    from db.retention import horizon
+
+    kept_from = horizon(conn)
+    if kept_from is not None:
+        raise RebuildRefused(
+            f"the raw events before {kept_from} were removed by retention (EVENT_RETENTION_DAYS): a recount would"
+            " lose those days' figures"
+        )
     conn.execute(text("SET LOCAL statement_timeout = 0"))
     conn.execute(text("LOCK TABLE feature_daily IN EXCLUSIVE MODE"))
     conn.execute(text("DELETE FROM feature_daily"))
@@ -63,9 +77,11 @@ def rebuild(conn: Connection, timezone: str) -> int:
 def mismatches(conn: Connection, timezone: str) -> int:
     """Number of rollup keys whose clicks differ from the raw events grouped by the same key (a key missing on
     either side counts). 0 means the rollup is exact."""
+    from db.retention import horizon
+
     query = text(
         f"WITH grouped AS ({grouped_sql('events', ':tz')})"
         f" SELECT count(*) FROM grouped g FULL JOIN feature_daily f USING ({_KEY})"
-        " WHERE g.clicks IS DISTINCT FROM f.clicks"
+        " WHERE g.clicks IS DISTINCT FROM f.clicks AND (CAST(:kept_from AS date) IS NULL OR day >= :kept_from)"
     )
-    return conn.execute(query, {"tz": timezone}).scalar_one()
+    return conn.execute(query, {"tz": timezone, "kept_from": horizon(conn)}).scalar_one()

@@ -80,6 +80,17 @@ events = Table(
     CheckConstraint(sql_in("source", SOURCES), name="events_source_valid"),
 )
 
+Index("events_occurred_at_brin", events.c.occurred_at, postgresql_using="brin")  # retention finds old events
+
+# After a retention purge (db/retention.py): the first day whose raw events are all kept. One row at most.
+retention_horizon = Table(
+    "retention_horizon",
+    metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("raw_events_from", Date, nullable=False),
+    CheckConstraint("id", name="retention_horizon_one_row"),
+)
+
 feature_daily = Table(
     "feature_daily",
     metadata,

@@ -22,6 +22,7 @@ def test_upgrade_from_an_empty_database_creates_every_table(pg_server_url):
             "auth_throttle",
             "invites",
             "tracking_allowance",
+            "retention_horizon",
             "audit_log",
         }
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()  # raises if there are two heads
