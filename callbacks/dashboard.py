@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import flask
 from dash import Input, Output, ctx, no_update
@@ -20,8 +22,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from appstate import state
 from callbacks.session import current_user_id, request_is_https
 from db.errors import bad_value_message, is_bad_value, is_unavailable
-from db.filters import Filters, InvalidFilter
+from db.filters import ALL, Filters, InvalidFilter
 from db.queries import StatCards
+from domain import AGE_GROUP_LABELS
 from layouts import ids
 from layouts.components import feature_chip
 from panels.board import Board, View, compute
@@ -29,7 +32,6 @@ from view_codec.cookie import set_filters_cookie
 
 log = logging.getLogger(__name__)
 BOTH_DATES_NEEDED = "Choose both a start and an end date. The figures below are for the last complete range."
-DATABASE_DOWN = "The database is not answering right now. The figures below are from the last successful update."
 NO_VALUE = "—"
 
 CARD_OUTPUTS = [
@@ -40,6 +42,15 @@ CARD_OUTPUTS = [
     Output(ids.STAT_FEATURES_TRACKED, "children"),
 ]
 CHIP_OUTPUT = Output(ids.CHIP_CONTAINER, "children")
+STATE_OUTPUTS = [
+    Output(ids.LAST_UPDATED, "children"),
+    Output(ids.STATUS_BANNER_TIME, "children"),
+    Output(ids.EMPTY_STATE, "hidden"),
+    Output(ids.EMPTY_STATE_FILTERS, "children"),
+    Output(ids.FEATURE_TABLE_DATA, "data"),
+]
+BANNER_OUTPUT = Output(ids.STATUS_BANNER, "hidden")
+RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
 MESSAGE_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "children")
 INPUTS = [
     Input(ids.DATE_RANGE, "start_date"),
@@ -64,7 +75,7 @@ def outputs(board: Board) -> list[Output]:
         panel_outputs.append(Output(panel.id, "figure"))
         if panel.title_follows_filters:
             panel_outputs.append(Output(panel.title_id, "children"))
-    return [*CARD_OUTPUTS, CHIP_OUTPUT, *panel_outputs, MESSAGE_OUTPUT]
+    return [*CARD_OUTPUTS, CHIP_OUTPUT, *panel_outputs, *STATE_OUTPUTS, BANNER_OUTPUT, RESET_OUTPUT, MESSAGE_OUTPUT]
 
 
 def read_filters(
@@ -86,15 +97,31 @@ def bad_value_text(error: BaseException) -> str:
 
 
 def card_texts(cards: StatCards) -> list[str]:
-    """The five card texts, in CARD_OUTPUTS order."""
+    """The five card texts, in CARD_OUTPUTS order (counts with thousands separators: 12,345)."""
     top = cards.top_feature
     return [
-        str(cards.total_clicks),
+        f"{cards.total_clicks:,}",
         top.feature if top else NO_VALUE,
-        f"{top.clicks} clicks" if top else "no clicks in this range",
-        f"{cards.daily_average:.1f}",
-        str(cards.features_tracked),
+        f"{top.clicks:,} clicks" if top else "no clicks in this range",
+        f"{cards.daily_average:,.1f}",
+        f"{cards.features_tracked:,}",
     ]
+
+
+def active_filters_text(f: Filters) -> str:
+    """Which filters are active, in words: "From 2026-03-01 to 2026-03-05, age group 18 – 40, gender Male." """
+    parts = [f"From {f.start.isoformat()} to {f.end.isoformat()}"]
+    if f.age_group != ALL:
+        parts.append(f"age group {AGE_GROUP_LABELS[f.age_group]}")
+    if f.gender != ALL:
+        parts.append(f"gender {f.gender}")
+    return ", ".join(parts) + "."
+
+
+def updated_at(timezone: str, now: datetime | None = None) -> str:
+    """The time of an update as shown: "2026-03-05 14:02:07 UTC" (in the analytics time zone)."""
+    moment = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone))
+    return moment.strftime("%Y-%m-%d %H:%M:%S ") + (moment.tzname() or timezone)
 
 
 def view_values(board: Board, view: View) -> dict[str, Any]:
@@ -102,6 +129,12 @@ def view_values(board: Board, view: View) -> dict[str, Any]:
     values = dict(zip(map(key, CARD_OUTPUTS), card_texts(view.cards)))
     feature = view.filters.feature
     values[key(CHIP_OUTPUT)] = feature_chip(feature) if feature else None
+    values[f"{ids.EMPTY_STATE}.hidden"] = view.cards.total_clicks > 0
+    values[f"{ids.EMPTY_STATE_FILTERS}.children"] = active_filters_text(view.filters)
+    values[f"{ids.FEATURE_TABLE_DATA}.data"] = {
+        "rows": [[row.feature, row.clicks] for row in view.by_feature],
+        "total": view.cards.total_clicks,
+    }
     for panel in board.panels:
         rendered = view.panels[panel.id]
         values[f"{panel.id}.figure"] = rendered.figure
@@ -115,13 +148,21 @@ class Update:
     values: dict[str, Any] | None  # "component.property" -> value; None: keep showing the last results
     message: str
     filters: Filters | None
+    database_down: bool = False  # the figures are stale because the database does not answer: show the banner
 
-    def outputs(self, declared: list[Output]) -> list:
-        """The values in the order of `declared` (no_update everywhere but the message when nothing was computed)."""
-        message_key = key(MESSAGE_OUTPUT)
+    def outputs(self, declared: list[Output], now: str = "") -> list:
+        """The values in the order of `declared`: when nothing was computed, no_update everywhere but the message,
+        the banner and the reset mark; else every value, with `now` as the time of the last update."""
+        always = {
+            key(MESSAGE_OUTPUT): self.message,
+            key(BANNER_OUTPUT): not self.database_down,
+            key(RESET_OUTPUT): False,  # a reset's filter changes have arrived
+        }
         if self.values is None:
-            return [self.message if key(o) == message_key else no_update for o in declared]
-        return [self.message if key(o) == message_key else self.values[key(o)] for o in declared]
+            return [always.get(key(o), no_update) for o in declared]
+        times = {f"{ids.LAST_UPDATED}.children": f"Updated {now}", f"{ids.STATUS_BANNER_TIME}.children": f" ({now})"}
+        values = {**self.values, **times, **always}
+        return [values[key(o)] for o in declared]
 
 
 def update_dashboard(connect: Callable[[], Connection], board: Board, start, end, age_group, gender, feature) -> Update:
@@ -137,7 +178,7 @@ def update_dashboard(connect: Callable[[], Connection], board: Board, start, end
     except SQLAlchemyError as error:
         if is_unavailable(error):  # down, unreachable, restarting, too slow, pool exhausted
             log.warning("dashboard query failed: %s", error)
-            return Update(None, DATABASE_DOWN, None)
+            return Update(None, "", None, database_down=True)
         if is_bad_value(error):
             return Update(None, bad_value_text(error), None)
         raise
@@ -147,7 +188,8 @@ def update_dashboard(connect: Callable[[], Connection], board: Board, start, end
 def register(app, board: Board) -> None:
     declared = outputs(board)
 
-    @app.callback(*declared, *INPUTS)
+    # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
+    @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
     def update(start, end, age_group, gender, feature, _refresh_clicks):
         appstate = state()
         result = update_dashboard(appstate.database.engine.connect, board, start, end, age_group, gender, feature)
@@ -160,4 +202,4 @@ def register(app, board: Board) -> None:
                 result.filters,
                 secure=request_is_https(),
             )
-        return result.outputs(declared)
+        return result.outputs(declared, updated_at(appstate.settings.timezone))

@@ -10,7 +10,15 @@ from dash import dcc, html
 
 from db.filters import Filters
 from layouts import ids
-from layouts.components import filter_bar, header, panel_rows, stat_cards_row
+from layouts.components import (
+    empty_state,
+    feature_table_card,
+    filter_bar,
+    header,
+    panel_rows,
+    stat_cards_row,
+    status_banner,
+)
 from layouts.placement import BOARD
 from panels.board import Board
 
@@ -34,18 +42,25 @@ def dashboard_layout(
     return html.Div(
         [
             header(analyst_name, is_admin),
-            dbc.Container(
-                [
-                    dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),
-                    filter_bar(filters),
-                    stat_cards_row(),
-                    *panel_rows(board, filters),
-                    html.Footer(
-                        "Every interaction with this dashboard is counted in it, too.",
-                        className="text-muted small text-center pb-4",
-                    ),
-                ],
-                fluid="xl",
+            html.Main(
+                dbc.Container(
+                    [
+                        dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),
+                        dcc.Store(id=ids.RESET_PENDING, data=False),
+                        dcc.Store(id=ids.FEATURE_TABLE_DATA),
+                        status_banner(),
+                        filter_bar(filters),
+                        empty_state(),
+                        stat_cards_row(),
+                        *panel_rows(board, filters),
+                        feature_table_card(),
+                    ],
+                    fluid="xl",
+                )
+            ),
+            html.Footer(
+                "Every interaction with this dashboard is counted in it, too.",
+                className="text-muted small text-center pb-4",
             ),
         ],
         id=ids.PAGE,
