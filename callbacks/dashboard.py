@@ -21,7 +21,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from appstate import state
 from callbacks.session import current_user_id, request_is_https
-from db.errors import bad_value_message, is_bad_value, is_unavailable
+from auth.gate import CALLBACK_UNAVAILABLE_ANSWER
+from db.errors import RETRY_AFTER_SECONDS, bad_value_message, is_bad_value, is_unavailable
 from db.filters import ALL, Filters, InvalidFilter
 from db.queries import StatCards
 from domain import AGE_GROUP_LABELS
@@ -185,8 +186,19 @@ def update_dashboard(connect: Callable[[], Connection], board: Board, start, end
     return Update(view_values(board, view), "", filters)
 
 
+def unavailable_answer() -> flask.Response:
+    """A Dash callback's answer while the database is down and the session cannot even be checked (auth/gate.py):
+    it changes no output and carries no data, it only shows the status banner (Dash applies `sideUpdate` to any
+    component). 200, because Dash's renderer drops the body of any other status."""
+    body = {"multi": True, "response": {}, "sideUpdate": {f"{ids.STATUS_BANNER}.hidden": False}}
+    response = flask.jsonify(body)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register(app, board: Board) -> None:
     declared = outputs(board)
+    app.server.config[CALLBACK_UNAVAILABLE_ANSWER] = unavailable_answer
 
     # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
     @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")

@@ -57,9 +57,8 @@ def header(name: str | None, is_admin: bool = False) -> html.Header:
 
 def labelled(label: str, control, html_for: str | None = None, label_id: str | None = None) -> html.Div:
     """A label above its control; `html_for` links it to the control's focusable element (by its DOM id)."""
-    return html.Div(
-        [dbc.Label(label, html_for=html_for, id=label_id, className="form-label small text-muted mb-1"), control]
-    )
+    extra = {"id": label_id} if label_id else {}
+    return html.Div([dbc.Label(label, html_for=html_for, className="form-label small text-muted mb-1", **extra), control])
 
 
 def filter_bar(filters: Filters) -> dbc.Card:
@@ -217,15 +216,18 @@ def status_banner() -> html.Div:
 def empty_state() -> html.Div:
     """Shown when the filters leave no click: which filters are active, and a button that resets them."""
     return html.Div(
-        [
-            html.Div(
-                [html.Strong("No clicks match these filters. "), html.Span(id=ids.EMPTY_STATE_FILTERS)],
-                className="me-3",
-            ),
-            dbc.Button("Reset filters", id=ids.RESET_FILTERS, color="primary", size="sm", n_clicks=0),
-        ],
+        html.Div(
+            [
+                html.Div(
+                    [html.Strong("No clicks match these filters. "), html.Span(id=ids.EMPTY_STATE_FILTERS)],
+                    className="me-3",
+                ),
+                dbc.Button("Reset filters", id=ids.RESET_FILTERS, color="primary", size="sm", n_clicks=0),
+            ],
+            className="d-flex flex-wrap align-items-center gap-2",
+        ),
         id=ids.EMPTY_STATE,
-        className="alert alert-info d-flex flex-wrap align-items-center gap-2 shadow-sm mb-4",
+        className="alert alert-info shadow-sm mb-4",
         role="status",
         hidden=True,
     )

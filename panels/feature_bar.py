@@ -73,6 +73,7 @@ def feature_bar_figure(rows: list[FeatureClicks], f: Filters) -> dict:
                 "texttemplate": "%{x:,d}",
                 "textposition": "auto",
                 "insidetextanchor": "end",
+                "textfont": {"size": 11},
                 "cliponaxis": False,
                 "hovertemplate": "<b>%{hovertext}</b><br>%{x:,d} clicks<extra></extra>",
             }
@@ -98,7 +99,6 @@ def feature_bar_figure(rows: list[FeatureClicks], f: Filters) -> dict:
                 "gridcolor": "#e9ecef",
                 **count_axis(max(clicks, default=0)),
             },
-            "uniformtext": {"minsize": 10, "mode": "hide"},
             "clickmode": "event",
             "hovermode": "closest",
             "bargap": 0.3,
