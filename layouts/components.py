@@ -167,10 +167,9 @@ def panel_rows(board: Board, filters: Filters) -> list[dbc.Row]:
 def feature_chip(feature: str) -> dbc.Button:
     """The selected feature with an ×; clicking it clears the selection. Exists only while a feature is selected; it
     sits in the filter bar because the daily chart and both breakdowns follow it. A long name is cut with an ellipsis
-    (the chip never leaves the screen); the whole name is in its tooltip and its accessible name."""
+    (the chip never leaves the screen); the whole name is in its text and its tooltip."""
     return dbc.Button(
         [html.Span(feature, className="feature-chip-name"), html.Span(" ×", **{"aria-hidden": "true"})],
-        **{"aria-label": f"{feature}: clear the selection"},
         id=ids.CLEAR_FEATURE_CHIP,
         color="warning",
         size="sm",
@@ -277,7 +276,7 @@ def feature_table_card() -> dbc.Card:
                 className="d-flex flex-wrap justify-content-between align-items-center gap-2 bg-white border-0",
             ),
             dbc.CardBody(
-                html.Div(table, className="feature-table-scroll", tabIndex=0, role="region",
+                html.Div(table, className="feature-table-scroll", role="region",
                          **{"aria-labelledby": ids.FEATURE_TABLE_TITLE}),
                 className="pt-0",
             ),

@@ -83,3 +83,91 @@ def test_sixty_features_fit_at_both_widths(many, engine):
         counts = texts(board, "#feature-bar-chart .xtick text")
         assert counts and all(text.replace(",", "").isdigit() for text in counts)  # whole numbers, separators
         shot(board, f"sixty-features-{width}")
+
+
+def hover_label(board: Dashboard, graph_id: str) -> dict | None:
+    """The tooltip plotly shows in a graph: its text, text colour and background colour (None when none is up)."""
+    return board.driver.execute_script(
+        """
+        const box = document.querySelector(arguments[0] + ' .hoverlayer .hovertext');
+        if (!box) return null;
+        const text = box.querySelector('text');
+        return {text: text.textContent, color: getComputedStyle(text).fill,
+                background: getComputedStyle(box.querySelector('path')).fill};
+        """,
+        f"#{graph_id}",
+    )
+
+
+def right_edge(board: Dashboard, element_id: str) -> float:
+    return board.driver.execute_script(
+        "return document.getElementById(arguments[0]).getBoundingClientRect().right;", element_id
+    )
+
+
+def test_long_name_selected_other_not_and_tooltips_readable(many, engine, analyst):
+    board = many
+    bars = board.bars()
+    ActionChains(board.driver).move_to_element(bars[LONG_FEATURE]).perform()
+    label = board.until(lambda: hover_label(board, "feature-bar-chart"), "the tooltip")
+    assert LONG_FEATURE in label["text"] and "1,500 clicks" in label["text"]  # the whole name, separators
+    assert label["color"] == "rgb(33, 37, 41)" and label["background"] == "rgb(255, 255, 255)"  # dark on white
+
+    ActionChains(board.driver).click().perform()  # select the 100-character feature, the mouse still on the bar
+    board.until(lambda: board.chip() == f"{LONG_FEATURE} ×", "the chip")
+    board.until(lambda: board.figure("daily-trend-chart")[0]["name"] == LONG_FEATURE, "the daily chart follows")
+    ActionChains(board.driver).move_to_element(board.driver.find_element(By.ID, "header")).perform()
+    board.until(lambda: hover_label(board, "feature-bar-chart") is None, "the tooltip to go after the click")
+    for width in WIDTHS:
+        set_width(board, width)
+        board.until(lambda: page_overflow(board) <= 0, f"no overflow at {width} with the chip")
+        window = board.driver.execute_script("return window.innerWidth;")
+        assert 0 < right_edge(board, "clear-feature-chip") <= window  # the chip stays on screen
+        title = board.driver.find_element(By.ID, "daily-trend-chart-title")
+        assert title.text == f"Daily clicks: {LONG_FEATURE}"  # whole in the DOM, cut on screen by an ellipsis
+        assert right_edge(board, "daily-trend-chart-title") <= window
+        shot(board, f"long-name-selected-{width}")
+    set_width(board, 1440)
+
+    board.click_bar("")  # the "Other (45 features)" bar: counted as a click on the chart, selects nothing
+    board.wait_events({"date_picker": 2, "chart_bar": 2}, analyst.id)
+    assert board.chip() == f"{LONG_FEATURE} ×"
+    board.click("clear-feature-chip")
+    board.until(lambda: board.chip() is None, "the chip to go")
+    board.wait_events({"date_picker": 2, "chart_bar": 2, "clear_feature_chip": 1}, analyst.id)
+    assert board.console_errors() == []
+
+
+def table_rows(board: Dashboard) -> list[tuple[str, str, str]]:
+    script = """return Array.from(document.querySelectorAll('#feature-table tbody tr'))
+                  .map(tr => Array.from(tr.cells).map(td => td.textContent));"""
+    return [tuple(row) for row in board.driver.execute_script(script)]
+
+
+def test_the_feature_table_lists_every_feature_and_selects_by_keyboard(many, engine, analyst):
+    board = many
+    expected = oracle.by_feature(engine, MANY_START, MANY_END)
+    total = sum(clicks for _, clicks in expected)
+    board.until(lambda: len(table_rows(board)) == 60, "60 rows")
+    assert table_rows(board) == [(name, f"{n:,}", f"{n / total * 100:.1f}%") for name, n in expected]
+
+    search = board.driver.find_element(By.ID, "feature-table-search")
+    search.send_keys("feature_3")
+    board.until(lambda: [row[0] for row in table_rows(board)] == [f"feature_{n}" for n in range(30, 40)], "search")
+    assert board.text("feature-table-count") == "10 of 60 features match, most clicked first"
+
+    # keyboard only: Tab from the search box to the first row's button, Enter selects, Enter again clears
+    search.send_keys(Keys.TAB)
+    focused = board.driver.switch_to.active_element
+    assert focused.text == "feature_30"
+    focused.send_keys(Keys.ENTER)
+    board.until(lambda: board.chip() == "feature_30 ×", "the chip for feature_30")
+    board.until(lambda: board.figure("daily-trend-chart")[0]["name"] == "feature_30", "the daily chart follows")
+    asked = dict(start=MANY_START, end=MANY_END, feature="feature_30")
+    assert sum(board.figure("daily-trend-chart")[0]["y"]) == sum(n for _, n in oracle.daily(engine, **asked))
+    pressed = board.driver.find_element(By.CSS_SELECTOR, "#feature-table tbody tr button[aria-pressed='true']")
+    assert pressed.text == "feature_30"
+    pressed.send_keys(Keys.ENTER)
+    board.until(lambda: board.chip() is None, "the selection cleared from the table")
+    board.wait_events({"date_picker": 2, "feature_table": 2}, analyst.id)  # searching recorded nothing
+    assert board.console_errors() == []
