@@ -70,26 +70,15 @@ def filter_bar(filters: Filters) -> dbc.Card:
         display_format="YYYY-MM-DD",
         first_day_of_week=1,
         minimum_nights=0,
-        clearable=True,
+        clearable=False,  # Dash's clear control is a link without a target (not keyboard-usable): type to clear
         updatemode="singledate",
         start_date_placeholder_text="Start date",
         end_date_placeholder_text="End date",
         className="w-100",
     )
-    age = dcc.Dropdown(
-        id=ids.FILTER_AGE_GROUP,
-        options=AGE_GROUP_OPTIONS,
-        value=filters.age_group,
-        clearable=False,
-        searchable=False,
-    )
-    gender_dropdown = dcc.Dropdown(
-        id=ids.FILTER_GENDER,
-        options=GENDER_OPTIONS,
-        value=filters.gender,
-        clearable=False,
-        searchable=False,
-    )
+    # native <select>s: labelled by their <label for>, reachable and usable by keyboard like any form control
+    age = dbc.Select(id=ids.FILTER_AGE_GROUP, options=AGE_GROUP_OPTIONS, value=filters.age_group)
+    gender_dropdown = dbc.Select(id=ids.FILTER_GENDER, options=GENDER_OPTIONS, value=filters.gender)
     refresh = dbc.Button(
         "↻ Refresh", id=ids.REFRESH_BUTTON, color="primary", outline=True, className="w-100", n_clicks=0
     )
@@ -98,9 +87,9 @@ def filter_bar(filters: Filters) -> dbc.Card:
             [
                 dbc.Row(
                     [
-                        dbc.Col(labelled("Date range", date_picker), xs=12, lg=4),
-                        dbc.Col(labelled("Age group", age), xs=6, md=4, lg=3),
-                        dbc.Col(labelled("Gender", gender_dropdown), xs=6, md=4, lg=3),
+                        dbc.Col(labelled("Date range", date_picker, ids.DATE_RANGE), xs=12, lg=4),
+                        dbc.Col(labelled("Age group", age, ids.FILTER_AGE_GROUP), xs=6, md=4, lg=3),
+                        dbc.Col(labelled("Gender", gender_dropdown, ids.FILTER_GENDER), xs=6, md=4, lg=3),
                         dbc.Col(labelled("\u00a0", refresh), xs=12, md=4, lg=2),
                     ],
                     className="g-3 align-items-end",
