@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from tests import oracle
 from tests.browser.conftest import Dashboard
@@ -61,6 +63,23 @@ def test_the_dashboard_has_no_serious_violations_and_its_landmarks(page, engine)
     assert len(driver.find_elements(By.TAG_NAME, "main")) == 1
     assert [h.text for h in driver.find_elements(By.TAG_NAME, "h1")] == ["Clickboard"]
     assert axe_violations(driver) == []
+    labels = {label.get_attribute("for") for label in driver.find_elements(By.TAG_NAME, "label")}
+    assert {"date-range", "filter-age-group", "filter-gender", "feature-table-search"} <= labels
+
+    # every control is reached by Tab, in page order, the feature table's buttons included
+    driver.execute_script("window.scrollTo(0, 0); document.getElementById('logout-button').focus();")
+    reached = []
+    for _ in range(14):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        active = driver.switch_to.active_element
+        element_id = active.get_attribute("id") or ""
+        reached.append(active.text if element_id.startswith("{") else element_id)
+    expected = ["date-range", "date-range-end-date", "filter-age-group", "filter-gender"]
+    expected += ["refresh-button", "feature-table-search", LONG_FEATURE, "feature_01"]
+    assert [step for step in reached if step in expected] == expected, reached
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+    driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+
     page.click_bar(LONG_FEATURE)  # with a selection: the chip, the highlighted row
     page.until(lambda: page.chip() == f"{LONG_FEATURE} ×", "the chip")
     assert axe_violations(driver) == []
