@@ -20,8 +20,8 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from appstate import state
-from callbacks.session import current_user_id, request_is_https
 from auth.gate import CALLBACK_UNAVAILABLE_ANSWER
+from callbacks.session import current_user_id, request_is_https
 from db.errors import RETRY_AFTER_SECONDS, bad_value_message, is_bad_value, is_unavailable
 from db.filters import ALL, Filters, InvalidFilter
 from db.queries import StatCards

@@ -58,7 +58,9 @@ def header(name: str | None, is_admin: bool = False) -> html.Header:
 def labelled(label: str, control, html_for: str | None = None, label_id: str | None = None) -> html.Div:
     """A label above its control; `html_for` links it to the control's focusable element (by its DOM id)."""
     extra = {"id": label_id} if label_id else {}
-    return html.Div([dbc.Label(label, html_for=html_for, className="form-label small text-muted mb-1", **extra), control])
+    return html.Div(
+        [dbc.Label(label, html_for=html_for, className="form-label small text-muted mb-1", **extra), control]
+    )
 
 
 def filter_bar(filters: Filters) -> dbc.Card:
@@ -163,7 +165,7 @@ def feature_chip(feature: str) -> dbc.Button:
         color="warning",
         size="sm",
         className="feature-chip rounded-pill",
-        title=f"{feature}: the daily clicks and the breakdowns show only this feature. Click to show every feature again.",
+        title=f"{feature}: the daily clicks and the breakdowns show only this feature. Click to show all again.",
         n_clicks=0,
     )
 
@@ -257,7 +259,9 @@ def feature_table_card() -> dbc.Card:
                     html.H2("All features", className="h6 mb-0", id=ids.FEATURE_TABLE_TITLE),
                     html.Div(
                         [
-                            dbc.Label("Search features", html_for=ids.FEATURE_TABLE_SEARCH, className="visually-hidden"),
+                            dbc.Label(
+                                "Search features", html_for=ids.FEATURE_TABLE_SEARCH, className="visually-hidden"
+                            ),
                             search,
                         ]
                     ),
@@ -265,8 +269,12 @@ def feature_table_card() -> dbc.Card:
                 className="d-flex flex-wrap justify-content-between align-items-center gap-2 bg-white border-0",
             ),
             dbc.CardBody(
-                html.Div(table, className="feature-table-scroll", role="region",
-                         **{"aria-labelledby": ids.FEATURE_TABLE_TITLE}),
+                html.Div(
+                    table,
+                    className="feature-table-scroll",
+                    role="region",
+                    **{"aria-labelledby": ids.FEATURE_TABLE_TITLE},
+                ),
                 className="pt-0",
             ),
         ],

@@ -62,7 +62,7 @@ FEATURE_TABLE_DATA = "feature-table-data"  # dcc.Store: every feature's clicks u
 
 
 def feature_table_choice(feature: str) -> dict:
-    """The id of the button that selects `feature` in the feature table (a pattern-matching id of type FEATURE_TABLE)."""
+    """The id of the feature table's button that selects `feature` (a pattern-matching id of type FEATURE_TABLE)."""
     return {"type": FEATURE_TABLE, "feature": feature}
 
 

@@ -32,7 +32,11 @@ def axe_violations(driver) -> list[dict]:
     )
     assert isinstance(result, list), result
     return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [(n["html"][:300], n["failureSummary"]) for n in v["nodes"][:5]]}
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "nodes": [(n["html"][:300], n["failureSummary"]) for n in v["nodes"][:5]],
+        }
         for v in result
         if v["impact"] in SEVERE
     ]
