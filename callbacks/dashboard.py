@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,10 +28,12 @@ from db.queries import StatCards
 from domain import AGE_GROUP_LABELS
 from layouts import ids
 from layouts.components import feature_chip
+from layouts.dashboard import today_in
 from panels.board import Board, View, compute
 from view_codec.cookie import set_filters_cookie
 
 log = logging.getLogger(__name__)
+AFTER_TODAY = "The end date {end} is after today ({today}). The figures below are for the last valid filters."
 BOTH_DATES_NEEDED = "Choose both a start and an end date. The figures below are for the last complete range."
 NO_VALUE = "—"
 
@@ -52,6 +54,8 @@ STATE_OUTPUTS = [
 ]
 BANNER_OUTPUT = Output(ids.STATUS_BANNER, "hidden")
 RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
+MESSAGE_CLASS_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "className")
+MESSAGE_CLASSES = {"hint": "small text-muted", "error": "small text-danger"}
 MESSAGE_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "children")
 INPUTS = [
     Input(ids.DATE_RANGE, "start_date"),
@@ -76,7 +80,16 @@ def outputs(board: Board) -> list[Output]:
         panel_outputs.append(Output(panel.id, "figure"))
         if panel.title_follows_filters:
             panel_outputs.append(Output(panel.title_id, "children"))
-    return [*CARD_OUTPUTS, CHIP_OUTPUT, *panel_outputs, *STATE_OUTPUTS, BANNER_OUTPUT, RESET_OUTPUT, MESSAGE_OUTPUT]
+    return [
+        *CARD_OUTPUTS,
+        CHIP_OUTPUT,
+        *panel_outputs,
+        *STATE_OUTPUTS,
+        BANNER_OUTPUT,
+        RESET_OUTPUT,
+        MESSAGE_CLASS_OUTPUT,
+        MESSAGE_OUTPUT,
+    ]
 
 
 def read_filters(
@@ -150,6 +163,7 @@ class Update:
     message: str
     filters: Filters | None
     database_down: bool = False  # the figures are stale because the database does not answer: show the banner
+    hint: bool = False  # the message is a hint (a range being picked), not an error: never shown in red
 
     def outputs(self, declared: list[Output], now: str = "") -> list:
         """The values in the order of `declared`: when nothing was computed, no_update everywhere but the message,
@@ -158,6 +172,7 @@ class Update:
             key(MESSAGE_OUTPUT): self.message,
             key(BANNER_OUTPUT): not self.database_down,
             key(RESET_OUTPUT): False,  # a reset's filter changes have arrived
+            key(MESSAGE_CLASS_OUTPUT): MESSAGE_CLASSES["hint" if self.hint else "error"],
         }
         if self.values is None:
             return [always.get(key(o), no_update) for o in declared]
@@ -166,13 +181,26 @@ class Update:
         return [values[key(o)] for o in declared]
 
 
-def update_dashboard(connect: Callable[[], Connection], board: Board, start, end, age_group, gender, feature) -> Update:
-    """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters, a
-    database that does not answer and a value the database refuses keep the last results, with a message."""
+def update_dashboard(
+    connect: Callable[[], Connection],
+    board: Board,
+    start,
+    end,
+    age_group,
+    gender,
+    feature,
+    today: date | None = None,
+) -> Update:
+    """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters (an
+    end after `today`, when given), a database that does not answer and a value the database refuses keep the last
+    results, with a message. A range still being picked (one date missing) is a hint, never an error."""
     try:
         filters = read_filters(start, end, age_group, gender, feature)
     except InvalidFilter as error:
-        return Update(None, filter_message(error), None)
+        message = filter_message(error)
+        return Update(None, message, None, hint=message == BOTH_DATES_NEEDED)
+    if today is not None and filters.end > today:
+        return Update(None, AFTER_TODAY.format(end=filters.end, today=today), None)
     try:
         with connect() as conn:
             view = compute(board, conn, filters)
@@ -204,7 +232,10 @@ def register(app, board: Board) -> None:
     @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
     def update(start, end, age_group, gender, feature, _refresh_clicks):
         appstate = state()
-        result = update_dashboard(appstate.database.engine.connect, board, start, end, age_group, gender, feature)
+        today = today_in(appstate.settings.timezone)
+        result = update_dashboard(
+            appstate.database.engine.connect, board, start, end, age_group, gender, feature, today=today
+        )
         user_id = current_user_id()
         if result.filters is not None and user_id is not None:
             set_filters_cookie(

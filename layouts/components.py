@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -63,9 +65,12 @@ def labelled(label: str, control, html_for: str | None = None, label_id: str | N
     )
 
 
-def filter_bar(filters: Filters) -> dbc.Card:
-    """Date range (both dates required), age group, gender, refresh, and the selected feature's chip."""
+def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
+    """Date range (both dates required, none after `today`), age group, gender, refresh, and the selected feature's
+    chip."""
+    latest = {"max_date_allowed": today.isoformat()} if today else {}
     date_picker = dcc.DatePickerRange(
+        **latest,
         id=ids.DATE_RANGE,
         start_date=filters.start.isoformat(),
         end_date=filters.end.isoformat(),
@@ -99,7 +104,7 @@ def filter_bar(filters: Filters) -> dbc.Card:
                 html.Div(
                     [
                         html.Div(feature_chip(filters.feature) if filters.feature else None, id=ids.CHIP_CONTAINER),
-                        html.Div(id=ids.DATE_RANGE_MESSAGE, className="small text-danger", role="alert"),
+                        html.Div(id=ids.DATE_RANGE_MESSAGE, className="small text-muted", role="status"),
                         html.Div(id=ids.LAST_UPDATED, className="small text-muted ms-auto", role="status"),
                     ],
                     className="d-flex flex-wrap align-items-center gap-3 mt-2",

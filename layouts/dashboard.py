@@ -35,10 +35,15 @@ def default_filters(today: date) -> Filters:
 
 
 def dashboard_layout(
-    analyst_name: str | None, filters: Filters, board: Board = BOARD, *, is_admin: bool = False
+    analyst_name: str | None,
+    filters: Filters,
+    board: Board = BOARD,
+    today: date | None = None,
+    *,
+    is_admin: bool = False,
 ) -> html.Div:
-    """The whole dashboard with the given filters already applied (the data callback fills cards and panels); an
-    admin's header links to the settings page."""
+    """The whole dashboard with the given filters already applied (the data callback fills cards and panels); no
+    date after `today` can be picked; an admin's header links to the settings page."""
     return html.Div(
         [
             header(analyst_name, is_admin),
@@ -49,7 +54,7 @@ def dashboard_layout(
                         dcc.Store(id=ids.RESET_PENDING, data=False),
                         dcc.Store(id=ids.FEATURE_TABLE_DATA),
                         status_banner(),
-                        filter_bar(filters),
+                        filter_bar(filters, today),
                         empty_state(),
                         stat_cards_row(),
                         *panel_rows(board, filters),

@@ -5,7 +5,7 @@ which filters are active and resets them in one click, recorded once as `reset_f
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -69,3 +69,53 @@ def test_an_empty_range_names_its_filters_and_resets_them_once(board, engine, an
     board.wait_events({"date_picker": 2, "filter_gender": 2, "reset_filters": 1}, analyst.id)
     assert date.fromisoformat(board.picker_dates()[1]) == end
     assert board.console_errors() == []
+
+
+def top_of(board, element_id: str) -> float:
+    return board.driver.execute_script(
+        "return document.getElementById(arguments[0]).getBoundingClientRect().top;", element_id
+    )
+
+
+def calendar_day(board, day: date):
+    """The cell of `day` in the open calendar."""
+    header = day.strftime("%B %Y")
+    for table in board.driver.find_elements(By.CSS_SELECTOR, "[role='dialog'] table"):
+        if table.find_element(By.CSS_SELECTOR, ".dash-datepicker-calendar-month-header").text == header:
+            cells = table.find_elements(By.CSS_SELECTOR, "td.dash-datepicker-calendar-date-inside")
+            return next(cell for cell in cells if cell.text == str(day.day))
+    raise AssertionError(f"{header} is not shown")
+
+
+def test_picking_a_range_in_the_calendar_shows_no_error_and_nothing_after_today(board, engine, analyst):
+    board.login(ANALYST_EMAIL, ANALYST_PASSWORD)
+    board.until(board.settled, "no callback pending")
+    cards_top = top_of(board, "stat-total-clicks")
+    _start, end = default_range()
+    board.click("date-range")
+    board.duo.wait_for_element("[role='dialog']")
+    # no day after today can be picked: every day shown after it is disabled, and the calendar goes no further
+    assert board.driver.find_element(By.CSS_SELECTOR, "[aria-label='Next month']").get_attribute("disabled")
+    shown = board.driver.execute_script(
+        """return Array.from(document.querySelectorAll("[role='dialog'] table")).flatMap(table => {
+             const month = table.querySelector('.dash-datepicker-calendar-month-header').textContent;
+             return Array.from(table.querySelectorAll('td.dash-datepicker-calendar-date-inside'))
+               .map(td => [month, td.textContent, td.getAttribute('aria-disabled') === 'true']);
+           });"""
+    )
+    days = [(datetime.strptime(f"{day} {month}", "%d %B %Y").date(), off) for month, day, off in shown]
+    assert days and all(off == (day > end) for day, off in days)
+
+    # a range in the previous month (before today: the test's own clicks of today are not in it)
+    board.driver.find_element(By.CSS_SELECTOR, "[aria-label='Previous month']").click()
+    last = end.replace(day=1) - timedelta(days=1)
+    first = last.replace(day=1)
+    calendar_day(board, first).click()  # the first day picked: a range being picked, not an error
+    board.until(board.settled, "no callback pending")
+    message = board.driver.find_element(By.ID, "date-range-message")
+    assert "text-danger" not in message.get_attribute("class")
+    assert top_of(board, "stat-total-clicks") == cards_top  # the page did not move
+    calendar_day(board, last).click()
+    board.until(lambda: board.picker_dates() == (str(first), str(last)), "the picked range")
+    board.wait_cards(oracle.card_texts(engine, first, last))
+    assert board.text("date-range-message") == ""
