@@ -99,6 +99,7 @@ def test_one_date_cleared_shows_a_message_and_saves_nothing(logged_in_client, an
     assert response.status_code == 200
     result = response.get_json()["response"]
     assert list(result) == ["status-banner", "reset-pending", "date-range-message"]  # the rest keeps its last value
+    assert result["date-range-message"]["className"] == "small text-muted"  # a hint, not a red error
     assert result["status-banner"]["hidden"] is True
     assert "both" in result["date-range-message"]["children"]
     assert cookie_name(analyst.id) not in set_cookie_headers(response)

@@ -139,14 +139,27 @@ def test_one_date_cleared_keeps_the_last_results(engine, known, start, end):
     update = run(engine, start=start, end=end)
     assert update.values is None and update.filters is None
     values = update.outputs(outputs(BOARD))
-    assert values[:-3] == [no_update] * (len(values) - 3)
-    assert values[-3:] == [True, False, BOTH_DATES_NEEDED]  # no banner, no reset pending, the message
+    assert values[:-4] == [no_update] * (len(values) - 4)
+    # no banner, no reset pending, the message as a grey hint (a range being picked is not an error)
+    assert values[-4:] == [True, False, "small text-muted", BOTH_DATES_NEEDED]
 
 
 def test_invalid_range_keeps_the_last_results(engine, known):
     update = run(engine, start=END, end=START)
     assert update.values is None
     assert "before start date" in update.message
+    assert update.outputs(outputs(BOARD))[-2] == "small text-danger"  # an error, in red
+
+
+def test_an_end_after_today_is_refused_with_a_message(engine, known):
+    today = END - timedelta(days=1)
+    update = update_dashboard(engine.connect, BOARD, str(START), str(END), "all", "all", None, today=today)
+    assert update.values is None
+    assert (
+        update.message
+        == f"The end date {END} is after today ({today}). The figures below are for the last valid filters."
+    )
+    assert run(engine).values is not None  # without a today (tests, the stats API's own rules): as before
 
 
 def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, known):
@@ -166,6 +179,7 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
         "feature-table-data.data",
         "status-banner.hidden",
         "reset-pending.data",
+        "date-range-message.className",
         "date-range-message.children",
     ]
     values = run(engine, feature="export").outputs(outputs(BOARD), "2026-03-05 14:02:07 UTC")
@@ -176,7 +190,7 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
     assert values[11:13] == ["Updated 2026-03-05 14:02:07 UTC", " (2026-03-05 14:02:07 UTC)"]
     assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
     assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11}
-    assert values[16:] == [True, False, ""]
+    assert values[16:] == [True, False, "small text-danger", ""]
 
 
 def test_the_whole_view_takes_one_connection_and_four_queries(engine, known):
@@ -222,6 +236,7 @@ def test_database_down_keeps_the_last_results():
     assert shown.pop("status-banner.hidden") is False  # the banner says the figures are stale
     assert shown.pop("date-range-message.children") == ""
     assert shown.pop("reset-pending.data") is False
+    assert shown.pop("date-range-message.className") == "small text-danger"
     assert set(shown.values()) == {no_update}  # every figure, card and time stays as it was
 
 
