@@ -246,8 +246,19 @@ def feature_table_card() -> dbc.Card:
             html.Thead(
                 html.Tr(
                     [
-                        html.Th("Feature", scope="col"),
-                        html.Th("Clicks", scope="col", className="text-end"),
+                        html.Th(
+                            sort_button(ids.FEATURE_TABLE_SORT_FEATURE, "Feature"),
+                            id=ids.FEATURE_TABLE_HEAD_FEATURE,
+                            scope="col",
+                            **{"aria-sort": "none"},
+                        ),
+                        html.Th(
+                            sort_button(ids.FEATURE_TABLE_SORT_CLICKS, "Clicks ↓"),
+                            id=ids.FEATURE_TABLE_HEAD_CLICKS,
+                            scope="col",
+                            className="text-end",
+                            **{"aria-sort": "descending"},
+                        ),
                         html.Th("Share", scope="col", className="text-end"),
                     ]
                 )
@@ -285,6 +296,11 @@ def feature_table_card() -> dbc.Card:
         ],
         className="chart-card shadow-sm border-0 mb-4",
     )
+
+
+def sort_button(button_id: str, label: str) -> html.Button:
+    """A column header's button: sorts the table by that column (again: the other way round)."""
+    return html.Button(label, id=button_id, type="button", className="btn btn-link btn-sm p-0 sort-button", n_clicks=0)
 
 
 def share_text(clicks: int, total: int) -> str:

@@ -23,6 +23,7 @@ from layouts.placement import BOARD
 from panels.board import Board
 
 DEFAULT_RANGE_DAYS = 30
+DEFAULT_SORT = {"by": "clicks", "descending": True}  # the feature table: most clicked first
 
 
 def today_in(timezone: str) -> date:
@@ -53,6 +54,7 @@ def dashboard_layout(
                         dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),
                         dcc.Store(id=ids.RESET_PENDING, data=False),
                         dcc.Store(id=ids.FEATURE_TABLE_DATA),
+                        dcc.Store(id=ids.FEATURE_TABLE_SORT, data=DEFAULT_SORT),
                         status_banner(),
                         filter_bar(filters, today),
                         empty_state(),

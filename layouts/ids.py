@@ -58,6 +58,11 @@ FEATURE_TABLE_TITLE = "feature-table-title"
 FEATURE_TABLE_SEARCH = "feature-table-search"
 FEATURE_TABLE_COUNT = "feature-table-count"
 FEATURE_TABLE_BODY = "feature-table-body"
+FEATURE_TABLE_SORT = "feature-table-sort"  # dcc.Store: {"by": "clicks" | "feature", "descending": bool}
+FEATURE_TABLE_SORT_FEATURE = "feature-table-sort-feature"  # the "Feature" column header's sort button
+FEATURE_TABLE_SORT_CLICKS = "feature-table-sort-clicks"  # the "Clicks" column header's sort button
+FEATURE_TABLE_HEAD_FEATURE = "feature-table-head-feature"  # the column headers (their aria-sort)
+FEATURE_TABLE_HEAD_CLICKS = "feature-table-head-clicks"
 FEATURE_TABLE_DATA = "feature-table-data"  # dcc.Store: every feature's clicks under the filters, most clicked first
 
 
@@ -103,6 +108,11 @@ FIXED_IDS: tuple[str, ...] = (
     FEATURE_TABLE_COUNT,
     FEATURE_TABLE_BODY,
     FEATURE_TABLE_DATA,
+    FEATURE_TABLE_SORT,
+    FEATURE_TABLE_SORT_FEATURE,
+    FEATURE_TABLE_SORT_CLICKS,
+    FEATURE_TABLE_HEAD_FEATURE,
+    FEATURE_TABLE_HEAD_CLICKS,
 )
 
 # -- meta-analytics --------------------------------------------------------------------------------------------
@@ -132,6 +142,8 @@ FIXED_UNTRACKED: dict[str, str] = {
     LOGOUT_BUTTON: "a plain form POST to /logout that leaves the dashboard (session end, not a dashboard interaction)",
     SETTINGS_LINK: "a plain link to the settings page (admins only), which records its own actions (below)",
     FEATURE_TABLE_SEARCH: "narrows the feature table's rows as you type; changes no figure (searching records nothing)",
+    FEATURE_TABLE_SORT_FEATURE: "sorts the feature table by name; changes no figure (sorting records nothing)",
+    FEATURE_TABLE_SORT_CLICKS: "sorts the feature table by clicks; changes no figure (sorting records nothing)",
 }
 
 

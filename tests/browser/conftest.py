@@ -192,7 +192,11 @@ class Dashboard:
     def select(self, element_id: str, label: str):
         from selenium.webdriver.support.ui import Select
 
-        Select(self.driver.find_element(By.ID, element_id)).select_by_visible_text(label)
+        select = Select(self.driver.find_element(By.ID, element_id))
+        texts = [option.text for option in select.options]
+        # the exact label, or the one option it begins ("All" for "All genders")
+        chosen = label if label in texts else next(t for t in texts if t.startswith(label))
+        select.select_by_visible_text(chosen)
 
     def bars(self, graph_id: str = "feature-bar-chart") -> dict:
         """The bar elements of a graph by category (each bar carries its category as customdata)."""

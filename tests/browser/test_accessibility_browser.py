@@ -73,13 +73,14 @@ def test_the_dashboard_has_no_serious_violations_and_its_landmarks(page, engine)
     # every control is reached by Tab, in page order, the feature table's buttons included
     driver.execute_script("window.scrollTo(0, 0); document.getElementById('logout-button').focus();")
     reached = []
-    for _ in range(14):
+    for _ in range(16):
         ActionChains(driver).send_keys(Keys.TAB).perform()
         active = driver.switch_to.active_element
         element_id = active.get_attribute("id") or ""
         reached.append(active.text if element_id.startswith("{") else element_id)
     expected = ["date-range", "date-range-end-date", "filter-age-group", "filter-gender"]
-    expected += ["refresh-button", "feature-table-search", LONG_FEATURE, "feature_01"]
+    expected += ["refresh-button", "feature-table-search", "feature-table-sort-feature", "feature-table-sort-clicks"]
+    expected += [LONG_FEATURE, "feature_01"]
     assert [step for step in reached if step in expected] == expected, reached
     ActionChains(driver).send_keys(Keys.ESCAPE).perform()
     driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")

@@ -138,6 +138,13 @@ def test_long_name_selected_other_not_and_tooltips_readable(many, engine, analys
     assert board.console_errors() == []
 
 
+def press(board: Dashboard, element_id: str) -> None:
+    """Click a button after scrolling it to the middle of the window."""
+    element = board.driver.find_element(By.ID, element_id)
+    board.driver.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", element)
+    element.click()
+
+
 def table_rows(board: Dashboard) -> list[tuple[str, str, str]]:
     script = """return Array.from(document.querySelectorAll('#feature-table tbody tr'))
                   .map(tr => Array.from(tr.cells).map(td => td.textContent));"""
@@ -154,10 +161,25 @@ def test_the_feature_table_lists_every_feature_and_selects_by_keyboard(many, eng
     search = board.driver.find_element(By.ID, "feature-table-search")
     search.send_keys("feature_3")
     board.until(lambda: [row[0] for row in table_rows(board)] == [f"feature_{n}" for n in range(30, 40)], "search")
-    assert board.text("feature-table-count") == "10 of 60 features match, most clicked first"
+    assert board.text("feature-table-count") == "10 of 60 features match"
 
-    # keyboard only: Tab from the search box to the first row's button, Enter selects, Enter again clears
-    search.send_keys(Keys.TAB)
+    # sorting by name (the header's button; again: the other way round), then back to most clicked first
+    press(board, "feature-table-sort-feature")
+    names = sorted(f"feature_{n}" for n in range(30, 40))
+    board.until(lambda: [row[0] for row in table_rows(board)] == names, "sorted by name")
+    head = board.driver.find_element(By.ID, "feature-table-head-feature")
+    board.until(lambda: head.get_attribute("aria-sort") == "ascending", "the header says how it sorts")
+    press(board, "feature-table-sort-feature")
+    board.until(lambda: [row[0] for row in table_rows(board)] == names[::-1], "sorted by name, Z to A")
+    press(board, "feature-table-sort-clicks")
+    board.until(lambda: [row[0] for row in table_rows(board)] == [f"feature_{n}" for n in range(30, 40)], "by clicks")
+    assert board.driver.find_element(By.ID, "feature-table-head-clicks").get_attribute("aria-sort") == "descending"
+
+    # keyboard only: Tab from the search box past the two sortable headers to the first row's button, Enter selects,
+    # Enter again clears
+    board.driver.execute_script("document.getElementById('feature-table-search').focus();")
+    for _ in range(3):
+        ActionChains(board.driver).send_keys(Keys.TAB).perform()
     focused = board.driver.switch_to.active_element
     assert focused.text == "feature_30"
     focused.send_keys(Keys.ENTER)
@@ -169,5 +191,5 @@ def test_the_feature_table_lists_every_feature_and_selects_by_keyboard(many, eng
     assert pressed.text == "feature_30"
     pressed.send_keys(Keys.ENTER)
     board.until(lambda: board.chip() is None, "the selection cleared from the table")
-    board.wait_events({"date_picker": 2, "feature_table": 2}, analyst.id)  # searching recorded nothing
+    board.wait_events({"date_picker": 2, "feature_table": 2}, analyst.id)  # searching and sorting recorded nothing
     assert board.console_errors() == []
