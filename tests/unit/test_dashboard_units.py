@@ -325,6 +325,8 @@ def test_meta_analytics_names():
         "logout-button": ids.FIXED_UNTRACKED["logout-button"],
         "settings-link": ids.FIXED_UNTRACKED["settings-link"],
         "feature-table-search": ids.FIXED_UNTRACKED["feature-table-search"],
+        "feature-table-sort-feature": ids.FIXED_UNTRACKED["feature-table-sort-feature"],
+        "feature-table-sort-clicks": ids.FIXED_UNTRACKED["feature-table-sort-clicks"],
         "daily-trend-chart": "display only: its clicks select nothing",
     }
     assert list(names.values()) == ids.FEATURE_NAMES
