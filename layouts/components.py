@@ -300,7 +300,13 @@ def feature_table_card() -> dbc.Card:
 
 def sort_button(button_id: str, label: str) -> html.Button:
     """A column header's button: sorts the table by that column (again: the other way round)."""
-    return html.Button(label, id=button_id, type="button", className="btn btn-link btn-sm p-0 sort-button", n_clicks=0)
+    return html.Button(
+        label,
+        id=button_id,
+        type="button",
+        className="btn btn-link btn-sm p-0 fw-bold text-reset text-nowrap sort-button",
+        n_clicks=0,
+    )
 
 
 def share_text(clicks: int, total: int) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from db.filters import Filters
 from db.queries import FeatureClicks, clicks_by_feature
 from layouts.theme import PLOTLY_TEMPLATE, PRIMARY, PRIMARY_LIGHT, SELECTED
-from panels.figures import as_text, count_axis, shorten
+from panels.figures import as_text, count_axis, shorten, tooltip_text
 from panels.panel import Panel
 
 TOP_FEATURES = 15
@@ -26,7 +26,7 @@ class Bar:
     feature: str  # the feature it selects; OTHER for the "Other" bar
     clicks: int
     label: str  # the tick text (cut with an ellipsis when long), escaped for plotly
-    hover: str  # the whole name, escaped for plotly
+    hover: str  # the whole name, escaped for plotly, in lines that fit a tooltip
 
 
 def other_label(count: int) -> str:
@@ -35,7 +35,9 @@ def other_label(count: int) -> str:
 
 def bars(rows: list[FeatureClicks], top: int = TOP_FEATURES) -> list[Bar]:
     """The first `top` features, then one bar for the rest (when there is a rest)."""
-    shown = [Bar(r.feature, r.feature, r.clicks, as_text(shorten(r.feature)), as_text(r.feature)) for r in rows[:top]]
+    shown = [
+        Bar(r.feature, r.feature, r.clicks, as_text(shorten(r.feature)), tooltip_text(r.feature)) for r in rows[:top]
+    ]
     rest = rows[top:]
     if rest:
         label = other_label(len(rest))

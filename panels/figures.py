@@ -69,3 +69,13 @@ def count_axis(largest: int) -> dict:
     if largest <= SMALL_COUNT_AXIS:  # plotly would pick halves (0.5, 1.5) for small counts
         axis.update({"tickmode": "linear", "tick0": 0, "dtick": 1})
     return axis
+
+
+TOOLTIP_LINE = 40  # characters per line of a name in a tooltip (a 100-character name takes three lines)
+
+
+def tooltip_text(value: str, width: int = TOOLTIP_LINE) -> str:
+    """`value` whole, for a tooltip: escaped (as_text) and broken into lines of at most `width` characters, so a long
+    name stays inside the chart. Every character is kept, in order."""
+    lines = [value[i : i + width] for i in range(0, len(value), width)] or [""]
+    return "<br>".join(as_text(line) for line in lines)

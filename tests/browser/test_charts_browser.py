@@ -112,6 +112,8 @@ def test_long_name_selected_other_not_and_tooltips_readable(many, engine, analys
     label = board.until(lambda: hover_label(board, "feature-bar-chart"), "the tooltip")
     assert LONG_FEATURE in label["text"] and "1,500 clicks" in label["text"]  # the whole name, separators
     assert label["color"] == "rgb(33, 37, 41)" and label["background"] == "rgb(255, 255, 255)"  # dark on white
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    board.driver.save_screenshot(str(SHOTS / "tooltip-long-name.png"))
 
     ActionChains(board.driver).click().perform()  # select the 100-character feature, the mouse still on the bar
     board.until(lambda: board.chip() == f"{LONG_FEATURE} ×", "the chip")

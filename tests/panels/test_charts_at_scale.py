@@ -38,7 +38,7 @@ def test_the_top_15_features_then_one_other_bar(engine, many):
     assert feature_bar.PANEL.stats_json(shown.rows) == [{"feature": f, "clicks": n} for f, n in expected]  # all 60
     layout = shown.figure["layout"]
     assert layout["yaxis"]["ticktext"][0] == shorten(LONG_FEATURE) and layout["yaxis"]["ticktext"][0].endswith("…")
-    assert bars["hovertext"][0] == LONG_FEATURE  # whole in the tooltip
+    assert bars["hovertext"][0].split("<br>") == [LONG_FEATURE[:40], LONG_FEATURE[40:80], LONG_FEATURE[80:]]
     assert layout["xaxis"]["tickformat"] == ",d" and bars["texttemplate"] == "%{x:,d}"
 
 
@@ -57,7 +57,7 @@ def test_fifteen_features_or_fewer_have_no_other_bar():
 def test_names_are_text_never_markup():
     rows = [FeatureClicks("<b>bold</b>&<br>", 3)]
     figure = feature_bar.feature_bar_figure(rows, Filters(MANY_START, MANY_END))
-    assert figure["data"][0]["hovertext"] == ["&lt;b&gt;bold&lt;/b&gt;&amp;&lt;br&gt;"]
+    assert figure["data"][0]["hovertext"] == ["&lt;b&gt;bold&lt;/b&gt;&amp;&lt;br&gt;"]  # whole: a tooltip line
     assert figure["layout"]["yaxis"]["ticktext"] == [as_text(shorten("<b>bold</b>&<br>"))]
     assert "<" not in figure["layout"]["yaxis"]["ticktext"][0]
     assert figure["data"][0]["customdata"] == ["<b>bold</b>&<br>"]  # what a click selects: the name itself
