@@ -26,6 +26,27 @@ if TYPE_CHECKING:
     from panels.board import Board
 
 
+# Dash's page without its Internet Explorer warning, in English (screen readers pick their voice from `lang`)
+INDEX_PAGE = """<!DOCTYPE html>
+<html lang="en">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>
+"""
+
+
 def create_app(settings: Settings | None = None, board: Board | None = None) -> Dash:
     """Build the Flask server and the Dash app on it, showing `board`'s panels (default: layouts/placement.py).
     Nothing connects to the database until it is needed."""
@@ -55,6 +76,7 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
         update_title=None,
         suppress_callback_exceptions=True,
     )
+    app.index_string = INDEX_PAGE
     from callbacks import register as register_callbacks
 
     register_callbacks(app, board)  # the page (layout function) and every callback

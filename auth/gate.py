@@ -9,7 +9,8 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
 The admin paths (/settings and everything below it) are refused to logged-in analysts with a 403 page: a route added
 there is admin-only before anyone thinks of it.
 When the session cannot be checked because the database is unavailable: 503 + Retry-After, as a page (the same
-builder as the auth pages, auth/pages.py) or as JSON.
+builder as the auth pages, auth/pages.py) or as JSON; a Dash callback gets the app's CALLBACK_UNAVAILABLE_ANSWER
+instead when one is configured (an answer that updates no figure, only shows the dashboard's banner: no data).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 ADMIN_PATH = "/settings"  # this path and every path below it: admins only
 ADMIN_ONLY = "Only administrators can open this page. Ask one to make you an admin if you need it."
 PAGE_METHODS = frozenset({"GET", "HEAD"})
+CALLBACK_PATH = "/_dash-update-component"
+# config key: a function answering a Dash callback when the session cannot be checked (the database is down); the
+# dashboard uses it to show its banner, which a plain 503 would never reach (the renderer ignores error answers)
+CALLBACK_UNAVAILABLE_ANSWER = "CLICKBOARD_CALLBACK_UNAVAILABLE_ANSWER"
 
 
 def is_public(path: str) -> bool:
@@ -95,6 +100,9 @@ def require_login():
 
 
 def _database_unavailable(path: str, method: str):
+    answer = flask.current_app.config.get(CALLBACK_UNAVAILABLE_ANSWER)
+    if path == CALLBACK_PATH and method == "POST" and answer is not None:
+        return answer()
     if wants_json(path, method):
         from api.errors import error_response
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import flask
 from dash import Input, Output, ctx, no_update
@@ -18,18 +20,21 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from appstate import state
+from auth.gate import CALLBACK_UNAVAILABLE_ANSWER
 from callbacks.session import current_user_id, request_is_https
-from db.errors import bad_value_message, is_bad_value, is_unavailable
-from db.filters import Filters, InvalidFilter
+from db.errors import RETRY_AFTER_SECONDS, bad_value_message, is_bad_value, is_unavailable
+from db.filters import ALL, Filters, InvalidFilter
 from db.queries import StatCards
+from domain import AGE_GROUP_LABELS
 from layouts import ids
 from layouts.components import feature_chip
+from layouts.dashboard import today_in
 from panels.board import Board, View, compute
 from view_codec.cookie import set_filters_cookie
 
 log = logging.getLogger(__name__)
+AFTER_TODAY = "The end date {end} is after today ({today}). The figures below are for the last valid filters."
 BOTH_DATES_NEEDED = "Choose both a start and an end date. The figures below are for the last complete range."
-DATABASE_DOWN = "The database is not answering right now. The figures below are from the last successful update."
 NO_VALUE = "—"
 
 CARD_OUTPUTS = [
@@ -40,6 +45,17 @@ CARD_OUTPUTS = [
     Output(ids.STAT_FEATURES_TRACKED, "children"),
 ]
 CHIP_OUTPUT = Output(ids.CHIP_CONTAINER, "children")
+STATE_OUTPUTS = [
+    Output(ids.LAST_UPDATED, "children"),
+    Output(ids.STATUS_BANNER_TIME, "children"),
+    Output(ids.EMPTY_STATE, "hidden"),
+    Output(ids.EMPTY_STATE_FILTERS, "children"),
+    Output(ids.FEATURE_TABLE_DATA, "data"),
+]
+BANNER_OUTPUT = Output(ids.STATUS_BANNER, "hidden")
+RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
+MESSAGE_CLASS_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "className")
+MESSAGE_CLASSES = {"hint": "small text-muted", "error": "small text-danger"}
 MESSAGE_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "children")
 INPUTS = [
     Input(ids.DATE_RANGE, "start_date"),
@@ -64,7 +80,16 @@ def outputs(board: Board) -> list[Output]:
         panel_outputs.append(Output(panel.id, "figure"))
         if panel.title_follows_filters:
             panel_outputs.append(Output(panel.title_id, "children"))
-    return [*CARD_OUTPUTS, CHIP_OUTPUT, *panel_outputs, MESSAGE_OUTPUT]
+    return [
+        *CARD_OUTPUTS,
+        CHIP_OUTPUT,
+        *panel_outputs,
+        *STATE_OUTPUTS,
+        BANNER_OUTPUT,
+        RESET_OUTPUT,
+        MESSAGE_CLASS_OUTPUT,
+        MESSAGE_OUTPUT,
+    ]
 
 
 def read_filters(
@@ -86,15 +111,31 @@ def bad_value_text(error: BaseException) -> str:
 
 
 def card_texts(cards: StatCards) -> list[str]:
-    """The five card texts, in CARD_OUTPUTS order."""
+    """The five card texts, in CARD_OUTPUTS order (counts with thousands separators: 12,345)."""
     top = cards.top_feature
     return [
-        str(cards.total_clicks),
+        f"{cards.total_clicks:,}",
         top.feature if top else NO_VALUE,
-        f"{top.clicks} clicks" if top else "no clicks in this range",
-        f"{cards.daily_average:.1f}",
-        str(cards.features_tracked),
+        f"{top.clicks:,} clicks" if top else "no clicks in this range",
+        f"{cards.daily_average:,.1f}",
+        f"{cards.features_tracked:,}",
     ]
+
+
+def active_filters_text(f: Filters) -> str:
+    """Which filters are active, in words: "From 2026-03-01 to 2026-03-05, age group 18 – 40, gender Male." """
+    parts = [f"From {f.start.isoformat()} to {f.end.isoformat()}"]
+    if f.age_group != ALL:
+        parts.append(f"age group {AGE_GROUP_LABELS[f.age_group]}")
+    if f.gender != ALL:
+        parts.append(f"gender {f.gender}")
+    return ", ".join(parts) + "."
+
+
+def updated_at(timezone: str, now: datetime | None = None) -> str:
+    """The time of an update as shown: "2026-03-05 14:02:07 UTC" (in the analytics time zone)."""
+    moment = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone))
+    return moment.strftime("%Y-%m-%d %H:%M:%S ") + (moment.tzname() or timezone)
 
 
 def view_values(board: Board, view: View) -> dict[str, Any]:
@@ -102,6 +143,12 @@ def view_values(board: Board, view: View) -> dict[str, Any]:
     values = dict(zip(map(key, CARD_OUTPUTS), card_texts(view.cards)))
     feature = view.filters.feature
     values[key(CHIP_OUTPUT)] = feature_chip(feature) if feature else None
+    values[f"{ids.EMPTY_STATE}.hidden"] = view.cards.total_clicks > 0
+    values[f"{ids.EMPTY_STATE_FILTERS}.children"] = active_filters_text(view.filters)
+    values[f"{ids.FEATURE_TABLE_DATA}.data"] = {
+        "rows": [[row.feature, row.clicks] for row in view.by_feature],
+        "total": view.cards.total_clicks,
+    }
     for panel in board.panels:
         rendered = view.panels[panel.id]
         values[f"{panel.id}.figure"] = rendered.figure
@@ -115,42 +162,80 @@ class Update:
     values: dict[str, Any] | None  # "component.property" -> value; None: keep showing the last results
     message: str
     filters: Filters | None
+    database_down: bool = False  # the figures are stale because the database does not answer: show the banner
+    hint: bool = False  # the message is a hint (a range being picked), not an error: never shown in red
 
-    def outputs(self, declared: list[Output]) -> list:
-        """The values in the order of `declared` (no_update everywhere but the message when nothing was computed)."""
-        message_key = key(MESSAGE_OUTPUT)
+    def outputs(self, declared: list[Output], now: str = "") -> list:
+        """The values in the order of `declared`: when nothing was computed, no_update everywhere but the message,
+        the banner and the reset mark; else every value, with `now` as the time of the last update."""
+        always = {
+            key(MESSAGE_OUTPUT): self.message,
+            key(BANNER_OUTPUT): not self.database_down,
+            key(RESET_OUTPUT): False,  # a reset's filter changes have arrived
+            key(MESSAGE_CLASS_OUTPUT): MESSAGE_CLASSES["hint" if self.hint else "error"],
+        }
         if self.values is None:
-            return [self.message if key(o) == message_key else no_update for o in declared]
-        return [self.message if key(o) == message_key else self.values[key(o)] for o in declared]
+            return [always.get(key(o), no_update) for o in declared]
+        times = {f"{ids.LAST_UPDATED}.children": f"Updated {now}", f"{ids.STATUS_BANNER_TIME}.children": f" ({now})"}
+        values = {**self.values, **times, **always}
+        return [values[key(o)] for o in declared]
 
 
-def update_dashboard(connect: Callable[[], Connection], board: Board, start, end, age_group, gender, feature) -> Update:
-    """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters, a
-    database that does not answer and a value the database refuses keep the last results, with a message."""
+def update_dashboard(
+    connect: Callable[[], Connection],
+    board: Board,
+    start,
+    end,
+    age_group,
+    gender,
+    feature,
+    today: date | None = None,
+) -> Update:
+    """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters (an
+    end after `today`, when given), a database that does not answer and a value the database refuses keep the last
+    results, with a message. A range still being picked (one date missing) is a hint, never an error."""
     try:
         filters = read_filters(start, end, age_group, gender, feature)
     except InvalidFilter as error:
-        return Update(None, filter_message(error), None)
+        message = filter_message(error)
+        return Update(None, message, None, hint=message == BOTH_DATES_NEEDED)
+    if today is not None and filters.end > today:
+        return Update(None, AFTER_TODAY.format(end=filters.end, today=today), None)
     try:
         with connect() as conn:
             view = compute(board, conn, filters)
     except SQLAlchemyError as error:
         if is_unavailable(error):  # down, unreachable, restarting, too slow, pool exhausted
             log.warning("dashboard query failed: %s", error)
-            return Update(None, DATABASE_DOWN, None)
+            return Update(None, "", None, database_down=True)
         if is_bad_value(error):
             return Update(None, bad_value_text(error), None)
         raise
     return Update(view_values(board, view), "", filters)
 
 
+def unavailable_answer() -> flask.Response:
+    """A Dash callback's answer while the database is down and the session cannot even be checked (auth/gate.py):
+    it changes no output and carries no data, it only shows the status banner (Dash applies `sideUpdate` to any
+    component). 200, because Dash's renderer drops the body of any other status."""
+    body = {"multi": True, "response": {}, "sideUpdate": {f"{ids.STATUS_BANNER}.hidden": False}}
+    response = flask.jsonify(body)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register(app, board: Board) -> None:
     declared = outputs(board)
+    app.server.config[CALLBACK_UNAVAILABLE_ANSWER] = unavailable_answer
 
-    @app.callback(*declared, *INPUTS)
+    # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
+    @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
     def update(start, end, age_group, gender, feature, _refresh_clicks):
         appstate = state()
-        result = update_dashboard(appstate.database.engine.connect, board, start, end, age_group, gender, feature)
+        today = today_in(appstate.settings.timezone)
+        result = update_dashboard(
+            appstate.database.engine.connect, board, start, end, age_group, gender, feature, today=today
+        )
         user_id = current_user_id()
         if result.filters is not None and user_id is not None:
             set_filters_cookie(
@@ -160,4 +245,4 @@ def register(app, board: Board) -> None:
                 result.filters,
                 secure=request_is_https(),
             )
-        return result.outputs(declared)
+        return result.outputs(declared, updated_at(appstate.settings.timezone))

@@ -27,8 +27,9 @@ def register(app, board: Board) -> None:
         settings = state().settings
         user_id = current_user_id()
         saved = saved_filters_from_cookies(flask.current_app.secret_key, user_id, flask.request.cookies)
-        filters = saved or default_filters(today_in(settings.timezone))
-        return dashboard_layout(current_user_name(), filters, board, is_admin=current_user_is_admin())
+        today = today_in(settings.timezone)
+        filters = saved or default_filters(today)
+        return dashboard_layout(current_user_name(), filters, board, today=today, is_admin=current_user_is_admin())
 
     app.layout = serve_layout
     app.server.register_error_handler(DependencyException, _no_such_file)

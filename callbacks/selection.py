@@ -1,11 +1,12 @@
-"""Selecting a feature: a click on a bar selects it (or clears it when it is already selected); the chip clears it.
+"""Selecting a feature: a click on a bar or on a feature table row's button selects it (or clears it when it is
+already selected); the chip clears it.
 
 The selection lives in a dcc.Store; the data callback reacts to it. Nothing here writes to a tracked property.
 """
 
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State, ctx, no_update
 
 from layouts import ids
 
@@ -50,3 +51,23 @@ def register(app) -> None:
     )
     def clear_feature(n_clicks):
         return None if n_clicks else no_update
+
+    @app.callback(
+        Output(ids.SELECTED_FEATURE, "data", allow_duplicate=True),
+        Input(ids.PATTERN_CONTROLS[ids.FEATURE_TABLE], "n_clicks"),
+        State(ids.SELECTED_FEATURE, "data"),
+        prevent_initial_call=True,
+    )
+    def choose_in_table(_clicks, selected):
+        chosen = table_choice(ctx.triggered_id, ctx.triggered[0]["value"] if ctx.triggered else None)
+        if chosen is None:  # rows re-rendered, not clicked
+            return no_update
+        return None if chosen == selected else chosen
+
+
+def table_choice(triggered_id, n_clicks) -> str | None:
+    """The feature of the feature table button that was clicked (None when the firing was not a click)."""
+    if not n_clicks or not isinstance(triggered_id, dict):
+        return None
+    feature = triggered_id.get("feature")
+    return feature if isinstance(feature, str) and feature else None

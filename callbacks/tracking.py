@@ -3,7 +3,9 @@
 For each tracked control of the page (layouts/ids.py's registry: the fixed controls and every panel with a
 `tracked_as` name) one output-less callback listens to the control's interaction props with
 prevent_initial_call=True, so it fires only when the user changes them: not on page load, not when saved filters are
-restored (they are part of the served layout), not when a control (the chip) is inserted by a callback.
+restored (they are part of the served layout), not when a control (the chip, the feature table's rows) is inserted by
+a callback. The reset button sets the filter controls itself and marks that (ids.RESET_PENDING): their recorders
+record nothing while the mark is set, so a reset is one `reset_filters` event.
 No callback outputs to a tracked prop, so a callback's own updates are never counted. Each firing is one event
 (source "dashboard", the control's name, the logged-in user) written through the event writer, unless the analyst
 is over the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a burst of
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import Input
+from dash import Input, State, ctx
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +24,7 @@ from appstate import state
 from callbacks.session import current_user_id
 from db import tracking_allowance
 from db.writer import Event, EventWriter, WriterError, WriteResult
+from layouts import ids
 
 log = logging.getLogger(__name__)
 SOURCE = "dashboard"
@@ -42,10 +45,42 @@ def record_interaction(writer: EventWriter, engine: Engine, name: str, user_id: 
 
 
 def _register_control(app, component_id: str, name: str, props: tuple[str, ...]) -> None:
+    if component_id in ids.PATTERN_CONTROLS:
+        _register_pattern_control(app, ids.PATTERN_CONTROLS[component_id], name, props)
+        return
+    if component_id in ids.SET_BY_RESET:
+        _register_resettable_control(app, component_id, name, props)
+        return
+
     @app.callback(*[Input(component_id, prop) for prop in props], prevent_initial_call=True)
     def track(*_values):
-        appstate = state()
-        record_interaction(appstate.writer, appstate.database.engine, name, current_user_id())
+        _record(name)
+
+
+def _register_resettable_control(app, component_id: str, name: str, props: tuple[str, ...]) -> None:
+    """A control the reset button also sets: its changes while a reset is pending are the reset's, not the user's."""
+
+    @app.callback(
+        *[Input(component_id, prop) for prop in props], State(ids.RESET_PENDING, "data"), prevent_initial_call=True
+    )
+    def track(*values):
+        if not values[-1]:
+            _record(name)
+
+
+def _register_pattern_control(app, pattern: dict, name: str, props: tuple[str, ...]) -> None:
+    """A control made of many components (one per row): a click on any of them is one interaction. Rows rendered
+    again (their n_clicks back to 0) are not."""
+
+    @app.callback(*[Input(pattern, prop) for prop in props], prevent_initial_call=True)
+    def track(*_values):
+        if ctx.triggered and ctx.triggered[0]["value"]:
+            _record(name)
+
+
+def _record(name: str) -> None:
+    appstate = state()
+    record_interaction(appstate.writer, appstate.database.engine, name, current_user_id())
 
 
 def register(app, tracked_controls: dict[str, tuple[str, tuple[str, ...]]]) -> None:

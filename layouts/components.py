@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
@@ -39,7 +41,10 @@ def header(name: str | None, is_admin: bool = False) -> html.Header:
         dbc.Container(
             [
                 html.Div(
-                    [html.Span("◆", className="brand-mark me-2"), html.Span("Clickboard", className="fw-semibold")],
+                    [
+                        html.Span("◆", className="brand-mark me-2", **{"aria-hidden": "true"}),
+                        html.H1("Clickboard", className="brand-title fw-semibold mb-0"),
+                    ],
                     className="navbar-brand text-white d-flex align-items-center",
                 ),
                 html.Div(account, className="d-flex align-items-center text-white-50"),
@@ -52,39 +57,35 @@ def header(name: str | None, is_admin: bool = False) -> html.Header:
     )
 
 
-def labelled(label: str, control, html_for: str | None = None) -> html.Div:
-    return html.Div([dbc.Label(label, html_for=html_for, className="form-label small text-muted mb-1"), control])
+def labelled(label: str, control, html_for: str | None = None, label_id: str | None = None) -> html.Div:
+    """A label above its control; `html_for` links it to the control's focusable element (by its DOM id)."""
+    extra = {"id": label_id} if label_id else {}
+    return html.Div(
+        [dbc.Label(label, html_for=html_for, className="form-label small text-muted mb-1", **extra), control]
+    )
 
 
-def filter_bar(filters: Filters) -> dbc.Card:
-    """Date range (both dates required), age group, gender, refresh, and the selected feature's chip."""
+def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
+    """Date range (both dates required, none after `today`), age group, gender, refresh, and the selected feature's
+    chip."""
+    latest = {"max_date_allowed": today.isoformat()} if today else {}
     date_picker = dcc.DatePickerRange(
+        **latest,
         id=ids.DATE_RANGE,
         start_date=filters.start.isoformat(),
         end_date=filters.end.isoformat(),
         display_format="YYYY-MM-DD",
         first_day_of_week=1,
         minimum_nights=0,
-        clearable=True,
+        clearable=False,  # Dash's clear control is a link without a target (not keyboard-usable): type to clear
         updatemode="singledate",
         start_date_placeholder_text="Start date",
         end_date_placeholder_text="End date",
         className="w-100",
     )
-    age = dcc.Dropdown(
-        id=ids.FILTER_AGE_GROUP,
-        options=AGE_GROUP_OPTIONS,
-        value=filters.age_group,
-        clearable=False,
-        searchable=False,
-    )
-    gender_dropdown = dcc.Dropdown(
-        id=ids.FILTER_GENDER,
-        options=GENDER_OPTIONS,
-        value=filters.gender,
-        clearable=False,
-        searchable=False,
-    )
+    # native <select>s: labelled by their <label for>, reachable and usable by keyboard like any form control
+    age = dbc.Select(id=ids.FILTER_AGE_GROUP, options=AGE_GROUP_OPTIONS, value=filters.age_group)
+    gender_dropdown = dbc.Select(id=ids.FILTER_GENDER, options=GENDER_OPTIONS, value=filters.gender)
     refresh = dbc.Button(
         "↻ Refresh", id=ids.REFRESH_BUTTON, color="primary", outline=True, className="w-100", n_clicks=0
     )
@@ -93,9 +94,9 @@ def filter_bar(filters: Filters) -> dbc.Card:
             [
                 dbc.Row(
                     [
-                        dbc.Col(labelled("Date range", date_picker), xs=12, lg=4),
-                        dbc.Col(labelled("Age group", age), xs=6, md=4, lg=3),
-                        dbc.Col(labelled("Gender", gender_dropdown), xs=6, md=4, lg=3),
+                        dbc.Col(labelled("Date range", date_picker, ids.DATE_RANGE), xs=12, lg=4),
+                        dbc.Col(labelled("Age group", age, ids.FILTER_AGE_GROUP), xs=6, md=4, lg=3),
+                        dbc.Col(labelled("Gender", gender_dropdown, ids.FILTER_GENDER), xs=6, md=4, lg=3),
                         dbc.Col(labelled("\u00a0", refresh), xs=12, md=4, lg=2),
                     ],
                     className="g-3 align-items-end",
@@ -103,7 +104,8 @@ def filter_bar(filters: Filters) -> dbc.Card:
                 html.Div(
                     [
                         html.Div(feature_chip(filters.feature) if filters.feature else None, id=ids.CHIP_CONTAINER),
-                        html.Div(id=ids.DATE_RANGE_MESSAGE, className="small text-danger", role="alert"),
+                        html.Div(id=ids.DATE_RANGE_MESSAGE, className="small text-muted", role="status"),
+                        html.Div(id=ids.LAST_UPDATED, className="small text-muted ms-auto", role="status"),
                     ],
                     className="d-flex flex-wrap align-items-center gap-3 mt-2",
                 ),
@@ -160,14 +162,15 @@ def panel_rows(board: Board, filters: Filters) -> list[dbc.Row]:
 
 def feature_chip(feature: str) -> dbc.Button:
     """The selected feature with an ×; clicking it clears the selection. Exists only while a feature is selected; it
-    sits in the filter bar because the daily chart and both breakdowns follow it."""
+    sits in the filter bar because the daily chart and both breakdowns follow it. A long name is cut with an ellipsis
+    (the chip never leaves the screen); the whole name is in its text and its tooltip."""
     return dbc.Button(
-        f"{feature} ×",
+        [html.Span(feature, className="feature-chip-name"), html.Span(" ×", **{"aria-hidden": "true"})],
         id=ids.CLEAR_FEATURE_CHIP,
         color="warning",
         size="sm",
         className="feature-chip rounded-pill",
-        title="The daily clicks and the breakdowns show only this feature. Click to show every feature again.",
+        title=f"{feature}: the daily clicks and the breakdowns show only this feature. Click to show all again.",
         n_clicks=0,
     )
 
@@ -186,3 +189,149 @@ def stat_cards_row() -> dbc.Row:
         color="#0d6efd",
         overlay_style={"visibility": "visible", "opacity": 0.6},
     )
+
+
+def status_banner() -> html.Div:
+    """Hidden while the figures are current; shown when the database does not answer, saying since when the figures
+    are stale (the time of the last successful update, filled in by the data callback)."""
+    return html.Div(
+        [
+            html.Strong("The database is not answering. "),
+            "The figures below are from the last successful update",
+            html.Span(id=ids.STATUS_BANNER_TIME),
+            ". Use Refresh to try again.",
+        ],
+        id=ids.STATUS_BANNER,
+        className="alert alert-warning shadow-sm mb-3",
+        role="alert",
+        hidden=True,
+    )
+
+
+def empty_state() -> html.Div:
+    """Shown when the filters leave no click: which filters are active, and a button that resets them."""
+    return html.Div(
+        html.Div(
+            [
+                html.Div(
+                    [html.Strong("No clicks match these filters. "), html.Span(id=ids.EMPTY_STATE_FILTERS)],
+                    className="me-3",
+                ),
+                dbc.Button("Reset filters", id=ids.RESET_FILTERS, color="primary", size="sm", n_clicks=0),
+            ],
+            className="d-flex flex-wrap align-items-center gap-2",
+        ),
+        id=ids.EMPTY_STATE,
+        className="alert alert-info shadow-sm mb-4",
+        role="status",
+        hidden=True,
+    )
+
+
+def feature_table_card() -> dbc.Card:
+    """Every feature under the filters, ranked, with its clicks and share of the total; a search box narrows the
+    rows, and each feature's button selects it like a click on its bar (usable by keyboard). Rows come from
+    feature_table_rows (a callback fills them)."""
+    search = dcc.Input(
+        id=ids.FEATURE_TABLE_SEARCH,
+        type="search",
+        placeholder="Search features",
+        debounce=False,
+        className="form-control form-control-sm feature-table-search",
+        autoComplete="off",
+    )
+    table = html.Table(
+        [
+            html.Caption(id=ids.FEATURE_TABLE_COUNT, className="small text-muted"),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(
+                            sort_button(ids.FEATURE_TABLE_SORT_FEATURE, "Feature"),
+                            id=ids.FEATURE_TABLE_HEAD_FEATURE,
+                            scope="col",
+                            **{"aria-sort": "none"},
+                        ),
+                        html.Th(
+                            sort_button(ids.FEATURE_TABLE_SORT_CLICKS, "Clicks ↓"),
+                            id=ids.FEATURE_TABLE_HEAD_CLICKS,
+                            scope="col",
+                            className="text-end",
+                            **{"aria-sort": "descending"},
+                        ),
+                        html.Th("Share", scope="col", className="text-end"),
+                    ]
+                )
+            ),
+            html.Tbody(id=ids.FEATURE_TABLE_BODY),
+        ],
+        id=ids.FEATURE_TABLE,
+        className="table table-sm table-hover align-middle mb-0 feature-table",
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                [
+                    html.H2("All features", className="h6 mb-0", id=ids.FEATURE_TABLE_TITLE),
+                    html.Div(
+                        [
+                            dbc.Label(
+                                "Search features", html_for=ids.FEATURE_TABLE_SEARCH, className="visually-hidden"
+                            ),
+                            search,
+                        ]
+                    ),
+                ],
+                className="d-flex flex-wrap justify-content-between align-items-center gap-2 bg-white border-0",
+            ),
+            dbc.CardBody(
+                html.Div(
+                    table,
+                    className="feature-table-scroll",
+                    role="region",
+                    **{"aria-labelledby": ids.FEATURE_TABLE_TITLE},
+                ),
+                className="pt-0",
+            ),
+        ],
+        className="chart-card shadow-sm border-0 mb-4",
+    )
+
+
+def sort_button(button_id: str, label: str) -> html.Button:
+    """A column header's button: sorts the table by that column (again: the other way round)."""
+    return html.Button(
+        label,
+        id=button_id,
+        type="button",
+        className="btn btn-link btn-sm p-0 fw-bold text-reset text-nowrap sort-button",
+        n_clicks=0,
+    )
+
+
+def share_text(clicks: int, total: int) -> str:
+    return f"{clicks / total * 100:.1f}%" if total else "—"
+
+
+def feature_table_rows(rows: list[tuple[str, int]], total: int, selected: str | None) -> list[html.Tr]:
+    """One row per feature (rank order kept): a button with the whole name (pressed when selected), clicks, share."""
+    return [
+        html.Tr(
+            [
+                html.Td(
+                    html.Button(
+                        feature,
+                        id=ids.feature_table_choice(feature),
+                        type="button",
+                        className="btn btn-link btn-sm p-0 text-start feature-table-choice",
+                        n_clicks=0,
+                        **{"aria-pressed": "true" if feature == selected else "false"},
+                    )
+                ),
+                html.Td(f"{clicks:,}", className="text-end"),
+                html.Td(share_text(clicks, total), className="text-end"),
+            ],
+            className="table-warning" if feature == selected else None,
+        )
+        for feature, clicks in rows
+    ]

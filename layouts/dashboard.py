@@ -10,11 +10,20 @@ from dash import dcc, html
 
 from db.filters import Filters
 from layouts import ids
-from layouts.components import filter_bar, header, panel_rows, stat_cards_row
+from layouts.components import (
+    empty_state,
+    feature_table_card,
+    filter_bar,
+    header,
+    panel_rows,
+    stat_cards_row,
+    status_banner,
+)
 from layouts.placement import BOARD
 from panels.board import Board
 
 DEFAULT_RANGE_DAYS = 30
+DEFAULT_SORT = {"by": "clicks", "descending": True}  # the feature table: most clicked first
 
 
 def today_in(timezone: str) -> date:
@@ -27,25 +36,38 @@ def default_filters(today: date) -> Filters:
 
 
 def dashboard_layout(
-    analyst_name: str | None, filters: Filters, board: Board = BOARD, *, is_admin: bool = False
+    analyst_name: str | None,
+    filters: Filters,
+    board: Board = BOARD,
+    today: date | None = None,
+    *,
+    is_admin: bool = False,
 ) -> html.Div:
-    """The whole dashboard with the given filters already applied (the data callback fills cards and panels); an
-    admin's header links to the settings page."""
+    """The whole dashboard with the given filters already applied (the data callback fills cards and panels); no
+    date after `today` can be picked; an admin's header links to the settings page."""
     return html.Div(
         [
             header(analyst_name, is_admin),
-            dbc.Container(
-                [
-                    dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),
-                    filter_bar(filters),
-                    stat_cards_row(),
-                    *panel_rows(board, filters),
-                    html.Footer(
-                        "Every interaction with this dashboard is counted in it, too.",
-                        className="text-muted small text-center pb-4",
-                    ),
-                ],
-                fluid="xl",
+            html.Main(
+                dbc.Container(
+                    [
+                        dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),
+                        dcc.Store(id=ids.RESET_PENDING, data=False),
+                        dcc.Store(id=ids.FEATURE_TABLE_DATA),
+                        dcc.Store(id=ids.FEATURE_TABLE_SORT, data=DEFAULT_SORT),
+                        status_banner(),
+                        filter_bar(filters, today),
+                        empty_state(),
+                        stat_cards_row(),
+                        *panel_rows(board, filters),
+                        feature_table_card(),
+                    ],
+                    fluid="xl",
+                )
+            ),
+            html.Footer(
+                "Every interaction with this dashboard is counted in it, too.",
+                className="text-muted small text-center pb-4",
             ),
         ],
         id=ids.PAGE,

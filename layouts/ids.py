@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dash import ALL
+
 from domain import SCOPES
 from layouts.placement import BOARD
 from panels import age_group, daily_trend, feature_bar, gender
@@ -42,8 +44,36 @@ STAT_TOP_FEATURE_CLICKS = "stat-top-feature-clicks"
 STAT_DAILY_AVERAGE = "stat-daily-average"
 STAT_FEATURES_TRACKED = "stat-features-tracked"
 
+# -- status -----------------------------------------------------------------------------------------------------
+STATUS_BANNER = "status-banner"  # shown while the figures are stale: the database does not answer
+STATUS_BANNER_TIME = "status-banner-time"  # in the banner: when the figures were last updated
+LAST_UPDATED = "last-updated"  # under the filters: when the figures were last updated
+EMPTY_STATE = "empty-state"  # shown when the range has no click: the active filters and a reset button
+EMPTY_STATE_FILTERS = "empty-state-filters"
+RESET_FILTERS = "reset-filters"
+
+# -- feature table ---------------------------------------------------------------------------------------------
+FEATURE_TABLE = "feature-table"  # the table; each row's button has the id {"type": FEATURE_TABLE, "feature": name}
+FEATURE_TABLE_TITLE = "feature-table-title"
+FEATURE_TABLE_SEARCH = "feature-table-search"
+FEATURE_TABLE_COUNT = "feature-table-count"
+FEATURE_TABLE_BODY = "feature-table-body"
+FEATURE_TABLE_SORT = "feature-table-sort"  # dcc.Store: {"by": "clicks" | "feature", "descending": bool}
+FEATURE_TABLE_SORT_FEATURE = "feature-table-sort-feature"  # the "Feature" column header's sort button
+FEATURE_TABLE_SORT_CLICKS = "feature-table-sort-clicks"  # the "Clicks" column header's sort button
+FEATURE_TABLE_HEAD_FEATURE = "feature-table-head-feature"  # the column headers (their aria-sort)
+FEATURE_TABLE_HEAD_CLICKS = "feature-table-head-clicks"
+FEATURE_TABLE_DATA = "feature-table-data"  # dcc.Store: every feature's clicks under the filters, most clicked first
+
+
+def feature_table_choice(feature: str) -> dict:
+    """The id of the feature table's button that selects `feature` (a pattern-matching id of type FEATURE_TABLE)."""
+    return {"type": FEATURE_TABLE, "feature": feature}
+
+
 # -- state -----------------------------------------------------------------------------------------------------
 SELECTED_FEATURE = "selected-feature"  # dcc.Store: the feature picked in the bar chart, or None
+RESET_PENDING = "reset-pending"  # dcc.Store: True while the filter changes a reset made are being applied
 
 FIXED_IDS: tuple[str, ...] = (
     PAGE,
@@ -65,6 +95,24 @@ FIXED_IDS: tuple[str, ...] = (
     STAT_DAILY_AVERAGE,
     STAT_FEATURES_TRACKED,
     SELECTED_FEATURE,
+    RESET_PENDING,
+    STATUS_BANNER,
+    STATUS_BANNER_TIME,
+    LAST_UPDATED,
+    EMPTY_STATE,
+    EMPTY_STATE_FILTERS,
+    RESET_FILTERS,
+    FEATURE_TABLE,
+    FEATURE_TABLE_TITLE,
+    FEATURE_TABLE_SEARCH,
+    FEATURE_TABLE_COUNT,
+    FEATURE_TABLE_BODY,
+    FEATURE_TABLE_DATA,
+    FEATURE_TABLE_SORT,
+    FEATURE_TABLE_SORT_FEATURE,
+    FEATURE_TABLE_SORT_CLICKS,
+    FEATURE_TABLE_HEAD_FEATURE,
+    FEATURE_TABLE_HEAD_CLICKS,
 )
 
 # -- meta-analytics --------------------------------------------------------------------------------------------
@@ -77,7 +125,15 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
     FILTER_GENDER: ("filter_gender", ("value",)),
     CLEAR_FEATURE_CHIP: ("clear_feature_chip", ("n_clicks",)),
     REFRESH_BUTTON: ("refresh_button", ("n_clicks",)),
+    FEATURE_TABLE: ("feature_table", ("n_clicks",)),  # a click on any row's button
+    RESET_FILTERS: ("reset_filters", ("n_clicks",)),
 }
+# Tracked controls made of many components (one per row), each with the pattern-matching id {"type": <id>, ...}: the
+# recorder listens to all of them (dash.ALL) and records a click on any one.
+# Controls the reset button sets: their recorders record nothing while a reset is pending (it is one interaction,
+# recorded as reset_filters).
+SET_BY_RESET = (DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER)
+PATTERN_CONTROLS: dict[str, dict] = {FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL}}
 PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2): each click is a change
 
 # Interactive components that are deliberately not dashboard controls, with the reason. Anything interactive in the
@@ -85,6 +141,9 @@ PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2
 FIXED_UNTRACKED: dict[str, str] = {
     LOGOUT_BUTTON: "a plain form POST to /logout that leaves the dashboard (session end, not a dashboard interaction)",
     SETTINGS_LINK: "a plain link to the settings page (admins only), which records its own actions (below)",
+    FEATURE_TABLE_SEARCH: "narrows the feature table's rows as you type; changes no figure (searching records nothing)",
+    FEATURE_TABLE_SORT_FEATURE: "sorts the feature table by name; changes no figure (sorting records nothing)",
+    FEATURE_TABLE_SORT_CLICKS: "sorts the feature table by clicks; changes no figure (sorting records nothing)",
 }
 
 

@@ -12,6 +12,7 @@ SELECTED = "#fd7e14"
 BODY_COLOR = "#212529"
 MUTED = "#6c757d"
 GRID = "#e9ecef"
+TOOLTIP_BORDER = "#6c757d"
 FONT_FAMILY = (
     'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif'
 )
@@ -26,7 +27,13 @@ PLOTLY_TEMPLATE: dict = {
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
         "margin": {"l": 48, "r": 16, "t": 16, "b": 48},
-        "hoverlabel": {"font": {"family": FONT_FAMILY}, "bgcolor": "white", "bordercolor": GRID},
+        # tooltips: dark text on white with a visible border (plotly's default text colour is the border colour)
+        "hoverlabel": {
+            "font": {"family": FONT_FAMILY, "color": BODY_COLOR, "size": 13},
+            "bgcolor": "white",
+            "bordercolor": TOOLTIP_BORDER,
+            "align": "left",
+        },
         "xaxis": {
             "showgrid": False,
             "linecolor": "#ced4da",

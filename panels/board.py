@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from db.filters import Filters
-from db.queries import CARD_KEYS, StatCards, cards_json, clicks_by_feature, stat_cards
+from db.queries import CARD_KEYS, FeatureClicks, StatCards, cards_json, clicks_by_feature, stat_cards
 from panels.panel import Panel, Rendered, present
 
 GRID_COLUMNS = 12
@@ -55,6 +55,7 @@ class View:
     filters: Filters
     cards: StatCards
     panels: dict[str, Rendered]  # by panel id, in board order
+    by_feature: list[FeatureClicks]  # every feature's clicks, most clicked first (the cards' own query)
 
 
 def compute(board: Board, conn: Connection, filters: Filters) -> View:
@@ -67,9 +68,10 @@ def compute(board: Board, conn: Connection, filters: Filters) -> View:
             results[query] = query(conn, filters)
         return results[query]
 
-    cards = stat_cards(run(clicks_by_feature), filters.days)
+    by_feature = run(clicks_by_feature)
+    cards = stat_cards(by_feature, filters.days)
     rendered = {panel.id: present(panel, run(panel.query), filters) for panel in board.panels}
-    return View(filters=filters, cards=cards, panels=rendered)
+    return View(filters=filters, cards=cards, panels=rendered, by_feature=by_feature)
 
 
 def view_json(board: Board, view: View) -> dict:

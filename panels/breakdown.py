@@ -17,7 +17,7 @@ from db.queries import where
 from db.schema import feature_daily as fd
 from domain import ALL, UNKNOWN
 from layouts.theme import PLOTLY_TEMPLATE
-from panels.figures import highlight
+from panels.figures import count_axis, highlight
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,16 @@ def segment_figure(rows: list[Segment], labels: dict[str, str], active: str) -> 
                 "y": clicks,
                 "customdata": values,
                 "marker": {"color": highlight(values, None if active == ALL else active)},
-                "text": clicks,
+                "texttemplate": "%{y:,d}",
                 "textposition": "auto",
                 "cliponaxis": False,
-                "hovertemplate": "<b>%{x}</b><br>%{y} clicks<extra></extra>",
+                "hovertemplate": "<b>%{x}</b><br>%{y:,d} clicks<extra></extra>",
             }
         ],
         "layout": {
             "template": PLOTLY_TEMPLATE,
             "xaxis": {"type": "category", "categoryorder": "array", "categoryarray": names},
-            "yaxis": {"title": {"text": "Clicks"}, "rangemode": "tozero"},
+            "yaxis": {"title": {"text": "Clicks"}, **count_axis(max(clicks, default=0))},
             "uniformtext": {"minsize": 10, "mode": "hide"},
             "clickmode": "event",
             "hovermode": "closest",

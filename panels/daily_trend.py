@@ -12,6 +12,7 @@ from db.filters import Filters
 from db.queries import where
 from db.schema import feature_daily as fd
 from layouts.theme import PLOTLY_TEMPLATE, PRIMARY, SELECTED
+from panels.figures import as_text, count_axis, shorten
 from panels.panel import Panel
 
 
@@ -39,6 +40,7 @@ def daily_figure(rows: list[DayClicks], f: Filters) -> dict:
     days = [row.day.isoformat() for row in rows]
     clicks = [row.clicks for row in rows]
     name = f.feature or "All features"
+    label = as_text(shorten(name, 40))
     color = SELECTED if f.feature else PRIMARY
     return {
         "data": [
@@ -52,16 +54,26 @@ def daily_figure(rows: list[DayClicks], f: Filters) -> dict:
                 "marker": {"size": 6, "color": color},
                 "fill": "tozeroy",
                 "fillcolor": "rgba(253,126,20,0.10)" if f.feature else "rgba(13,110,253,0.08)",
-                "hovertemplate": "%{x|%a %b %d, %Y}<br><b>%{y}</b> clicks<extra>" + name + "</extra>",
+                "hovertemplate": "%{x|%a %b %d, %Y}<br><b>%{y:,d}</b> clicks<extra>" + label + "</extra>",
             }
         ],
         "layout": {
             "template": PLOTLY_TEMPLATE,
-            "xaxis": {"type": "date", "tickformat": "%b %d", "range": padded_range(rows)},
-            "yaxis": {"title": {"text": "Clicks"}, "rangemode": "tozero"},
+            "xaxis": {"type": "date", "tickformat": date_ticks(f), "range": padded_range(rows)},
+            "yaxis": {"title": {"text": "Clicks"}, **count_axis(max(clicks, default=0))},
             "hovermode": "x",
         },
     }
+
+
+def date_ticks(f: Filters) -> str:
+    """Tick labels that say the year whenever it is not obvious: day and month within one year up to three months,
+    with the year when the range crosses a new year, month and year for longer ranges."""
+    if f.days > 92:
+        return "%b %Y"
+    if f.start.year != f.end.year:
+        return "%b %d, %Y"
+    return "%b %d"
 
 
 def padded_range(rows: list[DayClicks]) -> list[str] | None:

@@ -46,3 +46,36 @@ def highlight(categories: Sequence[str], active: str | None) -> list[str]:
     if active is None:
         return [PRIMARY] * len(categories)
     return [SELECTED if category == active else PRIMARY_LIGHT for category in categories]
+
+
+TICK_CHARS = 28  # a category label longer than this is cut, with an ellipsis (the tooltip shows it whole)
+SMALL_COUNT_AXIS = 10  # up to this many clicks, a count axis ticks every whole number
+
+
+def as_text(value: str) -> str:
+    """`value` for a plotly label or tooltip: plotly reads a few HTML tags and entities in text (<b>, <br>, &amp;),
+    so escape them; a feature name is always shown as the characters it is made of, never as markup."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(value: str, limit: int = TICK_CHARS) -> str:
+    """`value` cut to `limit` characters with an ellipsis when longer (for axis ticks and titles)."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "\u2026"
+
+
+def count_axis(largest: int) -> dict:
+    """An axis of click counts: whole numbers only (never 0.5), thousands separators (12,345)."""
+    axis: dict = {"tickformat": ",d", "rangemode": "tozero"}
+    if largest <= SMALL_COUNT_AXIS:  # plotly would pick halves (0.5, 1.5) for small counts
+        axis.update({"tickmode": "linear", "tick0": 0, "dtick": 1})
+    return axis
+
+
+TOOLTIP_LINE = 40  # characters per line of a name in a tooltip (a 100-character name takes three lines)
+
+
+def tooltip_text(value: str, width: int = TOOLTIP_LINE) -> str:
+    """`value` whole, for a tooltip: escaped (as_text) and broken into lines of at most `width` characters, so a long
+    name stays inside the chart. Every character is kept, in order."""
+    lines = [value[i : i + width] for i in range(0, len(value), width)] or [""]
+    return "<br>".join(as_text(line) for line in lines)

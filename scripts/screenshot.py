@@ -1,6 +1,6 @@
-"""Take docs/screenshot.png: the dashboard on demo data, logged in, in headless Chromium (about 1400x1250).
+"""Take docs/screenshot.png: the dashboard on demo data, logged in, in headless Chromium (about 1400x1700).
 
-    uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 1250] [--select FEATURE]
+    uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 1700] [--select FEATURE]
 
 Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
 `clickboard_screenshot`, dropped at the end), migrates, seeds the demo data (`demo.seeding.seed_demo`), serves the
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(PROJECT / "docs" / "screenshot.png"))
     parser.add_argument("--width", type=int, default=1400)
-    parser.add_argument("--height", type=int, default=1250)
+    parser.add_argument("--height", type=int, default=1700)
     parser.add_argument("--select", default=None, help="click this feature's bar before the shot")
     parser.add_argument("--events", type=int, default=5000, help="demo events to seed (default 5000)")
     args = parser.parse_args(argv)

@@ -79,3 +79,16 @@ def count_events(engine, **where) -> int:
     clause = " AND ".join(f"{key} = :{key}" for key in where) or "true"
     with engine.connect() as conn:
         return conn.execute(text(f"SELECT count(*) FROM events WHERE {clause}"), where).scalar_one()
+
+
+def text_of(children) -> str:
+    """The text a component tree shows: strings joined in order, from Dash components or their JSON."""
+    if children is None:
+        return ""
+    if isinstance(children, (str, int, float)):
+        return str(children)
+    if isinstance(children, (list, tuple)):
+        return "".join(text_of(child) for child in children)
+    if isinstance(children, dict):
+        return text_of(children.get("props", {}).get("children"))
+    return text_of(getattr(children, "children", None))

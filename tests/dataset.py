@@ -84,3 +84,33 @@ def write_dataset(engine: Engine, writer: EventWriter, today: date | None = None
     result = writer.submit(events)
     assert (result.accepted, result.duplicates) == (len(events), 0)
     return ids
+
+
+# -- many features: the charts at real-product scale ---------------------------------------------------------------
+# 60 features over MANY_START..MANY_END (14 months, so the daily axis crosses a new year), one of them with a
+# 100-character name (the longest a feature name may be) and the most clicks (1,500: thousands separators), the
+# others 59, 58, ... 1 clicks. The numbers the tests expect come from tests/oracle.py.
+MANY_START, MANY_END = date(2025, 1, 1), date(2026, 2, 28)
+LONG_FEATURE = ("checkout.payment_method.credit_card.three_d_secure.challenge_completed_successfully_after_retry_x")[
+    :100
+].ljust(100, "x")
+MANY_FEATURES = [LONG_FEATURE] + [f"feature_{n:02d}" for n in range(1, 60)]
+
+
+def many_feature_clicks() -> dict[str, int]:
+    """Clicks per feature of the many-features dataset."""
+    return {LONG_FEATURE: 1500} | {f"feature_{n:02d}": 60 - n for n in range(1, 60)}
+
+
+def write_many_features(engine: Engine, writer: EventWriter) -> None:
+    """The 60 features' clicks, spread over the days of MANY_START..MANY_END at noon UTC (no known person)."""
+    days = (MANY_END - MANY_START).days + 1
+    events = []
+    position = 0
+    for feature, clicks in many_feature_clicks().items():
+        for _ in range(clicks):
+            day = MANY_START + timedelta(days=(position * 7) % days)
+            events.append(Event(feature, "api", None, datetime.combine(day, time(12, 0), tzinfo=UTC)))
+            position += 1
+    result = writer.submit(events)
+    assert (result.accepted, result.duplicates) == (len(events), 0)

@@ -65,10 +65,11 @@ def cards(
 
 
 def card_texts(engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature=None):
-    """The four card texts as the page shows them: total, top feature, daily average, features tracked."""
+    """The four card texts as the page shows them (counts with thousands separators): total, top feature, daily
+    average, features tracked."""
     c = cards(engine, start, end, age_group, gender)
     top = c["top_feature"]["name"] if c["top_feature"] else NO_VALUE
-    return (str(c["total_clicks"]), top, f"{c['daily_average']:.1f}", str(c["features_tracked"]))
+    return (f"{c['total_clicks']:,}", top, f"{c['daily_average']:,.1f}", f"{c['features_tracked']:,}")
 
 
 def daily(

@@ -155,7 +155,10 @@ class Dashboard:
         return start, end
 
     def dropdown_text(self, element_id: str) -> str:
-        return self.driver.find_element(By.ID, element_id).text.strip()
+        """The label of the option chosen in a filter (a native <select>)."""
+        from selenium.webdriver.support.ui import Select
+
+        return Select(self.driver.find_element(By.ID, element_id)).first_selected_option.text.strip()
 
     def figure(self, graph_id: str) -> list[dict]:
         """The traces plotly drew in a graph (x, y, name, customdata), or None before the first figure."""
@@ -187,7 +190,13 @@ class Dashboard:
         self.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
 
     def select(self, element_id: str, label: str):
-        self.duo.select_dcc_dropdown(f"#{element_id}", value=label)
+        from selenium.webdriver.support.ui import Select
+
+        select = Select(self.driver.find_element(By.ID, element_id))
+        texts = [option.text for option in select.options]
+        # the exact label, or the one option it begins ("All" for "All genders")
+        chosen = label if label in texts else next(t for t in texts if t.startswith(label))
+        select.select_by_visible_text(chosen)
 
     def bars(self, graph_id: str = "feature-bar-chart") -> dict:
         """The bar elements of a graph by category (each bar carries its category as customdata)."""

@@ -11,7 +11,15 @@ from sqlalchemy import text
 from db.users import create_user
 from tests import oracle
 from tests.conftest import login, logout
-from tests.dash_client import callback_for, count_events, data_dep, filter_values, layout_props, post_callback
+from tests.dash_client import (
+    callback_for,
+    count_events,
+    data_dep,
+    filter_values,
+    layout_props,
+    post_callback,
+    text_of,
+)
 from tests.dataset import END, START
 from view_codec.cookie import MAX_AGE_SECONDS, cookie_name
 
@@ -82,7 +90,7 @@ def test_page_is_served_with_the_saved_filters(logged_in_client, analyst, known)
     assert after["filter-age-group"]["value"] == ">40"
     assert after["filter-gender"]["value"] == "Male"
     assert after["selected-feature"]["data"] == "share"
-    assert after["clear-feature-chip"]["children"] == "share ×"
+    assert text_of(after["clear-feature-chip"]["children"]) == "share ×"
 
 
 def test_one_date_cleared_shows_a_message_and_saves_nothing(logged_in_client, analyst, known):
@@ -90,7 +98,9 @@ def test_one_date_cleared_shows_a_message_and_saves_nothing(logged_in_client, an
     response = post_callback(logged_in_client, dep, filter_values(end=None), ["date-range.end_date"])
     assert response.status_code == 200
     result = response.get_json()["response"]
-    assert list(result) == ["date-range-message"]  # everything else keeps its last value
+    assert list(result) == ["status-banner", "reset-pending", "date-range-message"]  # the rest keeps its last value
+    assert result["date-range-message"]["className"] == "small text-muted"  # a hint, not a red error
+    assert result["status-banner"]["hidden"] is True
     assert "both" in result["date-range-message"]["children"]
     assert cookie_name(analyst.id) not in set_cookie_headers(response)
 

@@ -11,12 +11,13 @@ from dash import no_update
 from sqlalchemy import event, text
 from sqlalchemy.exc import ProgrammingError
 
-from callbacks.dashboard import BOTH_DATES_NEEDED, DATABASE_DOWN, outputs, update_dashboard
+from callbacks.dashboard import BOTH_DATES_NEEDED, outputs, update_dashboard
 from db.filters import Filters
 from layouts.placement import BOARD
 from panels.board import Place
 from panels.panel import Panel
 from tests import oracle
+from tests.dash_client import text_of
 from tests.dataset import END, START
 
 CARDS = (
@@ -94,7 +95,7 @@ def test_selected_feature_narrows_the_line_and_the_breakdowns_not_the_cards_or_b
     assert segments(update, "gender-chart") == [("Male", 4), ("Female", 0), ("Other", 0)]
     assert update.values["daily-trend-chart-title.children"] == "Daily clicks: search"
     chip = update.values["feature-chip-container.children"]
-    assert (chip.id, chip.children) == ("clear-feature-chip", "search ×")
+    assert (chip.id, text_of(chip.children)) == ("clear-feature-chip", "search ×")
     colors = trace(update, "feature-bar-chart")["marker"]["color"]
     assert colors[1] != colors[0] == colors[2]  # the selected bar stands out
 
@@ -138,14 +139,27 @@ def test_one_date_cleared_keeps_the_last_results(engine, known, start, end):
     update = run(engine, start=start, end=end)
     assert update.values is None and update.filters is None
     values = update.outputs(outputs(BOARD))
-    assert values[:-1] == [no_update] * (len(values) - 1)
-    assert values[-1] == BOTH_DATES_NEEDED
+    assert values[:-4] == [no_update] * (len(values) - 4)
+    # no banner, no reset pending, the message as a grey hint (a range being picked is not an error)
+    assert values[-4:] == [True, False, "small text-muted", BOTH_DATES_NEEDED]
 
 
 def test_invalid_range_keeps_the_last_results(engine, known):
     update = run(engine, start=END, end=START)
     assert update.values is None
     assert "before start date" in update.message
+    assert update.outputs(outputs(BOARD))[-2] == "small text-danger"  # an error, in red
+
+
+def test_an_end_after_today_is_refused_with_a_message(engine, known):
+    today = END - timedelta(days=1)
+    update = update_dashboard(engine.connect, BOARD, str(START), str(END), "all", "all", None, today=today)
+    assert update.values is None
+    assert (
+        update.message
+        == f"The end date {END} is after today ({today}). The figures below are for the last valid filters."
+    )
+    assert run(engine).values is not None  # without a today (tests, the stats API's own rules): as before
 
 
 def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, known):
@@ -158,14 +172,25 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
         "daily-trend-chart-title.children",
         "age-group-chart.figure",
         "gender-chart.figure",
+        "last-updated.children",
+        "status-banner-time.children",
+        "empty-state.hidden",
+        "empty-state-filters.children",
+        "feature-table-data.data",
+        "status-banner.hidden",
+        "reset-pending.data",
+        "date-range-message.className",
         "date-range-message.children",
     ]
-    values = run(engine, feature="export").outputs(outputs(BOARD))
+    values = run(engine, feature="export").outputs(outputs(BOARD), "2026-03-05 14:02:07 UTC")
     assert values[:5] == ["11", "export", "4 clicks", "2.2", "3"]
-    assert values[5].children == "export ×"
+    assert text_of(values[5].children) == "export ×"
     assert [values[i]["data"][0]["type"] for i in (6, 7, 9, 10)] == ["bar", "scatter", "bar", "bar"]
     assert values[8] == "Daily clicks: export"
-    assert values[11] == ""
+    assert values[11:13] == ["Updated 2026-03-05 14:02:07 UTC", " (2026-03-05 14:02:07 UTC)"]
+    assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
+    assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11}
+    assert values[16:] == [True, False, "small text-danger", ""]
 
 
 def test_the_whole_view_takes_one_connection_and_four_queries(engine, known):
@@ -204,8 +229,15 @@ def test_database_down_keeps_the_last_results():
     down = make_engine(f"postgresql+psycopg://nobody@127.0.0.1:{port}/nothing", pool_pre_ping=False)
     update = update_dashboard(down.connect, BOARD, str(START), str(END), "all", "all", None)
     down.dispose()
-    assert update.values is None and update.message == DATABASE_DOWN
-    assert update.outputs(outputs(BOARD))[:-1] == [no_update] * (len(outputs(BOARD)) - 1)
+    assert update.values is None and update.database_down
+    shown = dict(
+        zip((f"{o.component_id}.{o.component_property}" for o in outputs(BOARD)), update.outputs(outputs(BOARD)))
+    )
+    assert shown.pop("status-banner.hidden") is False  # the banner says the figures are stale
+    assert shown.pop("date-range-message.children") == ""
+    assert shown.pop("reset-pending.data") is False
+    assert shown.pop("date-range-message.className") == "small text-danger"
+    assert set(shown.values()) == {no_update}  # every figure, card and time stays as it was
 
 
 def panel_with_query(query) -> Panel:

@@ -29,6 +29,8 @@ DESIGN_FEATURES = {
     "chart_bar",
     "clear_feature_chip",
     "refresh_button",
+    "feature_table",
+    "reset_filters",
     "chart_age_group",
     "chart_gender",
 }

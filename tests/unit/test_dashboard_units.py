@@ -13,10 +13,11 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from callbacks.selection import clicked_feature, next_selection
 from db.filters import Filters
 from layouts import ids
-from layouts.components import feature_chip
+from layouts.components import feature_chip, feature_table_rows
 from layouts.dashboard import dashboard_layout, default_filters
 from layouts.placement import BOARD
 from panels.board import Place
+from tests.dash_client import text_of
 from tests.panels import clicks_by_weekday
 from view_codec.cookie import (
     COOKIE_PREFIX,
@@ -205,7 +206,9 @@ def interactive_ids(layout) -> list:
             or isinstance(component, (dbc.Button, dbc.Input, dbc.Select, dbc.Checklist, dbc.RadioItems))
         )
         if interactive:
-            found.append(getattr(component, "id", None))
+            component_id = getattr(component, "id", None)
+            # a pattern-matching id ({"type": ..., ...}: one button per row) is registered under its type
+            found.append(component_id["type"] if isinstance(component_id, dict) else component_id)
     return found
 
 
@@ -224,11 +227,15 @@ def full_layouts(board=BOARD):
         dashboard_layout("Ana", FILTERS, board),
         dashboard_layout("Ada", FILTERS, board, is_admin=True),  # an admin's header links to the settings page
         feature_chip("search"),
+        html.Tbody(feature_table_rows([("search", 4), ("share", 3)], 7, "search")),
     ]
 
 
 def layout_ids(layout) -> list[str]:
-    return [c.id for c in walk(layout) if getattr(c, "id", None) is not None]
+    """Every id on the page (the type of a pattern-matching id, once)."""
+    found = [c.id for c in walk(layout) if getattr(c, "id", None) is not None]
+    plain = [i for i in found if not isinstance(i, dict)]
+    return plain + sorted({i["type"] for i in found if isinstance(i, dict)} - set(plain))
 
 
 WITH_WEEKDAY = BOARD.with_row(Place(clicks_by_weekday.PANEL))
@@ -308,6 +315,8 @@ def test_meta_analytics_names():
         "feature-bar-chart": "chart_bar",
         "clear-feature-chip": "clear_feature_chip",
         "refresh-button": "refresh_button",
+        "feature-table": "feature_table",
+        "reset-filters": "reset_filters",
         "age-group-chart": "chart_age_group",
         "gender-chart": "chart_gender",
     }
@@ -315,6 +324,9 @@ def test_meta_analytics_names():
     assert untracked == {
         "logout-button": ids.FIXED_UNTRACKED["logout-button"],
         "settings-link": ids.FIXED_UNTRACKED["settings-link"],
+        "feature-table-search": ids.FIXED_UNTRACKED["feature-table-search"],
+        "feature-table-sort-feature": ids.FIXED_UNTRACKED["feature-table-sort-feature"],
+        "feature-table-sort-clicks": ids.FIXED_UNTRACKED["feature-table-sort-clicks"],
         "daily-trend-chart": "display only: its clicks select nothing",
     }
     assert list(names.values()) == ids.FEATURE_NAMES
@@ -344,7 +356,7 @@ def test_layout_carries_the_saved_filters():
     assert by_id["filter-age-group"].value == "18-40"
     assert by_id["filter-gender"].value == "Female"
     assert by_id["selected-feature"].data == "search"
-    assert by_id["clear-feature-chip"].children == "search ×"
+    assert text_of(by_id["clear-feature-chip"].children) == "search ×"
     assert by_id["analyst-name"].children == "Ana"
     assert by_id["daily-trend-chart-title"].children == "Daily clicks: search"  # no flash of the default title
     assert by_id["age-group-chart-title"].children == "Clicks by age group"
