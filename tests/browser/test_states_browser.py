@@ -52,9 +52,10 @@ def test_an_empty_range_names_its_filters_and_resets_them_once(board, engine, an
     board.type_date("start", "2025-01-01")
     board.type_date("end", "2025-01-31")
     board.select("filter-gender", "Male")
-    board.wait_cards(("0", "—", "0.0", "0"))
+    board.wait_cards(("0", "—", "0.0", "0"))  # already so after the dates alone: wait for the gender's answer too
     board.until(lambda: board.driver.find_element(By.ID, "empty-state").is_displayed(), "the empty state")
-    assert board.text("empty-state-filters") == "From 2025-01-01 to 2025-01-31, gender Male."
+    expected = "From 2025-01-01 to 2025-01-31, gender Male."
+    board.until(lambda: board.text("empty-state-filters") == expected, "the empty state naming every filter")
     board.wait_events({"date_picker": 2, "filter_gender": 1}, analyst.id)
 
     board.click("reset-filters")
