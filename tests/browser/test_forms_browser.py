@@ -4,8 +4,13 @@ focused (stable ids only)."""
 from __future__ import annotations
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy import text
+
+
+def assert_focus_on(driver, element_id: str) -> None:
+    """The page's focus lands on `element_id` (autofocus applies once the page has loaded: wait for it, bounded)."""
+    WebDriverWait(driver, 10).until(lambda d: d.switch_to.active_element.get_attribute("id") == element_id)
 
 
 def field_state(driver, element_id: str) -> tuple[str, str | None, str]:
@@ -20,7 +25,7 @@ def test_registration_with_four_mistakes_shows_all_four_keeps_the_values_and_foc
     base = start()
     driver = dash_duo.driver
     driver.get(base + "/register")
-    assert driver.switch_to.active_element.get_attribute("id") == "register-name"
+    assert_focus_on(driver, "register-name")
     driver.find_element(By.ID, "register-name").send_keys("Rita Register")
     driver.find_element(By.ID, "register-email").send_keys("rita@@example.com")
     driver.find_element(By.ID, "register-password").send_keys("short")
@@ -38,7 +43,7 @@ def test_registration_with_four_mistakes_shows_all_four_keeps_the_values_and_foc
     assert field_state(driver, "register-age") == ("150", "true", "Age must be a whole number between 1 and 120.")
     assert field_state(driver, "register-gender") == ("", "true", "Gender must be one of Male, Female, Other.")
     assert Select(driver.find_element(By.ID, "register-gender")).first_selected_option.text == "Choose…"
-    assert driver.switch_to.active_element.get_attribute("id") == "register-email"
+    assert_focus_on(driver, "register-email")
     for name in ("email", "password", "age", "gender"):
         element_id = f"register-{name}-error"
         assert driver.find_element(By.ID, element_id).is_displayed(), element_id
@@ -54,7 +59,7 @@ def test_registration_with_four_mistakes_shows_all_four_keeps_the_values_and_foc
     Select(driver.find_element(By.ID, "register-gender")).select_by_value("Other")
     driver.find_element(By.ID, "register-submit").click()
     dash_duo.wait_for_element("#auth-notice")
-    assert driver.switch_to.active_element.get_attribute("id") == "login-password"  # the email is filled in
+    assert_focus_on(driver, "login-password")  # the email is filled in
     with engine.connect() as conn:
         assert conn.execute(text("SELECT email, age, gender FROM users")).all() == [("rita@example.com", 35, "Other")]
 
@@ -68,11 +73,11 @@ def test_an_empty_login_says_what_is_missing_and_focuses_the_email(dash_duo, sta
     assert driver.find_element(By.ID, "auth-error").text == "Enter your email and your password."
     assert field_state(driver, "login-email") == ("", "true", "Enter your email.")
     assert field_state(driver, "login-password") == ("", "true", "Enter your password.")
-    assert driver.switch_to.active_element.get_attribute("id") == "login-email"
+    assert_focus_on(driver, "login-email")
 
     driver.find_element(By.ID, "login-email").send_keys(analyst.email)
     driver.find_element(By.ID, "login-submit").click()
     dash_duo.wait_for_element("#login-password-error")
     assert driver.find_element(By.ID, "auth-error").text == "Enter your password."
     assert field_state(driver, "login-email") == (analyst.email, None, "")
-    assert driver.switch_to.active_element.get_attribute("id") == "login-password"
+    assert_focus_on(driver, "login-password")
