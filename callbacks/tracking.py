@@ -7,9 +7,10 @@ restored (they are part of the served layout), not when a control (the chip, the
 a callback. The reset button and a click on a breakdown chart's segment set filter controls themselves and mark that
 (ids.RESET_PENDING): those controls' recorders record nothing while the mark is set, so a reset is one
 `reset_filters` event and a segment click one `chart_age_group` / `chart_gender` event. Apart from those marked
-changes no callback outputs to a tracked prop, so its own updates are never counted. Each firing is one event (source "dashboard", the control's name, the logged-in user) written through the event writer, unless the analyst
-is over the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a burst of
-forged or scripted callbacks can store.
+changes no callback outputs to a tracked prop, so its own updates are never counted. Each firing is one event (source
+"dashboard", the control's name, the logged-in user) written through the event writer, unless the analyst is over
+the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a burst of forged or
+scripted callbacks can store.
 """
 
 from __future__ import annotations
