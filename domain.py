@@ -52,6 +52,7 @@ def age_group_sql(age: str) -> str:
 # -- genders and sources ----------------------------------------------------------------------------------------
 
 GENDERS: tuple[str, ...] = ("Male", "Female", "Other")
+GENDER_LABELS: dict[str, str] = {gender: gender for gender in GENDERS} | {UNKNOWN: "Unknown"}
 SOURCES: tuple[str, ...] = ("api", "dashboard")  # events sent by other apps; the dashboard's own meta-analytics
 API, DASHBOARD = SOURCES
 

@@ -1,8 +1,9 @@
 """GET /api/v1/stats: the numbers the dashboard shows, as JSON, for a logged-in session or an API key with the scope
 `read` (a key without it: 403).
 
-Query: start, end (YYYY-MM-DD, both required, both days inclusive), age_group (all, <18, 18-40, >40), gender (all,
-Male, Female, Other), feature (narrows the panels that follow the selected feature: `daily`, `by_age_group`,
+Query: start, end (YYYY-MM-DD, both required, both days inclusive), age_group (all, <18, 18-40, >40, unknown), gender
+(all, Male, Female, Other, unknown), source (all, api: events sent by other apps, dashboard: the dashboard's own
+use), feature (narrows the panels that follow the selected feature: `daily`, `by_age_group`,
 `by_gender`). Any other parameter, or a parameter given twice, is a 400 whose message names it. The body is the
 cards, then one key per panel of the app's board, computed by panels.board.compute, as the dashboard's data
 callback does. A database that cannot answer is a 503 with Retry-After (api/errors.py's DBAPIError handler).
@@ -24,7 +25,7 @@ from panels.board import compute, view_json
 
 bp = flask.Blueprint("stats", __name__)
 
-PARAMS = ("start", "end", "age_group", "gender", "feature")
+PARAMS = ("start", "end", "age_group", "gender", "feature", "source")  # in Filters.parse order
 
 
 def _refusal() -> flask.Response | None:

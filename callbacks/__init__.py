@@ -3,7 +3,7 @@ global dash.callback). They call plain functions and the panels; no SQL here."""
 
 from __future__ import annotations
 
-from callbacks import dashboard, feature_table, page, reset, selection, tracking
+from callbacks import breakdown, dashboard, feature_table, page, reset, selection, tracking
 from layouts.ids import registry
 from panels.board import Board
 
@@ -13,6 +13,7 @@ def register(app, board: Board) -> None:
     page.register(app, board)
     dashboard.register(app, board)
     selection.register(app)
+    breakdown.register(app, board)
     feature_table.register(app)
     reset.register(app)
     tracking.register(app, registry(board).tracked_controls)

@@ -25,7 +25,7 @@ from callbacks.session import current_user_id, request_is_https
 from db.errors import RETRY_AFTER_SECONDS, bad_value_message, is_bad_value, is_unavailable
 from db.filters import ALL, Filters, InvalidFilter
 from db.queries import StatCards
-from domain import AGE_GROUP_LABELS
+from domain import AGE_GROUP_LABELS, GENDER_LABELS
 from layouts import ids
 from layouts.components import feature_chip
 from layouts.dashboard import today_in
@@ -62,6 +62,7 @@ INPUTS = [
     Input(ids.DATE_RANGE, "end_date"),
     Input(ids.FILTER_AGE_GROUP, "value"),
     Input(ids.FILTER_GENDER, "value"),
+    Input(ids.FILTER_SOURCE, "value"),
     Input(ids.SELECTED_FEATURE, "data"),
     Input(ids.REFRESH_BUTTON, "n_clicks"),
 ]
@@ -93,10 +94,15 @@ def outputs(board: Board) -> list[Output]:
 
 
 def read_filters(
-    start: str | None, end: str | None, age_group: str | None, gender: str | None, feature: str | None
+    start: str | None,
+    end: str | None,
+    age_group: str | None,
+    gender: str | None,
+    feature: str | None,
+    source: str | None = None,
 ) -> Filters:
     """Component values -> validated Filters. Raises InvalidFilter (e.g. a date cleared)."""
-    return Filters.parse(start, end, age_group, gender, feature)
+    return Filters.parse(start, end, age_group, gender, feature, source)
 
 
 def filter_message(error: InvalidFilter) -> str:
@@ -123,12 +129,15 @@ def card_texts(cards: StatCards) -> list[str]:
 
 
 def active_filters_text(f: Filters) -> str:
-    """Which filters are active, in words: "From 2026-03-01 to 2026-03-05, age group 18 – 40, gender Male." """
+    """Which filters are active, in words: "From 2026-03-01 to 2026-03-05, age group 18 – 40, gender Male, source
+    api." """
     parts = [f"From {f.start.isoformat()} to {f.end.isoformat()}"]
     if f.age_group != ALL:
         parts.append(f"age group {AGE_GROUP_LABELS[f.age_group]}")
     if f.gender != ALL:
-        parts.append(f"gender {f.gender}")
+        parts.append(f"gender {GENDER_LABELS[f.gender]}")
+    if f.source != ALL:
+        parts.append(f"source {f.source}")
     return ", ".join(parts) + "."
 
 
@@ -190,12 +199,13 @@ def update_dashboard(
     gender,
     feature,
     today: date | None = None,
+    source=None,
 ) -> Update:
     """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters (an
     end after `today`, when given), a database that does not answer and a value the database refuses keep the last
     results, with a message. A range still being picked (one date missing) is a hint, never an error."""
     try:
-        filters = read_filters(start, end, age_group, gender, feature)
+        filters = read_filters(start, end, age_group, gender, feature, source)
     except InvalidFilter as error:
         message = filter_message(error)
         return Update(None, message, None, hint=message == BOTH_DATES_NEEDED)
@@ -230,11 +240,11 @@ def register(app, board: Board) -> None:
 
     # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
     @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
-    def update(start, end, age_group, gender, feature, _refresh_clicks):
+    def update(start, end, age_group, gender, source, feature, _refresh_clicks):
         appstate = state()
         today = today_in(appstate.settings.timezone)
         result = update_dashboard(
-            appstate.database.engine.connect, board, start, end, age_group, gender, feature, today=today
+            appstate.database.engine.connect, board, start, end, age_group, gender, feature, today=today, source=source
         )
         user_id = current_user_id()
         if result.filters is not None and user_id is not None:

@@ -1,4 +1,5 @@
-"""The empty state's "Reset filters": back to the default view (the last 30 days, everyone, no selected feature).
+"""The empty state's "Reset filters": back to the default view (the last 30 days, everyone, all sources, no selected
+feature).
 
 It is one interaction, recorded once as `reset_filters`. It sets the filter controls itself, so it also sets the
 RESET_PENDING mark: the recorders of those controls (callbacks/tracking.py) see the mark and record nothing for the
@@ -27,6 +28,7 @@ def register(app) -> None:
         Output(ids.DATE_RANGE, "end_date"),
         Output(ids.FILTER_AGE_GROUP, "value"),
         Output(ids.FILTER_GENDER, "value"),
+        Output(ids.FILTER_SOURCE, "value"),
         Output(ids.SELECTED_FEATURE, "data", allow_duplicate=True),
         Output(ids.RESET_PENDING, "data"),
         Input(ids.RESET_FILTERS, "n_clicks"),
@@ -34,12 +36,13 @@ def register(app) -> None:
         State(ids.DATE_RANGE, "end_date"),
         State(ids.FILTER_AGE_GROUP, "value"),
         State(ids.FILTER_GENDER, "value"),
+        State(ids.FILTER_SOURCE, "value"),
         State(ids.SELECTED_FEATURE, "data"),
         prevent_initial_call=True,
     )
-    def reset(n_clicks, start, end, age_group, gender, feature):
+    def reset(n_clicks, start, end, age_group, gender, source, feature):
         if not n_clicks:
-            return [no_update] * 6
+            return [no_update] * 7
         f = default_filters(today_in(state().settings.timezone))
-        defaults = [f.start.isoformat(), f.end.isoformat(), f.age_group, f.gender, f.feature]
-        return reset_values([start, end, age_group, gender, feature], defaults)
+        defaults = [f.start.isoformat(), f.end.isoformat(), f.age_group, f.gender, f.source, f.feature]
+        return reset_values([start, end, age_group, gender, source, feature], defaults)

@@ -4,12 +4,13 @@ For each tracked control of the page (layouts/ids.py's registry: the fixed contr
 `tracked_as` name) one output-less callback listens to the control's interaction props with
 prevent_initial_call=True, so it fires only when the user changes them: not on page load, not when saved filters are
 restored (they are part of the served layout), not when a control (the chip, the feature table's rows) is inserted by
-a callback. The reset button sets the filter controls itself and marks that (ids.RESET_PENDING): their recorders
-record nothing while the mark is set, so a reset is one `reset_filters` event.
-No callback outputs to a tracked prop, so a callback's own updates are never counted. Each firing is one event
-(source "dashboard", the control's name, the logged-in user) written through the event writer, unless the analyst
-is over the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a burst of
-forged or scripted callbacks can store.
+a callback. The reset button and a click on a breakdown chart's segment set filter controls themselves and mark that
+(ids.RESET_PENDING): those controls' recorders record nothing while the mark is set, so a reset is one
+`reset_filters` event and a segment click one `chart_age_group` / `chart_gender` event. Apart from those marked
+changes no callback outputs to a tracked prop, so its own updates are never counted. Each firing is one event (source
+"dashboard", the control's name, the logged-in user) written through the event writer, unless the analyst is over
+the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a burst of forged or
+scripted callbacks can store.
 """
 
 from __future__ import annotations

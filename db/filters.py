@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from domain import AGE_GROUPS, ALL, FEATURE_RULE, GENDERS, is_feature_name
+from domain import AGE_GROUPS, ALL, FEATURE_RULE, GENDERS, SOURCES, UNKNOWN, is_feature_name
 
-AGE_GROUP_CHOICES = (ALL, *AGE_GROUPS)
-GENDER_CHOICES = (ALL, *GENDERS)
+# `unknown`: the events without a known person (no user, or one whose age or gender is not known)
+AGE_GROUP_CHOICES = (ALL, *AGE_GROUPS, UNKNOWN)
+GENDER_CHOICES = (ALL, *GENDERS, UNKNOWN)
+SOURCE_CHOICES = (ALL, *SOURCES)  # api: events sent by other apps; dashboard: the dashboard's own meta-analytics
 MAX_RANGE_DAYS = 3661  # ten years; a longer range is almost certainly a typo
 EARLIEST = date(1970, 1, 1)  # dates outside these are typos (year 1 overflowed the comparison arithmetic)
 LATEST = date(2999, 12, 31)
@@ -28,13 +30,15 @@ class InvalidFilter(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    """Date range (both days inclusive, analytics time zone), demographics and an optional selected feature."""
+    """Date range (both days inclusive, analytics time zone), demographics, source and an optional selected
+    feature."""
 
     start: date
     end: date
     age_group: str = ALL
     gender: str = ALL
     feature: str | None = None
+    source: str = ALL
 
     def __post_init__(self) -> None:
         for name in ("start", "end"):
@@ -51,6 +55,8 @@ class Filters:
             raise InvalidFilter("age_group", f"{self.age_group!r} is not one of {', '.join(AGE_GROUP_CHOICES)}")
         if self.gender not in GENDER_CHOICES:
             raise InvalidFilter("gender", f"{self.gender!r} is not one of {', '.join(GENDER_CHOICES)}")
+        if self.source not in SOURCE_CHOICES:
+            raise InvalidFilter("source", f"{self.source!r} is not one of {', '.join(SOURCE_CHOICES)}")
         if self.feature is not None and not is_feature_name(self.feature):
             raise InvalidFilter("feature", f"not a feature name ({FEATURE_RULE})")
 
@@ -67,14 +73,16 @@ class Filters:
         age_group: str | None = None,
         gender: str | None = None,
         feature: str | None = None,
+        source: str | None = None,
     ) -> Filters:
-        """Build from text (query string, component values); missing demographics mean 'all'."""
+        """Build from text (query string, component values); missing demographics and source mean 'all'."""
         return cls(
             start=parse_date("start", start),
             end=parse_date("end", end),
             age_group=age_group or ALL,
             gender=gender or ALL,
             feature=feature or None,
+            source=source or ALL,
         )
 
 

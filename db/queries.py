@@ -31,13 +31,15 @@ class StatCards:
 
 
 def where(f: Filters, *, feature: bool = True) -> list:
-    """Conditions on feature_daily for the filters: the date range (both days inclusive), age group, gender and,
-    unless `feature` is False, the selected feature."""
+    """Conditions on feature_daily for the filters: the date range (both days inclusive), age group, gender, source
+    and, unless `feature` is False, the selected feature."""
     conditions = [fd.c.day >= f.start, fd.c.day <= f.end]
     if f.age_group != ALL:
         conditions.append(fd.c.age_group == f.age_group)
     if f.gender != ALL:
         conditions.append(fd.c.gender == f.gender)
+    if f.source != ALL:
+        conditions.append(fd.c.source == f.source)
     if feature and f.feature is not None:
         conditions.append(fd.c.feature == f.feature)
     return conditions

@@ -9,7 +9,7 @@ There are exactly three ways the rollup changes, all written here:
 - `mismatches(conn, timezone)`: not a change, the check that the rollup equals the events grouped the same way
   (from the retention horizon on, when there is one).
 
-A rollup row is one (day, feature, age_group, gender) with its clicks; `day` is the event's local date in the
+A rollup row is one (day, feature, age_group, gender, source) with its clicks; `day` is the event's local date in the
 analytics time zone, passed as the bind parameter `tz`.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-KEY = ("day", "feature", "age_group", "gender")
+KEY = ("day", "feature", "age_group", "gender", "source")
 _KEY = ", ".join(KEY)
 _ORDINALS = ", ".join(str(i + 1) for i in range(len(KEY)))
 
@@ -30,7 +30,7 @@ def day_sql(tz_param: str) -> str:
 def grouped_sql(rows: str, tz_param: str) -> str:
     """SELECT rollup key and clicks from `rows` (a table, CTE name or parenthesised subquery with an alias)."""
     return (
-        f"SELECT {day_sql(tz_param)} AS day, feature, age_group, gender, count(*) AS clicks"
+        f"SELECT {day_sql(tz_param)} AS day, feature, age_group, gender, source, count(*) AS clicks"
         f" FROM {rows} GROUP BY {_ORDINALS}"
     )
 

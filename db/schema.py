@@ -98,8 +98,10 @@ feature_daily = Table(
     Column("feature", Text, primary_key=True),
     Column("age_group", Text, primary_key=True),
     Column("gender", Text, primary_key=True),
+    Column("source", Text, primary_key=True),
     Column("clicks", BigInteger, nullable=False),
     CheckConstraint("clicks >= 0", name="feature_daily_clicks_nonnegative"),
+    CheckConstraint(sql_in("source", SOURCES), name="feature_daily_source_valid"),
 )
 
 api_keys = Table(

@@ -111,7 +111,7 @@ WITH inserted AS (
            coalesce(u.gender, '{UNKNOWN}'), s.source
     FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id
     ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id, feature, occurred_at, age_group, gender
+    RETURNING event_id, feature, occurred_at, age_group, gender, source
 ), rollup AS (
     {rollup.upsert_sql("inserted", "%(tz)s")}
 )

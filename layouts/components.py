@@ -8,16 +8,23 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from db.filters import Filters
-from domain import AGE_GROUP_LABELS, AGE_GROUPS, ALL, GENDERS
+from domain import AGE_GROUP_LABELS, AGE_GROUPS, ALL, API, DASHBOARD, GENDER_LABELS, GENDERS, UNKNOWN
 from layouts import ids
 from layouts.theme import GRAPH_CONFIG
 from panels.board import Board
 from panels.panel import Panel
 
 AGE_GROUP_OPTIONS = [{"label": "All ages", "value": ALL}] + [
-    {"label": AGE_GROUP_LABELS[group], "value": group} for group in AGE_GROUPS
+    {"label": AGE_GROUP_LABELS[group], "value": group} for group in (*AGE_GROUPS, UNKNOWN)
 ]
-GENDER_OPTIONS = [{"label": "All genders", "value": ALL}] + [{"label": g, "value": g} for g in GENDERS]
+GENDER_OPTIONS = [{"label": "All genders", "value": ALL}] + [
+    {"label": GENDER_LABELS[g], "value": g} for g in (*GENDERS, UNKNOWN)
+]
+SOURCE_OPTIONS = [
+    {"label": "All sources", "value": ALL},
+    {"label": "Product (API)", "value": API},
+    {"label": "Dashboard use", "value": DASHBOARD},
+]
 
 
 def header(name: str | None, is_admin: bool = False) -> html.Header:
@@ -66,8 +73,8 @@ def labelled(label: str, control, html_for: str | None = None, label_id: str | N
 
 
 def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
-    """Date range (both dates required, none after `today`), age group, gender, refresh, and the selected feature's
-    chip."""
+    """Date range (both dates required, none after `today`), age group, gender, source, refresh, and the selected
+    feature's chip."""
     latest = {"max_date_allowed": today.isoformat()} if today else {}
     date_picker = dcc.DatePickerRange(
         **latest,
@@ -86,6 +93,7 @@ def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
     # native <select>s: labelled by their <label for>, reachable and usable by keyboard like any form control
     age = dbc.Select(id=ids.FILTER_AGE_GROUP, options=AGE_GROUP_OPTIONS, value=filters.age_group)
     gender_dropdown = dbc.Select(id=ids.FILTER_GENDER, options=GENDER_OPTIONS, value=filters.gender)
+    source = dbc.Select(id=ids.FILTER_SOURCE, options=SOURCE_OPTIONS, value=filters.source)
     refresh = dbc.Button(
         "↻ Refresh", id=ids.REFRESH_BUTTON, color="primary", outline=True, className="w-100", n_clicks=0
     )
@@ -95,9 +103,10 @@ def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
                 dbc.Row(
                     [
                         dbc.Col(labelled("Date range", date_picker, ids.DATE_RANGE), xs=12, lg=4),
-                        dbc.Col(labelled("Age group", age, ids.FILTER_AGE_GROUP), xs=6, md=4, lg=3),
-                        dbc.Col(labelled("Gender", gender_dropdown, ids.FILTER_GENDER), xs=6, md=4, lg=3),
-                        dbc.Col(labelled("\u00a0", refresh), xs=12, md=4, lg=2),
+                        dbc.Col(labelled("Age group", age, ids.FILTER_AGE_GROUP), xs=6, md=3, lg=2),
+                        dbc.Col(labelled("Gender", gender_dropdown, ids.FILTER_GENDER), xs=6, md=3, lg=2),
+                        dbc.Col(labelled("Source", source, ids.FILTER_SOURCE), xs=6, md=3, lg=2),
+                        dbc.Col(labelled("\u00a0", refresh), xs=6, md=3, lg=2),
                     ],
                     className="g-3 align-items-end",
                 ),

@@ -33,6 +33,7 @@ DATE_RANGE = "date-range"
 DATE_RANGE_MESSAGE = "date-range-message"
 FILTER_AGE_GROUP = "filter-age-group"
 FILTER_GENDER = "filter-gender"
+FILTER_SOURCE = "filter-source"  # all, api (events sent by other apps), dashboard (the dashboard's own use)
 REFRESH_BUTTON = "refresh-button"
 CHIP_CONTAINER = "feature-chip-container"
 CLEAR_FEATURE_CHIP = "clear-feature-chip"  # present in the DOM only while a feature is selected
@@ -73,7 +74,7 @@ def feature_table_choice(feature: str) -> dict:
 
 # -- state -----------------------------------------------------------------------------------------------------
 SELECTED_FEATURE = "selected-feature"  # dcc.Store: the feature picked in the bar chart, or None
-RESET_PENDING = "reset-pending"  # dcc.Store: True while the filter changes a reset made are being applied
+RESET_PENDING = "reset-pending"  # dcc.Store: True while filter changes made by a reset or a breakdown click apply
 
 FIXED_IDS: tuple[str, ...] = (
     PAGE,
@@ -86,6 +87,7 @@ FIXED_IDS: tuple[str, ...] = (
     DATE_RANGE_MESSAGE,
     FILTER_AGE_GROUP,
     FILTER_GENDER,
+    FILTER_SOURCE,
     REFRESH_BUTTON,
     CHIP_CONTAINER,
     CLEAR_FEATURE_CHIP,
@@ -123,6 +125,7 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
     DATE_RANGE: ("date_picker", ("start_date", "end_date")),
     FILTER_AGE_GROUP: ("filter_age", ("value",)),
     FILTER_GENDER: ("filter_gender", ("value",)),
+    FILTER_SOURCE: ("filter_source", ("value",)),
     CLEAR_FEATURE_CHIP: ("clear_feature_chip", ("n_clicks",)),
     REFRESH_BUTTON: ("refresh_button", ("n_clicks",)),
     FEATURE_TABLE: ("feature_table", ("n_clicks",)),  # a click on any row's button
@@ -130,9 +133,10 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Tracked controls made of many components (one per row), each with the pattern-matching id {"type": <id>, ...}: the
 # recorder listens to all of them (dash.ALL) and records a click on any one.
-# Controls the reset button sets: their recorders record nothing while a reset is pending (it is one interaction,
-# recorded as reset_filters).
-SET_BY_RESET = (DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER)
+# Controls the reset button and the breakdown charts set: their recorders record nothing while the mark
+# RESET_PENDING is set (a reset is one interaction, recorded as reset_filters; a click on a breakdown segment is one,
+# recorded as the chart's name).
+SET_BY_RESET = (DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER, FILTER_SOURCE)
 PATTERN_CONTROLS: dict[str, dict] = {FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL}}
 PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2): each click is a change
 

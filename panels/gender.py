@@ -6,11 +6,9 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from db.filters import Filters
-from domain import GENDERS, UNKNOWN
+from domain import GENDER_LABELS, GENDERS
 from panels.breakdown import Segment, clicks_by_segment, segment_figure, segments_json
 from panels.panel import Panel
-
-LABELS = {gender: gender for gender in GENDERS} | {UNKNOWN: "Unknown"}
 
 
 def clicks_by_gender(conn: Connection, f: Filters) -> list[Segment]:
@@ -18,7 +16,7 @@ def clicks_by_gender(conn: Connection, f: Filters) -> list[Segment]:
 
 
 def gender_figure(rows: list[Segment], f: Filters) -> dict:
-    return segment_figure(rows, LABELS, f.gender)
+    return segment_figure(rows, GENDER_LABELS, f.gender)
 
 
 PANEL = Panel(

@@ -13,6 +13,7 @@ DATA_INPUTS = [
     "date-range.end_date",
     "filter-age-group.value",
     "filter-gender.value",
+    "filter-source.value",
     "selected-feature.data",
     "refresh-button.n_clicks",
 ]
@@ -49,9 +50,9 @@ def data_dep(client) -> dict:
     return callback_for(client, DATA_INPUTS)[0]
 
 
-def filter_values(start=START, end=END, age="all", gender="all", feature=None) -> dict:
+def filter_values(start=START, end=END, age="all", gender="all", feature=None, source="all") -> dict:
     """The data callback's input values, as the page holds them."""
-    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, feature, 0]))
+    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, source, feature, 0]))
 
 
 def layout_props(client) -> dict[str, dict]:

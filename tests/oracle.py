@@ -4,7 +4,8 @@ Independent of db/queries.py, the feature_daily rollup and the panels: each func
 in the analytics time zone and spells out the rule it checks (which filters apply, ordering, zero-filling,
 rounding). The dashboard, stats API and browser tests compare with it; tests/db/test_oracle.py checks it against the
 hand counts of tests/dataset.py. Every function takes the same filters; each ignores the ones its view does not
-follow (the cards and the bar chart ignore the selected feature, a breakdown ignores its own dimension).
+follow (the cards and the bar chart ignore the selected feature, a breakdown ignores its own dimension). Age group
+and gender may be 'unknown' (events without a known person); source is 'all', 'api' or 'dashboard'.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ GENDERS = ("Male", "Female", "Other")
 NO_VALUE = "—"
 
 
-def _where(age_group: str, gender: str, feature: str | None) -> str:
+def _where(age_group: str, gender: str, feature: str | None, source: str = "all") -> str:
     """Conditions on `events e` for one local day range (:start..:end) and the given filters ('all' = none)."""
     conditions = ["(e.occurred_at AT TIME ZONE :tz)::date BETWEEN :start AND :end"]
+    if source != "all":
+        conditions.append("e.source = :source")
     if age_group != "all":
         conditions.append("e.age_group = :age_group")
     if gender != "all":
@@ -37,22 +40,35 @@ def _rows(engine: Engine, sql: str, **params) -> list:
 
 
 def by_feature(
-    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
 ) -> list[tuple[str, int]]:
     """(feature, clicks) under the date and demographic filters (not the selected feature), most clicked first, ties
     in alphabetical order."""
     sql = f"""
-        SELECT e.feature, count(*) AS clicks FROM events e WHERE {_where(age_group, gender, None)}
+        SELECT e.feature, count(*) AS clicks FROM events e WHERE {_where(age_group, gender, None, source)}
         GROUP BY e.feature ORDER BY clicks DESC, e.feature COLLATE "C"
     """
-    return [tuple(row) for row in _rows(engine, sql, start=start, end=end, age_group=age_group, gender=gender)]
+    params = dict(start=start, end=end, age_group=age_group, gender=gender, source=source)
+    return [tuple(row) for row in _rows(engine, sql, **params)]
 
 
 def cards(
-    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
 ) -> dict:
     """The four cards as the stats API sends them; the daily average rounded half away from zero in SQL."""
-    features = by_feature(engine, start, end, age_group, gender)
+    features = by_feature(engine, start, end, age_group, gender, source=source)
     total = sum(clicks for _feature, clicks in features)
     sql = "SELECT round(CAST(:total AS numeric) / (CAST(:end AS date) - CAST(:start AS date) + 1), 1)"
     average = _rows(engine, sql, total=total, start=start, end=end)
@@ -64,25 +80,34 @@ def cards(
     }
 
 
-def card_texts(engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature=None):
+def card_texts(
+    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature=None, source="all"
+):
     """The four card texts as the page shows them (counts with thousands separators): total, top feature, daily
     average, features tracked."""
-    c = cards(engine, start, end, age_group, gender)
+    c = cards(engine, start, end, age_group, gender, source=source)
     top = c["top_feature"]["name"] if c["top_feature"] else NO_VALUE
     return (f"{c['total_clicks']:,}", top, f"{c['daily_average']:,.1f}", f"{c['features_tracked']:,}")
 
 
 def daily(
-    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
 ) -> list[tuple[date, int]]:
     """(day, clicks) for every day of the range, zeros included; only the selected feature when one is given."""
     sql = f"""
         SELECT d::date AS day, count(e.event_id) AS clicks
         FROM generate_series(CAST(:start AS date), CAST(:end AS date), interval '1 day') AS d
-        LEFT JOIN events e ON (e.occurred_at AT TIME ZONE :tz)::date = d::date AND {_where(age_group, gender, feature)}
+        LEFT JOIN events e ON (e.occurred_at AT TIME ZONE :tz)::date = d::date
+             AND {_where(age_group, gender, feature, source)}
         GROUP BY 1 ORDER BY 1
     """
-    params = dict(start=start, end=end, age_group=age_group, gender=gender, feature=feature)
+    params = dict(start=start, end=end, age_group=age_group, gender=gender, feature=feature, source=source)
     return [(row.day, row.clicks) for row in _rows(engine, sql, **params)]
 
 
@@ -100,41 +125,65 @@ def _breakdown(engine: Engine, column: str, known: tuple[str, ...], where: str, 
 
 
 def by_age_group(
-    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
 ) -> list[tuple[str, int]]:
     """Clicks per age group under every filter except the age group."""
-    params = dict(start=start, end=end, gender=gender, feature=feature)
-    return _breakdown(engine, "age_group", AGE_GROUPS, _where("all", gender, feature), **params)
+    params = dict(start=start, end=end, gender=gender, feature=feature, source=source)
+    return _breakdown(engine, "age_group", AGE_GROUPS, _where("all", gender, feature, source), **params)
 
 
 def by_gender(
-    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
 ) -> list[tuple[str, int]]:
     """Clicks per gender under every filter except the gender."""
-    params = dict(start=start, end=end, age_group=age_group, feature=feature)
-    return _breakdown(engine, "gender", GENDERS, _where(age_group, "all", feature), **params)
+    params = dict(start=start, end=end, age_group=age_group, feature=feature, source=source)
+    return _breakdown(engine, "gender", GENDERS, _where(age_group, "all", feature, source), **params)
 
 
 def by_weekday(
-    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
 ) -> list[tuple[str, int]]:
     """Clicks per local day of the week, Monday first, zeros included (the test-only panel's numbers)."""
     sql = f"""
         SELECT w.name, count(e.event_id) AS clicks
         FROM (VALUES (1, 'Mon'), (2, 'Tue'), (3, 'Wed'), (4, 'Thu'), (5, 'Fri'), (6, 'Sat'), (7, 'Sun')) AS w(dow, name)
         LEFT JOIN events e ON extract(isodow FROM e.occurred_at AT TIME ZONE :tz) = w.dow
-             AND {_where(age_group, gender, feature)}
+             AND {_where(age_group, gender, feature, source)}
         GROUP BY w.dow, w.name ORDER BY w.dow
     """
-    params = dict(start=start, end=end, age_group=age_group, gender=gender, feature=feature)
+    params = dict(start=start, end=end, age_group=age_group, gender=gender, feature=feature, source=source)
     return [tuple(row) for row in _rows(engine, sql, **params)]
 
 
 def stats(
-    engine: Engine, start: date, end: date, age_group: str = "all", gender: str = "all", feature: str | None = None
+    engine: Engine,
+    start: date,
+    end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
 ) -> dict:
     """The exact body of GET /api/v1/stats for these filters (the page's four panels), in the documented key order."""
-    f = dict(age_group=age_group, gender=gender, feature=feature)
+    f = dict(age_group=age_group, gender=gender, feature=feature, source=source)
     return {
         **cards(engine, start, end, **f),
         "by_feature": [{"feature": name, "clicks": n} for name, n in by_feature(engine, start, end, **f)],

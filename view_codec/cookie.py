@@ -2,7 +2,8 @@
 
 Cookie `cb_filters_<user id>` (one per analyst, so two analysts sharing a browser keep separate filters) holds an
 itsdangerous token signed with the app's SECRET_KEY (salted, timestamped):
-    {"u": user id, "s": "YYYY-MM-DD", "e": "YYYY-MM-DD", "a": age group, "g": gender, "f": feature or null}
+    {"u": user id, "s": "YYYY-MM-DD", "e": "YYYY-MM-DD", "a": age group, "g": gender, "f": feature or null,
+     "o": source}  (a cookie written before sources existed has no "o": all sources)
 HttpOnly, SameSite=Lax, Secure when the request came over HTTPS, max_age 30 days. Reading checks the signature, the
 age (at most 30 days), the user id and every value; anything wrong means "no saved filters", never an error.
 """
@@ -13,7 +14,7 @@ from datetime import date
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from db.filters import Filters, InvalidFilter
+from db.filters import ALL, Filters, InvalidFilter
 
 COOKIE_PREFIX = "cb_filters_"
 SALT = "clickboard.saved-filters.v1"
@@ -36,6 +37,7 @@ def dump_filters(secret_key: str, user_id: int, filters: Filters) -> str:
         "a": filters.age_group,
         "g": filters.gender,
         "f": filters.feature,
+        "o": filters.source,
     }
     return _serializer(secret_key).dumps(payload)
 
@@ -54,6 +56,7 @@ def load_filters(secret_key: str, user_id: int, token: str | None, *, max_age: i
             age_group=payload["a"],
             gender=payload["g"],
             feature=payload["f"],
+            source=payload.get("o", ALL),
         )
     except (BadData, InvalidFilter, KeyError, TypeError, ValueError):
         return None

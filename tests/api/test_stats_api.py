@@ -175,13 +175,54 @@ def test_the_response_is_not_cached(logged_in_client, known):
     ],
 )
 def test_matches_sql_over_the_raw_events(logged_in_client, known, engine, start, end, feature):
-    for age_group in ("all", "<18", "18-40", ">40"):
-        for gender in ("all", "Male", "Female", "Other"):
+    for age_group in ("all", "<18", "18-40", ">40", "unknown"):
+        for gender in ("all", "Male", "Female", "Other", "unknown"):
             params = {"start": str(start), "end": str(end), "age_group": age_group, "gender": gender}
             if feature:
                 params["feature"] = feature
             expected = oracle.stats(engine, start, end, age_group, gender, feature)
             assert ok(logged_in_client, **params) == expected, params
+
+
+@pytest.mark.parametrize("source", ["all", "api", "dashboard"])
+def test_source_matches_sql_over_the_raw_events(logged_in_client, known, engine, source):
+    for start, end, feature in ((START, END, None), (date(2026, 2, 27), date(2026, 3, 7), "export")):
+        for age_group in ("all", "<18", "unknown"):
+            for gender in ("all", "Male", "unknown"):
+                params = {"start": str(start), "end": str(end), "age_group": age_group, "gender": gender}
+                params |= {"source": source} | ({"feature": feature} if feature else {})
+                expected = oracle.stats(engine, start, end, age_group, gender, feature, source=source)
+                assert ok(logged_in_client, **params) == expected, params
+
+
+def test_unknown_and_source_by_hand(logged_in_client, known):
+    # the one click without a known person: share on 03-04, sent by the API
+    cards = ("total_clicks", "top_feature", "daily_average", "features_tracked", "by_feature", "daily")
+    by_age = ok(logged_in_client, **MARCH, age_group="unknown")
+    by_gender = ok(logged_in_client, **MARCH, gender="unknown")
+    assert {k: by_age[k] for k in cards} == {k: by_gender[k] for k in cards}
+    assert by_age["by_age_group"] == ages(3, 4, 3, 1)
+    assert by_age["by_gender"] == genders(0, 0, 0, 1)
+    nobody = ok(logged_in_client, **MARCH, gender="unknown")
+    assert (nobody["total_clicks"], nobody["top_feature"], nobody["daily_average"]) == (
+        1,
+        {"name": "share", "clicks": 1},
+        0.2,
+    )
+    assert nobody["by_gender"] == genders(6, 3, 1, 1)  # a breakdown ignores its own filter
+    assert nobody["by_age_group"] == ages(0, 0, 0, 1)
+    # the dashboard's own use: search by teen 3 (03-01), export by forty 1 (03-05); the API sent the other 7
+    dashboard = ok(logged_in_client, **MARCH, source="dashboard")
+    assert dashboard["by_feature"] == [{"feature": "search", "clicks": 3}, {"feature": "export", "clicks": 1}]
+    assert dashboard["daily"] == daily("2026-03-01", [3, 0, 0, 0, 1])
+    assert (dashboard["total_clicks"], dashboard["daily_average"], dashboard["features_tracked"]) == (4, 0.8, 2)
+    api = ok(logged_in_client, **MARCH, source="api")
+    assert api["by_feature"] == [
+        {"feature": "export", "clicks": 3},
+        {"feature": "share", "clicks": 3},
+        {"feature": "search", "clicks": 1},
+    ]
+    assert api["by_gender"] == genders(3, 3, 0, 1)
 
 
 # -- bad parameters ----------------------------------------------------------------------------------------------
@@ -200,6 +241,9 @@ def test_matches_sql_over_the_raw_events(logged_in_client, known, engine, start,
         ({**MARCH, "age_group": "teen"}, "age_group"),
         ({**MARCH, "gender": "x"}, "gender"),
         ({**MARCH, "gender": "male"}, "gender"),
+        ({**MARCH, "gender": "Unknown"}, "gender"),
+        ({**MARCH, "source": "seed"}, "source"),
+        ({**MARCH, "source": "API"}, "source"),
         ({**MARCH, "feature": "f" * 101}, "feature"),
         ({**MARCH, "colour": "red"}, "colour"),
         ({**MARCH, "Start": "2026-03-01"}, "Start"),

@@ -29,8 +29,9 @@ CARDS = (
 )
 
 
-def run(engine, start=START, end=END, age="all", gender="all", feature=None, board=BOARD):
-    return update_dashboard(engine.connect, board, start and str(start), end and str(end), age, gender, feature)
+def run(engine, start=START, end=END, age="all", gender="all", feature=None, board=BOARD, source="all"):
+    dates = (start and str(start), end and str(end))
+    return update_dashboard(engine.connect, board, *dates, age, gender, feature, source=source)
 
 
 def cards(update) -> tuple:
@@ -113,6 +114,37 @@ def test_every_output_equals_the_raw_sql_oracle(engine, known, start, end):
                 assert list(line(update).values()) == [n for _day, n in oracle.daily(engine, **f)], f
                 assert segments(update, "age-group-chart") == shown(oracle.by_age_group(engine, **f)), f
                 assert segments(update, "gender-chart") == shown(oracle.by_gender(engine, **f)), f
+
+
+@pytest.mark.parametrize("source", ["all", "api", "dashboard"])
+def test_unknown_and_source_filters_equal_the_raw_sql_oracle(engine, known, source):
+    for age in ("all", "unknown", "<18"):
+        for gender in ("all", "unknown", "Male"):
+            for feature in (None, "search"):
+                f = dict(start=START, end=END, age_group=age, gender=gender, feature=feature, source=source)
+                update = run(engine, START, END, age, gender, feature, source=source)
+                texts = oracle.card_texts(engine, **f)
+                assert (cards(update)[:2], cards(update)[3:]) == (texts[:2], texts[2:]), f
+                assert bars(update) == oracle.by_feature(engine, **f), f
+                assert list(line(update).values()) == [n for _day, n in oracle.daily(engine, **f)], f
+                assert segments(update, "age-group-chart") == shown(oracle.by_age_group(engine, **f)), f
+                assert segments(update, "gender-chart") == shown(oracle.by_gender(engine, **f)), f
+
+
+def test_unknown_and_source_by_hand(engine, known):
+    update = run(engine, gender="unknown")  # the share click on 03-04 without a known person
+    assert cards(update) == ("1", "share", "1 clicks", "0.2", "1")
+    assert segments(update, "gender-chart") == [("Male", 6), ("Female", 3), ("Other", 1), ("unknown", 1)]
+    assert update.values["empty-state-filters.children"] == "From 2026-03-01 to 2026-03-05, gender Unknown."
+    update = run(engine, source="dashboard")  # search by teen 3 (03-01), export by forty 1 (03-05)
+    assert cards(update) == ("4", "search", "3 clicks", "0.8", "2")
+    assert bars(update) == [("search", 3), ("export", 1)]
+    assert list(line(update).values()) == [3, 0, 0, 0, 1]
+    update = run(engine, source="api", age="unknown")
+    assert cards(update) == ("1", "share", "1 clicks", "0.2", "1")
+    update = run(engine, source="nonsense")
+    assert update.values is None
+    assert update.message.startswith("'nonsense' is not one of all, api, dashboard.")
 
 
 def test_single_day_and_combined_filters(engine, known):

@@ -66,3 +66,70 @@ def test_keys_made_before_scopes_keep_both_and_users_become_analysts(pg_server_u
     finally:
         engine.dispose()
         drop_database(pg_server_url, name)
+
+
+def test_0006_backfills_the_rollup_by_source_from_the_raw_events(pg_server_url):
+    """0006: the rollup gains the source in its key, recounted from the raw events; days before a retention horizon
+    (no raw events any more) keep their clicks, counted as `api`; downgrading merges the sources back."""
+    from sqlalchemy import text
+
+    name = "cb_rollup_source_migration_test"
+    engine = make_engine(create_database(pg_server_url, name))
+    events = [  # (feature, occurred_at, source, how many)
+        ("export", "2026-03-01 10:00:00+00", "api", 3),
+        ("export", "2026-03-01 11:00:00+00", "dashboard", 2),
+        ("filter_age", "2026-03-02 23:59:59+00", "dashboard", 1),
+    ]
+    try:
+        upgrade(engine, "0005_retention")
+        with engine.begin() as conn:
+            for feature, at, source, count in events:
+                for _ in range(count):
+                    conn.execute(
+                        text(
+                            "INSERT INTO events (event_id, feature, occurred_at, age_group, gender, source)"
+                            " VALUES (gen_random_uuid(), :feature, :at, 'unknown', 'unknown', :source)"
+                        ),
+                        {"feature": feature, "at": at, "source": source},
+                    )
+            # the rollup as 0005 kept it (no source), plus a day before the retention horizon
+            conn.execute(
+                text(
+                    "INSERT INTO feature_daily (day, feature, age_group, gender, clicks) VALUES"
+                    " ('2026-03-01', 'export', 'unknown', 'unknown', 5),"
+                    " ('2026-03-02', 'filter_age', 'unknown', 'unknown', 1),"
+                    " ('2026-01-15', 'export', 'unknown', 'unknown', 40)"
+                )
+            )
+            conn.execute(text("INSERT INTO retention_horizon (raw_events_from) VALUES ('2026-02-01')"))
+        upgrade(engine)
+        with engine.begin() as conn:
+            rows = conn.execute(
+                text("SELECT day::text, feature, source, clicks FROM feature_daily ORDER BY 1, 2, 3")
+            ).all()
+            assert [tuple(row) for row in rows] == [
+                ("2026-01-15", "export", "api", 40),
+                ("2026-03-01", "export", "api", 3),
+                ("2026-03-01", "export", "dashboard", 2),
+                ("2026-03-02", "filter_age", "dashboard", 1),
+            ]
+            primary_key = inspect(conn).get_pk_constraint("feature_daily")["constrained_columns"]
+            assert primary_key == ["day", "feature", "age_group", "gender", "source"]
+        upgrade_to_previous = "0005_retention"
+        from alembic import command
+
+        config = alembic_config()
+        with engine.connect() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, upgrade_to_previous)
+            conn.commit()
+        with engine.begin() as conn:
+            rows = conn.execute(text("SELECT day::text, feature, clicks FROM feature_daily ORDER BY 1, 2")).all()
+            assert [tuple(row) for row in rows] == [
+                ("2026-01-15", "export", 40),
+                ("2026-03-01", "export", 5),
+                ("2026-03-02", "filter_age", 1),
+            ]
+    finally:
+        engine.dispose()
+        drop_database(pg_server_url, name)

@@ -89,3 +89,32 @@ def test_stats_body_has_the_documented_keys_in_order(engine, known):
     ]
     assert body["by_feature"] == [{"feature": "search", "clicks": 4}, {"feature": "share", "clicks": 2}]
     assert body["by_gender"][0] == {"gender": "Male", "clicks": 6}  # its own dimension ignored: all genders
+
+
+def test_unknown_and_source_filters_match_the_hand_counts(engine, known):
+    # unknown: only the share click by nobody (03-04)
+    assert oracle.cards(engine, START, END, age_group="unknown")["total_clicks"] == 1
+    assert oracle.card_texts(engine, START, END, gender="unknown") == ("1", "share", "0.2", "1")
+    assert oracle.by_gender(engine, START, END, age_group="unknown") == [
+        ("Male", 0),
+        ("Female", 0),
+        ("Other", 0),
+        ("unknown", 1),
+    ]
+    # dashboard: search by teen 3 (03-01) and export by forty 1 (03-05); api: the other 7
+    assert oracle.by_feature(engine, START, END, source="dashboard") == [("search", 3), ("export", 1)]
+    assert oracle.by_feature(engine, START, END, source="api") == [("export", 3), ("share", 3), ("search", 1)]
+    assert oracle.card_texts(engine, START, END, source="dashboard") == ("4", "search", "0.8", "2")
+    assert oracle.by_age_group(engine, START, END, source="api") == [
+        ("<18", 0),
+        ("18-40", 3),
+        (">40", 3),
+        ("unknown", 1),
+    ]
+    assert oracle.daily(engine, START, END, source="dashboard") == [
+        (march(1), 3),
+        (march(2), 0),
+        (march(3), 0),
+        (march(4), 0),
+        (march(5), 1),
+    ]

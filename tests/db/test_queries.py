@@ -109,7 +109,10 @@ def test_daily_average_rounds_half_up_to_one_decimal(total, n_days, expected):
         (dict(age_group="teen"), "age_group"),
         (dict(age_group=""), "age_group"),
         (dict(gender="male"), "gender"),
-        (dict(gender="unknown"), "gender"),
+        (dict(gender="Unknown"), "gender"),  # 'unknown' is a value; case matters
+        (dict(age_group="UNKNOWN"), "age_group"),
+        (dict(source="seed"), "source"),
+        (dict(source="API"), "source"),
         (dict(feature=""), "feature"),
         (dict(feature="x" * 101), "feature"),
     ],

@@ -18,12 +18,13 @@ def test_counts_changed_missing_and_extra_rollup_rows(engine, settings):
     seed_demo(engine, settings, events=2000, days=7, seed=5)
     assert mismatches(engine) == 0
     with engine.begin() as conn:
-        rows = conn.execute(text("SELECT day, feature, age_group, gender FROM feature_daily ORDER BY 1, 2, 3, 4"))
+        keys = "SELECT day, feature, age_group, gender, source FROM feature_daily ORDER BY 1, 2, 3, 4, 5"
+        rows = conn.execute(text(keys))
         first, second = [r._asdict() for r in rows.fetchmany(2)]
         conn.execute(
             text(
                 "UPDATE feature_daily SET clicks = clicks + 1 WHERE day = :day AND feature = :feature"
-                " AND age_group = :age_group AND gender = :gender"
+                " AND age_group = :age_group AND gender = :gender AND source = :source"
             ),
             first,
         )
@@ -32,7 +33,7 @@ def test_counts_changed_missing_and_extra_rollup_rows(engine, settings):
         conn.execute(
             text(
                 "DELETE FROM feature_daily WHERE day = :day AND feature = :feature"
-                " AND age_group = :age_group AND gender = :gender"
+                " AND age_group = :age_group AND gender = :gender AND source = :source"
             ),
             second,
         )
@@ -40,8 +41,8 @@ def test_counts_changed_missing_and_extra_rollup_rows(engine, settings):
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO feature_daily (day, feature, age_group, gender, clicks)"
-                " VALUES ('2000-01-01', 'never_clicked', 'unknown', 'unknown', 3)"
+                "INSERT INTO feature_daily (day, feature, age_group, gender, source, clicks)"
+                " VALUES ('2000-01-01', 'never_clicked', 'unknown', 'unknown', 'api', 3)"
             )
         )
     assert mismatches(engine) == 3  # a rollup row with no events

@@ -26,6 +26,7 @@ DESIGN_FEATURES = {
     "date_picker",
     "filter_age",
     "filter_gender",
+    "filter_source",
     "chart_bar",
     "clear_feature_chip",
     "refresh_button",

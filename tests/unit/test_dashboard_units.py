@@ -67,6 +67,42 @@ def test_cookie_round_trip():
     assert load_filters(SECRET, 7, dump_filters(SECRET, 7, no_feature)) == no_feature
 
 
+def test_cookie_keeps_source_and_unknown_and_an_older_cookie_means_all_sources():
+    mine = Filters(date(2026, 3, 1), date(2026, 3, 5), age_group="unknown", gender="unknown", source="dashboard")
+    assert load_filters(SECRET, 7, dump_filters(SECRET, 7, mine)) == mine
+    before_sources = {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "<18", "g": "all", "f": None}
+    token = URLSafeTimedSerializer(SECRET, salt=SALT).dumps(before_sources)
+    assert load_filters(SECRET, 7, token) == Filters(date(2026, 3, 1), date(2026, 3, 10), age_group="<18")
+
+
+# -- breakdown clicks --------------------------------------------------------------------------------------------
+def test_a_segment_click_sets_its_filter_and_a_second_click_resets_it():
+    from callbacks.breakdown import next_filter
+    from db.filters import AGE_GROUP_CHOICES, GENDER_CHOICES
+
+    def segment(value: str) -> dict:
+        return {"points": [{"x": value.title(), "y": 3, "customdata": value}], "timestamp": 1}
+
+    assert next_filter(segment("Female"), "all", GENDER_CHOICES) == "Female"
+    assert next_filter(segment("unknown"), "Male", GENDER_CHOICES) == "unknown"
+    assert next_filter(segment("Female"), "Female", GENDER_CHOICES) == "all"
+    assert next_filter(segment("18-40"), "all", AGE_GROUP_CHOICES) == "18-40"
+    assert next_filter(segment("robot"), "all", GENDER_CHOICES) is None  # forged clickData changes nothing
+    assert next_filter(segment("all"), "Male", GENDER_CHOICES) is None
+    assert next_filter(None, "Male", GENDER_CHOICES) is None
+
+
+def test_source_and_unknown_filters_are_validated():
+    from db.filters import InvalidFilter
+
+    f = Filters.parse("2026-03-01", "2026-03-05", "unknown", "unknown", None, "api")
+    assert (f.age_group, f.gender, f.source) == ("unknown", "unknown", "api")
+    assert Filters.parse("2026-03-01", "2026-03-05").source == "all"
+    with pytest.raises(InvalidFilter) as refused:
+        Filters.parse("2026-03-01", "2026-03-05", source="seed")
+    assert refused.value.param == "source"
+
+
 def test_cookie_is_per_analyst():
     assert cookie_name(7) == f"{COOKIE_PREFIX}7" != cookie_name(8)
     cookies = {cookie_name(7): dump_filters(SECRET, 7, FILTERS)}
@@ -121,6 +157,7 @@ def test_outdated_cookie_is_ignored():
         {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "robot", "f": None},
         {"u": 7, "s": "March", "e": "2026-03-10", "a": "all", "g": "all", "f": None},
         {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "all", "f": 5},
+        {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "all", "f": None, "o": "robots"},
         {"u": 7, "s": "2026-03-01"},
         ["not", "a", "dict"],
         {"u": "7", "s": "2026-03-01", "e": "2026-03-10", "a": "all", "g": "all", "f": None},
@@ -312,6 +349,7 @@ def test_meta_analytics_names():
         "date-range": "date_picker",
         "filter-age-group": "filter_age",
         "filter-gender": "filter_gender",
+        "filter-source": "filter_source",
         "feature-bar-chart": "chart_bar",
         "clear-feature-chip": "clear_feature_chip",
         "refresh-button": "refresh_button",
