@@ -75,29 +75,31 @@ def data_callback(session, base: str) -> dict:
     return matches[0]
 
 
-def payload(dep: dict, values: list, changed: str) -> dict:
-    from devtools.dash_requests import input_ids, update_request
+def payload(dep: dict, values: dict, changed: str) -> dict:
+    from devtools.dash_requests import update_request
 
-    return update_request(dep, dict(zip(input_ids(dep), values)), [changed])
+    return update_request(dep, values, [changed])
 
 
-def random_filters(rng: random.Random, first: date, last: date, features: list[str]) -> tuple[list, str]:
+def random_filters(rng: random.Random, first: date, last: date, features: list[str]) -> tuple[dict, str]:
+    """The data callback's input values ("component.property" -> value) for a random view, and the changed input."""
     days = rng.choice([1, 7, 14, 30, 30, 30, 90, 180, 365])
     end = last - timedelta(days=rng.randrange(0, max(1, (last - first).days - days + 2)))
     start = max(first, end - timedelta(days=days - 1))
     age = rng.choice(["all", "all", "<18", "18-40", ">40"])
     gender = rng.choice(["all", "all", "Male", "Female", "Other"])
+    source = rng.choice(["all", "all", "all", "api", "dashboard"])
     feature = rng.choice([None, None, None, *features])
-    changed = rng.choice(
-        [
-            "date-range.start_date",
-            "date-range.end_date",
-            "filter-age-group.value",
-            "filter-gender.value",
-            "selected-feature.data",
-        ]
-    )
-    return [start.isoformat(), end.isoformat(), age, gender, feature, 0], changed
+    values = {
+        "date-range.start_date": start.isoformat(),
+        "date-range.end_date": end.isoformat(),
+        "filter-age-group.value": age,
+        "filter-gender.value": gender,
+        "filter-source.value": source,
+        "selected-feature.data": feature,
+        "refresh-button.n_clicks": 0,
+    }
+    return values, rng.choice([name for name in values if name != "refresh-button.n_clicks"])
 
 
 def percentile(values: list[float], p: float) -> float:
