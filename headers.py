@@ -32,6 +32,8 @@ HSTS = ("Strict-Transport-Security", "max-age=31536000")
 NO_STORE = ("Cache-Control", "no-store")
 CACHE_FOR_A_YEAR = ("Cache-Control", "public, max-age=31536000, immutable")
 API_ATTACHMENT = ("Content-Disposition", 'attachment; filename="api.json"')
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
+REFERRER = ("Referrer-Policy", "same-origin")
 
 # what a JSON answer needs: it runs nothing, loads nothing and may be framed by nobody
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
@@ -62,8 +64,8 @@ def security_headers(policy: str, *, https: bool, static: bool = False, api: boo
     headers = [
         ("Content-Security-Policy", policy),
         ("X-Frame-Options", "DENY"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "same-origin"),
+        NOSNIFF,
+        REFERRER,
         ("Cross-Origin-Opener-Policy", "same-origin"),
     ]
     if not static:
@@ -77,12 +79,7 @@ def security_headers(policy: str, *, https: bool, static: bool = False, api: boo
 
 def ingestion_headers(*, https: bool) -> list[tuple[str, str]]:
     """The headers of every answer of the ingestion fast path."""
-    headers = [
-        ("Content-Security-Policy", API_POLICY),
-        ("X-Content-Type-Options", "nosniff"),
-        ("Referrer-Policy", "same-origin"),
-        API_ATTACHMENT,
-    ]
+    headers = [("Content-Security-Policy", API_POLICY), NOSNIFF, REFERRER, API_ATTACHMENT]
     return [*headers, HSTS] if https else headers
 
 

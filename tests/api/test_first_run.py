@@ -22,16 +22,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url, text
 
+from tests.browser.conftest import free_port
+
 pytestmark = pytest.mark.processes  # starts servers of its own: run once in CI, not per database
 
 PROJECT = Path(__file__).resolve().parents[2]
 ACCESS_LINE = re.compile(r"^\[[^\]]+\] (GET|POST) (\S+) (\d{3}) \d+ms$")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -18,16 +15,12 @@ import pytest
 from sqlalchemy import text
 
 from tests.api.conftest import run_cli
+from tests.browser.conftest import free_port
+from tests.gunicorn_server import running_gunicorn
 
 pytestmark = pytest.mark.processes  # starts servers of its own: run once in CI, not per database
 
 PROJECT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(**extra) -> dict:
@@ -40,7 +33,7 @@ def test_gunicorn_refuses_to_start_without_secret_key(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "app:server"],
         cwd=PROJECT,
-        env=_env(DATA_DIR=str(tmp_path), PORT=str(_free_port())),
+        env=_env(DATA_DIR=str(tmp_path), PORT=str(free_port())),
         capture_output=True,
         text=True,
         timeout=60,
@@ -62,43 +55,16 @@ def test_gunicorn_serves_the_api_with_the_documented_config(monkeypatch, db_url,
     code, out, err = run_cli(monkeypatch, db_url, "create-api-key", "gunicorn-test")
     assert code == 0, err
     key = out.splitlines()[-1]
-    port = _free_port()
-    log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115 (outlives this block: the server writes to it)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "app:server"],
-        cwd=PROJECT,
-        env=_env(DATABASE_URL=db_url, SECRET_KEY="s3cret", PORT=str(port), DATA_DIR=str(tmp_path)),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, body = _request(f"{base}/healthz")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
-            assert time.monotonic() < deadline, "gunicorn did not answer /healthz"
-            time.sleep(0.2)
-        assert body == {"status": "ok"}
+    with running_gunicorn(db_url, tmp_path) as server:
+        base = server.base
+        assert _request(f"{base}/healthz") == (200, {"status": "ok"})
         events = [{"event_id": str(uuid.uuid4()), "feature": "from_gunicorn"} for _ in range(20)]
         payload = json.dumps({"events": events}).encode()
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         assert _request(f"{base}/api/v1/events", payload, headers) == (202, {"accepted": 20, "duplicates": 0})
         assert _request(f"{base}/api/v1/events", payload, headers) == (202, {"accepted": 0, "duplicates": 20})
         assert _request(f"{base}/api/v1/events", payload, {"Content-Type": "application/json"})[0] == 401
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            raise
-    assert server.returncode == 0, (tmp_path / "gunicorn.log").read_text()
+    assert server.process.returncode == 0, server.log_path.read_text()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM events WHERE feature = 'from_gunicorn'")).scalar_one() == 20
-    assert "gevent" in (tmp_path / "gunicorn.log").read_text()
+    assert "gevent" in server.log_path.read_text()

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from tests.api.conftest import counts
+from tests.browser.conftest import free_port
 
 CLIENT_FILE = Path(__file__).resolve().parents[2] / "clients" / "python" / "clickboard_client.py"
 
@@ -26,14 +27,6 @@ def load_client_module():
 
 
 cb = load_client_module()
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LiveServer:

@@ -101,6 +101,16 @@ def test_selected_feature_narrows_the_line_and_the_breakdowns_not_the_cards_or_b
     assert colors[1] != colors[0] == colors[2]  # the selected bar stands out
 
 
+def assert_equals_the_oracle(engine, update, f: dict) -> None:
+    """Cards, bars, daily line and both breakdowns of one data-callback answer equal the raw-SQL oracle for `f`."""
+    texts = oracle.card_texts(engine, **f)
+    assert (cards(update)[:2], cards(update)[3:]) == (texts[:2], texts[2:]), f
+    assert bars(update) == oracle.by_feature(engine, **f), f
+    assert list(line(update).values()) == [n for _day, n in oracle.daily(engine, **f)], f
+    assert segments(update, "age-group-chart") == shown(oracle.by_age_group(engine, **f)), f
+    assert segments(update, "gender-chart") == shown(oracle.by_gender(engine, **f)), f
+
+
 @pytest.mark.parametrize(("start", "end"), [(START, END), (date(2026, 2, 28), date(2026, 3, 6))])
 def test_every_output_equals_the_raw_sql_oracle(engine, known, start, end):
     for age in ("all", "<18", "18-40", ">40"):
@@ -108,12 +118,7 @@ def test_every_output_equals_the_raw_sql_oracle(engine, known, start, end):
             for feature in (None, "share"):
                 f = dict(start=start, end=end, age_group=age, gender=gender, feature=feature)
                 update = run(engine, start, end, age, gender, feature)
-                texts = oracle.card_texts(engine, **f)
-                assert (cards(update)[:2], cards(update)[3:]) == (texts[:2], texts[2:]), f
-                assert bars(update) == oracle.by_feature(engine, **f), f
-                assert list(line(update).values()) == [n for _day, n in oracle.daily(engine, **f)], f
-                assert segments(update, "age-group-chart") == shown(oracle.by_age_group(engine, **f)), f
-                assert segments(update, "gender-chart") == shown(oracle.by_gender(engine, **f)), f
+                assert_equals_the_oracle(engine, update, f)
 
 
 @pytest.mark.parametrize("source", ["all", "api", "dashboard"])
@@ -123,12 +128,7 @@ def test_unknown_and_source_filters_equal_the_raw_sql_oracle(engine, known, sour
             for feature in (None, "search"):
                 f = dict(start=START, end=END, age_group=age, gender=gender, feature=feature, source=source)
                 update = run(engine, START, END, age, gender, feature, source=source)
-                texts = oracle.card_texts(engine, **f)
-                assert (cards(update)[:2], cards(update)[3:]) == (texts[:2], texts[2:]), f
-                assert bars(update) == oracle.by_feature(engine, **f), f
-                assert list(line(update).values()) == [n for _day, n in oracle.daily(engine, **f)], f
-                assert segments(update, "age-group-chart") == shown(oracle.by_age_group(engine, **f)), f
-                assert segments(update, "gender-chart") == shown(oracle.by_gender(engine, **f)), f
+                assert_equals_the_oracle(engine, update, f)
 
 
 def test_unknown_and_source_by_hand(engine, known):
