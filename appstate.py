@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import flask
+from sqlalchemy import Connection
 
 from config import Settings
 from db.api_keys import VerifiedKeys
@@ -43,3 +44,10 @@ class AppState:
 def state(server: flask.Flask | None = None) -> AppState:
     """The AppState of `server`, or of the Flask app handling the current request."""
     return (server or flask.current_app).extensions[EXTENSION]
+
+
+def read_connect(server: flask.Flask | None = None) -> Connection:
+    """A connection for reading figures (the dashboard's data, the stats API, the export): the read replica
+    (DATABASE_READ_URL) when set and answering, else the primary. Never for writes, logins or anything a user just
+    changed and must see at once: those use `state().database.engine`."""
+    return state(server).database.read_connect()

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -32,6 +40,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     database_url: str | None = Field(None, repr=False, validation_alias=_env("DATABASE_URL"))  # may hold a password
+    # a streaming replica of DATABASE_URL for the figures' reads (dashboard, stats, export); unset: the primary
+    database_read_url: str | None = Field(None, repr=False, validation_alias=_env("DATABASE_READ_URL"))
+    # with a replica: the page and the stats API say the figures may be behind when it lags more than this
+    replica_lag_warning_seconds: int = Field(30, ge=1, le=86_400, validation_alias=_env("REPLICA_LAG_WARNING_SECONDS"))
     secret_key: str | None = Field(None, repr=False, validation_alias=_env("SECRET_KEY"))
     timezone: str = Field("UTC", validation_alias=_env("ANALYTICS_TIMEZONE", field_name="timezone"))
     data_dir: Path = Field(PROJECT_DIR / ".data", validation_alias=_env("DATA_DIR"))
@@ -75,10 +87,10 @@ class Settings(BaseSettings):
             )
         return self
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_read_url")
     @classmethod
-    def _psycopg_url(cls, url: str | None) -> str | None:
-        return normalize_database_url(url)
+    def _psycopg_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        return normalize_database_url(url, _ENV_NAMES.get(info.field_name, "DATABASE_URL"))
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -142,15 +154,16 @@ def _explain(error: dict) -> str:
     return f"{name}={value!r}: {message}" if isinstance(value, str | int) else f"{name}: {message}"
 
 
-def normalize_database_url(url: str | None) -> str | None:
-    """Accept postgres://, postgresql:// and postgresql+psycopg:// and always use the psycopg 3 driver."""
+def normalize_database_url(url: str | None, name: str = "DATABASE_URL") -> str | None:
+    """Accept postgres://, postgresql:// and postgresql+psycopg:// and always use the psycopg 3 driver (`name`: the
+    setting, for the error message)."""
     if not url:
         return None
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     if not url.startswith("postgresql+psycopg://"):
-        raise ConfigError(f"DATABASE_URL must start with postgresql+psycopg:// (got {url.split(':', 1)[0]}://...)")
+        raise ConfigError(f"{name} must start with postgresql+psycopg:// (got {url.split(':', 1)[0]}://...)")
     return url
 
 

@@ -7,18 +7,24 @@ use), feature (narrows the panels that follow the selected feature: `daily`, `by
 `by_gender`). Any other parameter, or a parameter given twice, is a 400 whose message names it. The body is the
 cards, then one key per panel of the app's board, computed by panels.board.compute, as the dashboard's data
 callback does. A database that cannot answer is a 503 with Retry-After (api/errors.py's DBAPIError handler).
+
+With a read replica (DATABASE_READ_URL) the figures are read there, and the body ends with two more keys: `data_as_of`
+(every change committed on the primary up to this moment is counted; ISO 8601 in UTC, or null when the replica cannot
+tell) and `behind` (true when the replica lags more than REPLICA_LAG_WARNING_SECONDS, or cannot tell): what the
+dashboard shows in `last-updated` and `status-banner`.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import flask
 import flask_login
 
 from api.auth import bearer_key_scopes, missing_scope_message
 from api.errors import BEARER_CHALLENGE, error_response
-from appstate import state
+from appstate import read_connect, state
 from db.filters import Filters, InvalidFilter
 from domain import READ
 from panels.board import compute, view_json
@@ -65,8 +71,14 @@ def stats():
     except InvalidFilter as exc:
         return _bad_request(exc.param, exc.message)
     appstate = state()
-    with appstate.database.engine.connect() as conn:
+    database = appstate.database
+    with read_connect() as conn:
+        freshness = database.freshness(conn)  # before the figures: a lower bound of what they include
         body = view_json(appstate.board, compute(appstate.board, conn, filters))
+    if database.read_url is not None:
+        as_of = freshness.data_as_of if freshness.replica else datetime.now(UTC)  # the primary answered: live
+        body["data_as_of"] = as_of and as_of.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        body["behind"] = freshness.behind
     # In the documented key order (Flask 3's jsonify sorts keys; JSON_SORT_KEYS is no longer read).
     response = flask.Response(json.dumps(body, separators=(",", ":")) + "\n", mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"

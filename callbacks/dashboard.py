@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import flask
-from dash import Input, Output, ctx, no_update
+from dash import Input, Output, ctx, html, no_update
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +25,7 @@ from callbacks.session import current_user_id, request_is_https
 from db.errors import RETRY_AFTER_SECONDS, bad_value_message, is_bad_value, is_unavailable
 from db.filters import ALL, Filters, InvalidFilter
 from db.queries import StatCards
+from db.replica import LIVE, Freshness
 from domain import AGE_GROUP_LABELS, GENDER_LABELS
 from layouts import ids
 from layouts.components import feature_chip
@@ -53,6 +54,12 @@ STATE_OUTPUTS = [
     Output(ids.FEATURE_TABLE_DATA, "data"),
 ]
 BANNER_OUTPUT = Output(ids.STATUS_BANNER, "hidden")
+# which of the banner's two messages shows, and the replica's (filled in when the figures may be behind)
+BANNER_MESSAGE_OUTPUTS = [
+    Output(ids.STATUS_BANNER_OUTAGE, "hidden"),
+    Output(ids.STATUS_BANNER_BEHIND, "hidden"),
+    Output(ids.STATUS_BANNER_BEHIND, "children"),
+]
 RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
 MESSAGE_CLASS_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "className")
 MESSAGE_CLASSES = {"hint": "small text-muted", "error": "small text-danger"}
@@ -86,6 +93,7 @@ def outputs(board: Board) -> list[Output]:
         CHIP_OUTPUT,
         *panel_outputs,
         *STATE_OUTPUTS,
+        *BANNER_MESSAGE_OUTPUTS,
         BANNER_OUTPUT,
         RESET_OUTPUT,
         MESSAGE_CLASS_OUTPUT,
@@ -166,6 +174,34 @@ def view_values(board: Board, view: View) -> dict[str, Any]:
     return values
 
 
+def data_as_of_text(freshness: Freshness, timezone: str, now: datetime | None = None) -> str:
+    """ ", data as of 14:01:50" for figures read on the read replica (the date too when it is not today's); "" for
+    figures read on the primary (live)."""
+    if not freshness.replica:
+        return ""
+    if freshness.data_as_of is None:
+        return ", data as of an unknown time"
+    zone = ZoneInfo(timezone)
+    moment = freshness.data_as_of.astimezone(zone)
+    if moment.date() == (now or datetime.now(UTC)).astimezone(zone).date():
+        return f", data as of {moment:%H:%M:%S}"
+    return f", data as of {moment:%Y-%m-%d %H:%M:%S}"
+
+
+def behind_message(freshness: Freshness, timezone: str) -> list:
+    """The banner's message when the figures may be behind: up to when the replica they come from is complete."""
+    if freshness.data_as_of is None:
+        detail = "the read replica they come from cannot tell yet how far behind the primary database it is."
+    else:
+        moment = freshness.data_as_of.astimezone(ZoneInfo(timezone))
+        as_of = moment.strftime("%Y-%m-%d %H:%M:%S ") + (moment.tzname() or timezone)
+        detail = (
+            f"they come from a read replica that holds the data up to {as_of}, {freshness.lag_seconds:,.0f} s ago."
+            " Clicks recorded since then are not counted yet; Refresh shows them once it catches up."
+        )
+    return [html.Strong("The figures may be behind: "), detail]
+
+
 @dataclass(frozen=True)
 class Update:
     values: dict[str, Any] | None  # "component.property" -> value; None: keep showing the last results
@@ -173,19 +209,32 @@ class Update:
     filters: Filters | None
     database_down: bool = False  # the figures are stale because the database does not answer: show the banner
     hint: bool = False  # the message is a hint (a range being picked), not an error: never shown in red
+    freshness: Freshness = LIVE  # how current the computed figures are (read replica or primary)
 
-    def outputs(self, declared: list[Output], now: str = "") -> list:
+    def outputs(self, declared: list[Output], now: str = "", timezone: str = "UTC") -> list:
         """The values in the order of `declared`: when nothing was computed, no_update everywhere but the message,
-        the banner and the reset mark; else every value, with `now` as the time of the last update."""
+        the banner and the reset mark; else every value, with `now` as the time of the last update (and up to when
+        the data is complete, when read on the replica, in `timezone`)."""
+        behind = self.values is not None and self.freshness.behind
+        outage, lag = (key(o) for o in BANNER_MESSAGE_OUTPUTS[:2])
         always = {
             key(MESSAGE_OUTPUT): self.message,
-            key(BANNER_OUTPUT): not self.database_down,
+            key(BANNER_OUTPUT): not (self.database_down or behind),
             key(RESET_OUTPUT): False,  # a reset's filter changes have arrived
             key(MESSAGE_CLASS_OUTPUT): MESSAGE_CLASSES["hint" if self.hint else "error"],
         }
+        if self.database_down:
+            always |= {outage: False, lag: True}
         if self.values is None:
             return [always.get(key(o), no_update) for o in declared]
-        times = {f"{ids.LAST_UPDATED}.children": f"Updated {now}", f"{ids.STATUS_BANNER_TIME}.children": f" ({now})"}
+        as_of = data_as_of_text(self.freshness, timezone)
+        times = {
+            f"{ids.LAST_UPDATED}.children": f"Updated {now}{as_of}",
+            f"{ids.STATUS_BANNER_TIME}.children": f" ({now})",
+            outage: behind,
+            lag: not behind,
+            key(BANNER_MESSAGE_OUTPUTS[2]): behind_message(self.freshness, timezone) if behind else None,
+        }
         values = {**self.values, **times, **always}
         return [values[key(o)] for o in declared]
 
@@ -200,10 +249,12 @@ def update_dashboard(
     feature,
     today: date | None = None,
     source=None,
+    freshness: Callable[[Connection], Freshness] | None = None,
 ) -> Update:
     """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters (an
     end after `today`, when given), a database that does not answer and a value the database refuses keep the last
-    results, with a message. A range still being picked (one date missing) is a hint, never an error."""
+    results, with a message. A range still being picked (one date missing) is a hint, never an error. `freshness`
+    tells, on the same connection and before the figures are read, how current they are (the read replica's lag)."""
     try:
         filters = read_filters(start, end, age_group, gender, feature, source)
     except InvalidFilter as error:
@@ -213,6 +264,7 @@ def update_dashboard(
         return Update(None, AFTER_TODAY.format(end=filters.end, today=today), None)
     try:
         with connect() as conn:
+            current = freshness(conn) if freshness is not None else LIVE
             view = compute(board, conn, filters)
     except SQLAlchemyError as error:
         if is_unavailable(error):  # down, unreachable, restarting, too slow, pool exhausted
@@ -221,14 +273,15 @@ def update_dashboard(
         if is_bad_value(error):
             return Update(None, bad_value_text(error), None)
         raise
-    return Update(view_values(board, view), "", filters)
+    return Update(view_values(board, view), "", filters, freshness=current)
 
 
 def unavailable_answer() -> flask.Response:
     """A Dash callback's answer while the database is down and the session cannot even be checked (auth/gate.py):
     it changes no output and carries no data, it only shows the status banner (Dash applies `sideUpdate` to any
     component). 200, because Dash's renderer drops the body of any other status."""
-    body = {"multi": True, "response": {}, "sideUpdate": {f"{ids.STATUS_BANNER}.hidden": False}}
+    shown = {f"{ids.STATUS_BANNER}.hidden": False, key(BANNER_MESSAGE_OUTPUTS[0]): False}
+    body = {"multi": True, "response": {}, "sideUpdate": {**shown, key(BANNER_MESSAGE_OUTPUTS[1]): True}}
     response = flask.jsonify(body)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -243,8 +296,18 @@ def register(app, board: Board) -> None:
     def update(start, end, age_group, gender, source, feature, _refresh_clicks):
         appstate = state()
         today = today_in(appstate.settings.timezone)
+        database = appstate.database  # the figures are read on the read replica when there is one
         result = update_dashboard(
-            appstate.database.engine.connect, board, start, end, age_group, gender, feature, today=today, source=source
+            database.read_connect,
+            board,
+            start,
+            end,
+            age_group,
+            gender,
+            feature,
+            today=today,
+            source=source,
+            freshness=database.freshness,
         )
         user_id = current_user_id()
         if result.filters is not None and user_id is not None:
@@ -255,4 +318,5 @@ def register(app, board: Board) -> None:
                 result.filters,
                 secure=request_is_https(),
             )
-        return result.outputs(declared, updated_at(appstate.settings.timezone))
+        timezone = appstate.settings.timezone
+        return result.outputs(declared, updated_at(timezone), timezone)

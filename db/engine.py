@@ -1,4 +1,5 @@
-"""Engine creation: DATABASE_URL, or an embedded PostgreSQL started on first use.
+"""Engine creation: DATABASE_URL, or an embedded PostgreSQL started on first use; and DATABASE_READ_URL, an optional
+streaming replica for the figures' reads (`Database.read_connect`), with the primary as its fallback.
 
 `CONNECT_ARGS` are the options of every connection the app opens: the SQLAlchemy engine's pool and the event writer's
 own psycopg connection (`libpq_url` turns the SQLAlchemy URL into the one psycopg takes).
@@ -6,11 +7,20 @@ own psycopg connection (`libpq_url` turns the SQLAlchemy URL into the one psycop
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Connection, Engine, create_engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import Settings
+from db.errors import is_unavailable
+from db.replica import LIVE, Freshness, replica_freshness
+
+log = logging.getLogger(__name__)
+# after the replica failed to answer, reads go to the primary for this long before the replica is tried again
+REPLICA_RETRY_SECONDS = 30.0
 
 CONNECT_ARGS = {
     "connect_timeout": 3,
@@ -57,12 +67,19 @@ def embedded_status(settings: Settings) -> str | None:
 
 
 class Database:
-    """Resolves the database URL lazily, so importing the app never starts a server."""
+    """Resolves the database URL lazily, so importing the app never starts a server.
 
-    def __init__(self, settings: Settings, url: str | None = None):
+    `engine` is the primary: every write, login and session, API key, meta-analytics, migration and anything else.
+    `read_connect()` is for the figures only (the dashboard's data, the stats API, the export): a connection to the
+    read replica (DATABASE_READ_URL) when one is set and answers, else to the primary."""
+
+    def __init__(self, settings: Settings, url: str | None = None, read_url: str | None = None):
         self.settings = settings
         self._url = url or settings.database_url
+        self.read_url = read_url or settings.database_read_url
         self._engine: Engine | None = None
+        self._read_engine: Engine | None = None
+        self._replica_retry_at = 0.0  # time.monotonic() before which the replica is not tried (it did not answer)
         self._lock = threading.Lock()
 
     @property
@@ -83,6 +100,44 @@ class Database:
                     self._engine = make_engine(url)
         return self._engine
 
+    @property
+    def read_engine(self) -> Engine:
+        """The read replica's engine; the primary's when DATABASE_READ_URL is unset."""
+        if self.read_url is None:
+            return self.engine
+        if self._read_engine is None:
+            with self._lock:
+                if self._read_engine is None:
+                    self._read_engine = make_engine(self.read_url)
+        return self._read_engine
+
+    def read_connect(self) -> Connection:
+        """A connection for reading figures: the replica, or the primary when there is none or when the replica did
+        not answer (then the primary for REPLICA_RETRY_SECONDS, so an unreachable replica costs one connect timeout
+        per period, not one per request). An unavailable primary raises as `engine.connect()` does."""
+        if self.read_url is not None and time.monotonic() >= self._replica_retry_at:
+            try:
+                return self.read_engine.connect()
+            except SQLAlchemyError as error:
+                if not is_unavailable(error):
+                    raise
+                self._replica_retry_at = time.monotonic() + REPLICA_RETRY_SECONDS
+                log.warning(
+                    "the read replica does not answer; reading from the primary for %.0f s: %s",
+                    REPLICA_RETRY_SECONDS,
+                    error.__class__.__name__,
+                )
+        return self.engine.connect()
+
+    def freshness(self, conn: Connection) -> Freshness:
+        """How current the figures read on `conn` (from `read_connect`) are: LIVE on the primary, else the replica's
+        lag, `behind` above REPLICA_LAG_WARNING_SECONDS."""
+        if self._read_engine is None or conn.engine is not self._read_engine:
+            return LIVE
+        return replica_freshness(conn, self.settings.replica_lag_warning_seconds)
+
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+        if self._read_engine is not None:
+            self._read_engine.dispose()

@@ -201,14 +201,21 @@ def stat_cards_row() -> dbc.Row:
 
 
 def status_banner() -> html.Div:
-    """Hidden while the figures are current; shown when the database does not answer, saying since when the figures
-    are stale (the time of the last successful update, filled in by the data callback)."""
+    """Hidden while the figures are current. Shown with one of two messages (the data callback picks one): the
+    database does not answer, saying since when the figures are stale (the time of the last successful update); or
+    the read replica the figures come from lags, saying up to when they are complete."""
     return html.Div(
         [
-            html.Strong("The database is not answering. "),
-            "The figures below are from the last successful update",
-            html.Span(id=ids.STATUS_BANNER_TIME),
-            ". Use Refresh to try again.",
+            html.Span(
+                [
+                    html.Strong("The database is not answering. "),
+                    "The figures below are from the last successful update",
+                    html.Span(id=ids.STATUS_BANNER_TIME),
+                    ". Use Refresh to try again.",
+                ],
+                id=ids.STATUS_BANNER_OUTAGE,
+            ),
+            html.Span(id=ids.STATUS_BANNER_BEHIND, hidden=True),
         ],
         id=ids.STATUS_BANNER,
         className="alert alert-warning shadow-sm mb-3",

@@ -46,8 +46,10 @@ STAT_DAILY_AVERAGE = "stat-daily-average"
 STAT_FEATURES_TRACKED = "stat-features-tracked"
 
 # -- status -----------------------------------------------------------------------------------------------------
-STATUS_BANNER = "status-banner"  # shown while the figures are stale: the database does not answer
-STATUS_BANNER_TIME = "status-banner-time"  # in the banner: when the figures were last updated
+STATUS_BANNER = "status-banner"  # shown while the figures are stale (database down) or may be behind (replica lag)
+STATUS_BANNER_OUTAGE = "status-banner-outage"  # in the banner: "the database is not answering" (one message)
+STATUS_BANNER_TIME = "status-banner-time"  # in the outage message: when the figures were last updated
+STATUS_BANNER_BEHIND = "status-banner-behind"  # in the banner: the read replica lags (the other message)
 LAST_UPDATED = "last-updated"  # under the filters: when the figures were last updated
 EMPTY_STATE = "empty-state"  # shown when the range has no click: the active filters and a reset button
 EMPTY_STATE_FILTERS = "empty-state-filters"
@@ -99,7 +101,9 @@ FIXED_IDS: tuple[str, ...] = (
     SELECTED_FEATURE,
     RESET_PENDING,
     STATUS_BANNER,
+    STATUS_BANNER_OUTAGE,
     STATUS_BANNER_TIME,
+    STATUS_BANNER_BEHIND,
     LAST_UPDATED,
     EMPTY_STATE,
     EMPTY_STATE_FILTERS,

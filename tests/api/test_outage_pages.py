@@ -15,7 +15,15 @@ def test_a_callback_while_the_database_is_down_shows_the_banner_and_no_data(logg
     body = update_request(dep, filter_values(), ["refresh-button.n_clicks"])
     response = logged_in_client.post("/_dash-update-component", json=body, headers=headers)
     assert response.status_code == 200  # Dash's renderer reads only a 200's body
-    assert response.get_json() == {"multi": True, "response": {}, "sideUpdate": {"status-banner.hidden": False}}
+    assert response.get_json() == {
+        "multi": True,
+        "response": {},
+        "sideUpdate": {
+            "status-banner.hidden": False,
+            "status-banner-outage.hidden": False,
+            "status-banner-behind.hidden": True,
+        },
+    }
     assert response.headers["Retry-After"] == "2"
 
 

@@ -209,6 +209,9 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
         "empty-state.hidden",
         "empty-state-filters.children",
         "feature-table-data.data",
+        "status-banner-outage.hidden",
+        "status-banner-behind.hidden",
+        "status-banner-behind.children",
         "status-banner.hidden",
         "reset-pending.data",
         "date-range-message.className",
@@ -222,7 +225,7 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
     assert values[11:13] == ["Updated 2026-03-05 14:02:07 UTC", " (2026-03-05 14:02:07 UTC)"]
     assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
     assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11}
-    assert values[16:] == [True, False, "small text-danger", ""]
+    assert values[16:] == [False, True, None, True, False, "small text-danger", ""]  # no banner, no lag message
 
 
 def test_the_whole_view_takes_one_connection_and_four_queries(engine, known):
@@ -266,6 +269,7 @@ def test_database_down_keeps_the_last_results():
         zip((f"{o.component_id}.{o.component_property}" for o in outputs(BOARD)), update.outputs(outputs(BOARD)))
     )
     assert shown.pop("status-banner.hidden") is False  # the banner says the figures are stale
+    assert (shown.pop("status-banner-outage.hidden"), shown.pop("status-banner-behind.hidden")) == (False, True)
     assert shown.pop("date-range-message.children") == ""
     assert shown.pop("reset-pending.data") is False
     assert shown.pop("date-range-message.className") == "small text-danger"
