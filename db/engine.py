@@ -80,6 +80,7 @@ class Database:
         self._engine: Engine | None = None
         self._read_engine: Engine | None = None
         self._replica_retry_at = 0.0  # time.monotonic() before which the replica is not tried (it did not answer)
+        self.replica_retry_seconds = REPLICA_RETRY_SECONDS
         self._lock = threading.Lock()
 
     @property
@@ -121,10 +122,10 @@ class Database:
             except SQLAlchemyError as error:
                 if not is_unavailable(error):
                     raise
-                self._replica_retry_at = time.monotonic() + REPLICA_RETRY_SECONDS
+                self._replica_retry_at = time.monotonic() + self.replica_retry_seconds
                 log.warning(
                     "the read replica does not answer; reading from the primary for %.0f s: %s",
-                    REPLICA_RETRY_SECONDS,
+                    self.replica_retry_seconds,
                     error.__class__.__name__,
                 )
         return self.engine.connect()
