@@ -32,6 +32,7 @@ RUNS: dict[str, list[list[str]]] = {
     "login_attack.py": [["--attackers", "2", "--seconds", "2", "--accounts", "5"]],
     "login_timing.py": [["--tries", "3", "--rounds", "1"]],
     "page_weight.py": [["--events", "200"]],
+    "replica_lag.py": [["--seconds", "2", "--rate", "1000", "--batch", "100"], ["--seconds", "2", "--rate", "0"]],
 }
 # the same on a server: (script, arguments, environment), "{server}" replaced by --server's URL
 SERVER_RUNS: list[tuple[str, list[str], dict[str, str]]] = [
