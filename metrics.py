@@ -16,7 +16,10 @@ The names, all prefixed `clickboard_`:
 - `writer_queue_events`: events waiting for the writer (summed over workers);
 - `writer_commit_seconds`, `writer_batch_events`: how long a group commit takes and how many events it holds;
 - `dashboard_callback_seconds`: server time of a dashboard callback (`POST /_dash-update-component`);
-- `login_failures_total`, `login_throttled_total`: wrong email/password answers and throttled login attempts.
+- `login_failures_total`, `login_throttled_total`: wrong email/password answers and throttled login attempts;
+- with a read replica (DATABASE_READ_URL): `replica_lag_seconds`, its lag as last measured before a read of figures
+  (the largest over workers; -1 when it cannot tell), and `replica_fallbacks_total`, reads of figures sent to the
+  primary because the replica did not answer.
 """
 
 from __future__ import annotations
@@ -51,6 +54,14 @@ DASHBOARD_CALLBACK = Histogram(
 )
 LOGIN_FAILURES = Counter("clickboard_login_failures_total", "Logins refused for a wrong email or password")
 LOGIN_THROTTLED = Counter("clickboard_login_throttled_total", "Login attempts refused by the throttle")
+REPLICA_LAG = Gauge(
+    "clickboard_replica_lag_seconds",
+    "The read replica's lag as last measured before a read of figures (-1: unknown)",
+    multiprocess_mode="livemax",
+)
+REPLICA_FALLBACKS = Counter(
+    "clickboard_replica_fallbacks_total", "Reads of figures sent to the primary because the read replica did not answer"
+)
 
 REJECTION_REASONS = {
     400: "invalid",

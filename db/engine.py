@@ -14,6 +14,7 @@ import time
 from sqlalchemy import Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+import metrics
 from config import Settings
 from db.errors import is_unavailable
 from db.replica import LIVE, Freshness, replica_freshness
@@ -116,7 +117,9 @@ class Database:
         """A connection for reading figures: the replica, or the primary when there is none or when the replica did
         not answer (then the primary for REPLICA_RETRY_SECONDS, so an unreachable replica costs one connect timeout
         per period, not one per request). An unavailable primary raises as `engine.connect()` does."""
-        if self.read_url is not None and time.monotonic() >= self._replica_retry_at:
+        if self.read_url is None:
+            return self.engine.connect()
+        if time.monotonic() >= self._replica_retry_at:
             try:
                 return self.read_engine.connect()
             except SQLAlchemyError as error:
@@ -128,6 +131,7 @@ class Database:
                     self.replica_retry_seconds,
                     error.__class__.__name__,
                 )
+        metrics.REPLICA_FALLBACKS.inc()
         return self.engine.connect()
 
     def freshness(self, conn: Connection) -> Freshness:
@@ -135,7 +139,9 @@ class Database:
         lag, `behind` above REPLICA_LAG_WARNING_SECONDS."""
         if self._read_engine is None or conn.engine is not self._read_engine:
             return LIVE
-        return replica_freshness(conn, self.settings.replica_lag_warning_seconds)
+        freshness = replica_freshness(conn, self.settings.replica_lag_warning_seconds)
+        metrics.REPLICA_LAG.set(-1 if freshness.lag_seconds is None else freshness.lag_seconds)
+        return freshness
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import socket
 
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 
 from db.engine import Database
@@ -38,6 +39,7 @@ def test_a_read_url_that_is_no_standby_is_read_as_live(settings, db_url):
             assert conn.engine is database.read_engine is not database.engine
             fresh = database.freshness(conn)
             now = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+        assert REGISTRY.get_sample_value("clickboard_replica_lag_seconds") == 0.0
         assert fresh.replica and not fresh.behind and fresh.lag_seconds == 0.0
         assert fresh.data_as_of <= now
         with database.engine.connect() as conn:  # a primary connection is never asked about lag
@@ -52,8 +54,13 @@ def test_freshness_query_on_a_primary(engine):
     assert (fresh.replica, fresh.lag_seconds, fresh.behind) == (True, 0.0, False)
 
 
+def fallbacks() -> float:
+    return REGISTRY.get_sample_value("clickboard_replica_fallbacks_total") or 0.0
+
+
 def test_a_replica_that_does_not_answer_sends_reads_to_the_primary_for_a_while(settings, caplog):
     database = Database(settings.model_copy(update={"database_read_url": unreachable_url()}))
+    before = fallbacks()
     try:
         with caplog.at_level(logging.WARNING, logger="db.engine"), database.read_connect() as conn:
             assert conn.engine is database.engine
@@ -69,5 +76,6 @@ def test_a_replica_that_does_not_answer_sends_reads_to_the_primary_for_a_while(s
         with caplog.at_level(logging.WARNING, logger="db.engine"), database.read_connect() as conn:
             assert conn.engine is database.engine
         assert len(caplog.records) == 1
+        assert fallbacks() - before == 3  # every read the primary answered instead (a metric for operators)
     finally:
         database.dispose()
