@@ -23,7 +23,7 @@ from db.engine import make_engine
 from db.users import create_user
 from devtools.replica_pair import replica_pair
 from tests import oracle
-from tests.conftest import login
+from tests.conftest import login, logout
 from tests.dash_client import data_dep, filter_values, post_callback, text_of
 
 pytestmark = pytest.mark.processes  # starts servers of its own: run once in CI, not per database
@@ -190,3 +190,33 @@ def test_a_standby_that_does_not_answer_sends_the_reads_to_the_primary(app, pair
         pair.resume_replay()
     pair.wait_replayed(primary)
     assert figures(stats(client, key)) == oracle.stats(primary, today(), today())
+
+
+def test_logout_and_key_revocation_hold_at_once_while_the_standby_lags(app, pair, primary):
+    """The attack: a cookie copied before logout, and a revoked API key, used while the standby still holds the
+    session and the key (replay paused). Sessions and keys are checked on the primary only, so both are refused at
+    once; checked on the standby they would still work until it caught up."""
+    with primary.begin() as conn:
+        revoked = create_key(conn, "replica-revoked", ["read"])
+    client = app.server.test_client()
+    assert login(client, EMAIL, PASSWORD).status_code == 302
+    thief = app.server.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    bearer = {"Authorization": f"Bearer {revoked}"}
+    day = str(today())
+    assert thief.get("/_dash-layout").status_code == 200
+    assert client.get(f"/api/v1/stats?start={day}&end={day}", headers=bearer).status_code == 200
+    pair.wait_replayed(primary)  # the standby now has the session and the key ...
+    pair.pause_replay()  # ... and keeps them: it does not apply the logout and the revocation below
+    try:
+        assert logout(client).status_code == 302
+        state(app.server).api_keys.revoke("replica-revoked")
+        assert thief.get("/_dash-layout").status_code == 401
+        assert thief.get("/").headers["Location"].startswith("/login")
+        assert client.get(f"/api/v1/stats?start={day}&end={day}", headers=bearer).status_code == 401
+        still_valid = "SELECT revoked_at IS NULL FROM api_keys WHERE name = 'replica-revoked'"
+        with primary.connect() as conn:  # revoked on the primary, still valid on the paused standby
+            assert conn.execute(text(still_valid)).scalar() is False
+        assert pair.standby(still_valid) is True
+    finally:
+        pair.resume_replay()
