@@ -47,11 +47,20 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def database_location(settings: Settings) -> str:
-    """Where the data lives, for people (never the password): the embedded folder or the server's address."""
+    """Where the data lives, for people (never the password): the embedded folder or the server's address, and the
+    read replica's when there is one."""
     if settings.database_url is None:
-        return f"the embedded PostgreSQL in {settings.data_dir / 'pgdata'}"
-    url = make_url(settings.database_url)
-    return f"PostgreSQL at {url.host or 'the local socket'}:{url.port or 5432}/{url.database or ''}"
+        where = f"the embedded PostgreSQL in {settings.data_dir / 'pgdata'}"
+    else:
+        where = f"PostgreSQL at {_address(settings.database_url)}"
+    if settings.database_read_url is not None:
+        where += f" (figures read on the replica at {_address(settings.database_read_url)})"
+    return where
+
+
+def _address(sqlalchemy_url: str) -> str:
+    url = make_url(sqlalchemy_url)
+    return f"{url.host or 'the local socket'}:{url.port or 5432}/{url.database or ''}"
 
 
 def embedded_status(settings: Settings) -> str | None:

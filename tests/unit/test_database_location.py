@@ -18,3 +18,14 @@ def test_a_server_is_named_by_host_port_and_database_without_its_password():
     assert database_location(settings) == "PostgreSQL at db.example.com:6543/analytics"
     assert embedded_status(settings) is None
     assert "s3cret" not in database_location(settings)
+
+
+def test_a_read_replica_is_named_too_without_its_password():
+    settings = Settings(
+        database_url="postgresql://clickboard:s3cret-pw@db.example.com:6543/analytics",
+        database_read_url="postgresql://reader:r3ad-pw@replica.example.com/analytics",
+    )
+    assert database_location(settings) == (
+        "PostgreSQL at db.example.com:6543/analytics (figures read on the replica at replica.example.com:5432/analytics)"
+    )
+    assert "pw" not in database_location(settings)
