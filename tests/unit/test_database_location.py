@@ -26,6 +26,7 @@ def test_a_read_replica_is_named_too_without_its_password():
         database_read_url="postgresql://reader:r3ad-pw@replica.example.com/analytics",
     )
     assert database_location(settings) == (
-        "PostgreSQL at db.example.com:6543/analytics (figures read on the replica at replica.example.com:5432/analytics)"
+        "PostgreSQL at db.example.com:6543/analytics"
+        " (figures read on the replica at replica.example.com:5432/analytics)"
     )
     assert "pw" not in database_location(settings)
