@@ -29,7 +29,7 @@ from tests.dash_client import data_dep, filter_values, post_callback, text_of
 pytestmark = pytest.mark.processes  # starts servers of its own: run once in CI, not per database
 
 EMAIL, PASSWORD = "rita@example.com", "replicas replay the log"
-WARN_AFTER = 1  # REPLICA_LAG_WARNING_SECONDS for these tests: a paused replay is "behind" after a second
+WARN_AFTER = 2  # REPLICA_LAG_WARNING_SECONDS for these tests: a paused replay is "behind" after two seconds
 
 
 def today():
@@ -124,7 +124,7 @@ def test_figures_come_from_the_standby_and_catch_up_once_replayed(app, pair, pri
         send(client, key, 5)  # acknowledged: committed on the primary, received but not applied by the standby
         after = oracle.stats(primary, today(), today())
         assert after["total_clicks"] == before["total_clicks"] + 5
-        time.sleep(WARN_AFTER + 0.2)  # the last replayed commit is now older than the warning threshold
+        time.sleep(WARN_AFTER + 0.3)  # the last replayed commit is now older than the warning threshold
 
         body = stats(client, key)
         assert figures(body) == before  # the standby answered: the five new events are not there yet
