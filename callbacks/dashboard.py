@@ -1,5 +1,6 @@
 """The data callback: one request per filter change updates the four cards, the chip and every panel, computed on
-one database connection (panels.board.compute).
+one database connection (panels.board.compute): the read replica's when DATABASE_READ_URL is set and it answers
+(then the page also says how current the figures are: "data as of …", and the banner when they may be behind).
 
 The work is done by plain functions (`read_filters`, `update_dashboard`) that tests call directly; the registered
 callback only wires component properties to them, sets the saved-filters cookie and returns the values.
@@ -54,12 +55,11 @@ STATE_OUTPUTS = [
     Output(ids.FEATURE_TABLE_DATA, "data"),
 ]
 BANNER_OUTPUT = Output(ids.STATUS_BANNER, "hidden")
-# which of the banner's two messages shows, and the replica's (filled in when the figures may be behind)
-BANNER_MESSAGE_OUTPUTS = [
-    Output(ids.STATUS_BANNER_OUTAGE, "hidden"),
-    Output(ids.STATUS_BANNER_BEHIND, "hidden"),
-    Output(ids.STATUS_BANNER_BEHIND, "children"),
-]
+# which of the banner's two messages shows: the outage, or the replica's lag (its text filled in when behind)
+OUTAGE_HIDDEN = Output(ids.STATUS_BANNER_OUTAGE, "hidden")
+BEHIND_HIDDEN = Output(ids.STATUS_BANNER_BEHIND, "hidden")
+BEHIND_TEXT = Output(ids.STATUS_BANNER_BEHIND, "children")
+BANNER_MESSAGE_OUTPUTS = [OUTAGE_HIDDEN, BEHIND_HIDDEN, BEHIND_TEXT]
 RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
 MESSAGE_CLASS_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "className")
 MESSAGE_CLASSES = {"hint": "small text-muted", "error": "small text-danger"}
@@ -216,7 +216,6 @@ class Update:
         the banner and the reset mark; else every value, with `now` as the time of the last update (and up to when
         the data is complete, when read on the replica, in `timezone`)."""
         behind = self.values is not None and self.freshness.behind
-        outage, lag = (key(o) for o in BANNER_MESSAGE_OUTPUTS[:2])
         always = {
             key(MESSAGE_OUTPUT): self.message,
             key(BANNER_OUTPUT): not (self.database_down or behind),
@@ -224,16 +223,16 @@ class Update:
             key(MESSAGE_CLASS_OUTPUT): MESSAGE_CLASSES["hint" if self.hint else "error"],
         }
         if self.database_down:
-            always |= {outage: False, lag: True}
+            always |= {key(OUTAGE_HIDDEN): False, key(BEHIND_HIDDEN): True}
         if self.values is None:
             return [always.get(key(o), no_update) for o in declared]
         as_of = data_as_of_text(self.freshness, timezone)
         times = {
             f"{ids.LAST_UPDATED}.children": f"Updated {now}{as_of}",
             f"{ids.STATUS_BANNER_TIME}.children": f" ({now})",
-            outage: behind,
-            lag: not behind,
-            key(BANNER_MESSAGE_OUTPUTS[2]): behind_message(self.freshness, timezone) if behind else None,
+            key(OUTAGE_HIDDEN): behind,
+            key(BEHIND_HIDDEN): not behind,
+            key(BEHIND_TEXT): behind_message(self.freshness, timezone) if behind else None,
         }
         values = {**self.values, **times, **always}
         return [values[key(o)] for o in declared]
@@ -280,8 +279,8 @@ def unavailable_answer() -> flask.Response:
     """A Dash callback's answer while the database is down and the session cannot even be checked (auth/gate.py):
     it changes no output and carries no data, it only shows the status banner (Dash applies `sideUpdate` to any
     component). 200, because Dash's renderer drops the body of any other status."""
-    shown = {f"{ids.STATUS_BANNER}.hidden": False, key(BANNER_MESSAGE_OUTPUTS[0]): False}
-    body = {"multi": True, "response": {}, "sideUpdate": {**shown, key(BANNER_MESSAGE_OUTPUTS[1]): True}}
+    shown = {key(BANNER_OUTPUT): False, key(OUTAGE_HIDDEN): False, key(BEHIND_HIDDEN): True}
+    body = {"multi": True, "response": {}, "sideUpdate": shown}
     response = flask.jsonify(body)
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
