@@ -51,3 +51,29 @@ def test_the_banner_says_up_to_when_the_figures_are_complete():
     )
     unknown = Freshness(replica=True, data_as_of=None, lag_seconds=None, behind=True)
     assert "cannot tell yet how far behind" in text_of(behind_message(unknown, "UTC"))
+
+
+def test_figures_that_may_be_behind_show_the_banner_with_the_lag_message_instead_of_the_outage():
+    from dash import Output
+
+    from callbacks.dashboard import BANNER_MESSAGE_OUTPUTS, BANNER_OUTPUT, Update, key
+    from layouts import ids
+
+    declared = [Output(ids.LAST_UPDATED, "children"), *BANNER_MESSAGE_OUTPUTS, BANNER_OUTPUT]
+    lagging = Freshness(replica=True, data_as_of=datetime.now(UTC), lag_seconds=45.0, behind=True)
+    caught_up = Freshness(replica=True, data_as_of=datetime.now(UTC), lag_seconds=0.0, behind=False)
+
+    def shown(update: Update) -> dict:
+        return dict(zip(map(key, declared), update.outputs(declared, "2026-03-05 14:02:07 UTC")))
+
+    behind = shown(Update({}, "", None, freshness=lagging))
+    assert behind["status-banner.hidden"] is False
+    assert (behind["status-banner-outage.hidden"], behind["status-banner-behind.hidden"]) == (True, False)
+    assert text_of(behind["status-banner-behind.children"]).startswith("The figures may be behind: ")
+    current = shown(Update({}, "", None, freshness=caught_up))
+    assert current["status-banner.hidden"] is True
+    assert (current["status-banner-outage.hidden"], current["status-banner-behind.hidden"]) == (False, True)
+    assert current["last-updated.children"].startswith("Updated 2026-03-05 14:02:07 UTC, data as of ")
+    down = shown(Update(None, "", None, database_down=True, freshness=lagging))  # the outage wins
+    assert down["status-banner.hidden"] is False
+    assert (down["status-banner-outage.hidden"], down["status-banner-behind.hidden"]) == (False, True)
