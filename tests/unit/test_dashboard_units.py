@@ -396,7 +396,7 @@ def test_layout_carries_the_saved_filters():
     assert by_id["selected-feature"].data == "search"
     assert text_of(by_id["clear-feature-chip"].children) == "search ×"
     assert by_id["analyst-name"].children == "Ana"
-    assert by_id["daily-trend-chart-title"].children == "Daily clicks: search"  # no flash of the default title
+    assert by_id["daily-trend-chart-title"].children == "Clicks over time: search"  # no flash of the default title
     assert by_id["age-group-chart-title"].children == "Clicks by age group"
     for stable in (
         "stat-total-clicks",
