@@ -38,9 +38,7 @@ def card_changes(cards: StatCards, days: int, previous: Previous) -> dict[str, s
     texts = {
         "total_clicks": change_text(cards.total_clicks, previous.cards.total_clicks),
         "top_feature": change_text(top.clicks, previous.clicks_of(top.feature)) if top else DASH,
-        "daily_average": average_change(
-            cards.total_clicks, days, previous.cards.total_clicks, previous.filters.days
-        ),
+        "daily_average": average_change(cards.total_clicks, days, previous.cards.total_clicks, previous.filters.days),
         "features_tracked": absolute_change(cards.features_tracked, previous.cards.features_tracked),
     }
     return {key: texts[key] for key in CARD_KEYS}

@@ -14,9 +14,9 @@ from __future__ import annotations
 import flask
 from dash.exceptions import DependencyException
 
+import clock
 from appstate import state
 from callbacks.session import current_user_id, current_user_is_admin, current_user_name
-import clock
 from db.filters import InvalidFilter
 from layouts.dashboard import dashboard_layout
 from panels.board import Board
