@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 ActionChains(driver).click(bars[labels.index(args.select)]).perform()
                 wait.until(EC.presence_of_element_located((By.ID, "clear-feature-chip")))
                 ActionChains(driver).move_to_element(driver.find_element(By.ID, "header")).perform()  # no hover box
+            driver.execute_script("document.activeElement.blur();")  # no focus ring on the last control used
             time.sleep(1.0)  # let plotly finish its transitions
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(args.out)
