@@ -80,7 +80,14 @@ def test_the_dashboard_has_no_serious_violations_and_its_landmarks(page, engine)
         element_id = active.get_attribute("id") or ""
         reached.append(active.text if element_id.startswith("{") else element_id)
     expected = ["date-preset", "date-range", "date-range-end-date", "compare-mode", "granularity", "refresh-button"]
-    expected += ["filter-age-group", "filter-gender", "filter-source", "feature-table-search", "feature-table-sort-feature", "feature-table-sort-clicks"]
+    expected += [
+        "filter-age-group",
+        "filter-gender",
+        "filter-source",
+        "feature-table-search",
+        "feature-table-sort-feature",
+        "feature-table-sort-clicks",
+    ]
     expected += [LONG_FEATURE, "feature_01"]
     assert [step for step in reached if step in expected] == expected, reached
     ActionChains(driver).send_keys(Keys.ESCAPE).perform()

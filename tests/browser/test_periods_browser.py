@@ -124,3 +124,21 @@ def test_a_saved_preset_is_restored_without_an_event(board, engine, analyst):
     board.wait_cards(oracle.card_texts(engine, date(2026, 3, 1), TODAY))
     board.until(lambda: changes(board) == list(expected["changes"].values()), "restored changes")
     board.wait_events({"date_preset": 1, "compare_mode": 1}, analyst.id)
+
+
+def test_a_preset_rolls_over_on_refresh_without_a_date_picker_event(board, engine, analyst, live_app):
+    from appstate import state
+
+    board.login(ANALYST_EMAIL, ANALYST_PASSWORD)
+    board.select("date-preset", "Last 7 days")
+    board.until(lambda: board.picker_dates() == ("2026-02-27", "2026-03-05"), "last 7 days on 03-05")
+    board.wait_cards(oracle.card_texts(engine, date(2026, 2, 27), TODAY))
+    board.wait_events({"date_preset": 1}, analyst.id)
+
+    appstate = state(live_app.server)  # midnight passes: the app's clock reads 03-06 from now on
+    appstate.settings = appstate.settings.model_copy(update={"today": date(2026, 3, 6)})
+    board.click("refresh-button")
+    board.until(lambda: board.picker_dates() == ("2026-02-28", "2026-03-06"), "last 7 days on 03-06")
+    assert board.dropdown_text("date-preset") == "Last 7 days"
+    board.wait_cards(oracle.card_texts(engine, date(2026, 2, 28), date(2026, 3, 6)))
+    board.wait_events({"date_preset": 1, "refresh_button": 1}, analyst.id)  # the dates it moved record nothing

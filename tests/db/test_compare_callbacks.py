@@ -152,3 +152,30 @@ def test_bad_compare_or_granularity_keeps_the_last_figures(engine, known):
     assert update.values is None and "compare" in update.message.lower() or "always" in update.message
     update = run(engine, date(2026, 3, 3), date(2026, 3, 5), date(2026, 3, 6), granularity="hour")
     assert update.values is None
+
+
+def test_a_preset_rolled_over_wins_over_the_pickers_old_dates_unless_a_date_was_edited(engine, known):
+    # the page was loaded on 03-05 (last 7 days: 02-27..03-05); a filter changes on 03-06
+    stale = dict(preset="last_7_days", compare="previous_period")
+    rolled = update_dashboard(
+        engine.connect,
+        BOARD,
+        "2026-02-27",
+        "2026-03-05",
+        "all",
+        "all",
+        None,
+        today=date(2026, 3, 6),
+        **stale,
+        dates_edited=False,
+    )
+    assert (rolled.view.preset, rolled.filters.start, rolled.filters.end) == (
+        "last_7_days",
+        date(2026, 2, 28),
+        date(2026, 3, 6),
+    )
+    assert (
+        rolled.values["stat-total-clicks.children"] == oracle.card_texts(engine, date(2026, 2, 28), date(2026, 3, 6))[0]
+    )
+    edited = run(engine, date(2026, 2, 27), date(2026, 3, 5), date(2026, 3, 6), **stale)
+    assert (edited.view.preset, edited.filters.start) == ("custom", date(2026, 2, 27))
