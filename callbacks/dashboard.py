@@ -84,10 +84,6 @@ INPUTS = [
     Input(ids.COMPARE_MODE, "value"),
     Input(ids.GRANULARITY, "value"),
 ]
-COMPARE_NAMES = {
-    periods.PREVIOUS_PERIOD: "the previous period",
-    periods.YEAR_OVER_YEAR: "the same dates a year earlier",
-}
 
 
 def key(output: Output) -> str:
