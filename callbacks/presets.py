@@ -5,7 +5,9 @@
   (callbacks/tracking.py) records no `date_picker` for them. Refresh does the same when the preset rolled over since
   the page was loaded (a new day): the picker moves on, recorded only as `refresh_button`.
 - Editing a date in the picker (one `date_picker` event per changed date) turns the preset into `custom` when the
-  dates no longer are the preset's range, silently: the mark keeps the preset's recorder from counting it.
+  dates no longer are the preset's range, silently: it keeps "custom" in the echo store (ids.PRESET_ECHO), and the
+  preset's recorder skips that one change. (Not the mark: a second date typed before the figures arrive must still
+  count as date_picker.)
 
 The decisions are plain functions (`dates_for_preset`, `preset_after_edit`) that tests call directly.
 """
@@ -36,8 +38,8 @@ def dates_for_preset(preset: str | None, start: str | None, end: str | None, tod
 
 
 def preset_after_edit(preset: str | None, start: str | None, end: str | None, today: date) -> list:
-    """[preset, mark] after the picker's dates changed: `custom` (and the mark) when they are no longer the preset's
-    range, else no_update (the change came from the preset itself, a reset, or a date still being picked)."""
+    """[preset, echo] after the picker's dates changed: `custom` twice when they are no longer the preset's range,
+    else no_update (the change came from the preset itself, a reset, or a date still being picked)."""
     if preset not in periods.PRESET_VALUES or preset == periods.CUSTOM:
         return [no_update, no_update]
     try:
@@ -46,7 +48,7 @@ def preset_after_edit(preset: str | None, start: str | None, end: str | None, to
         return [no_update, no_update]  # a range being picked: wait for both dates
     if picked == periods.preset_range(preset, today):
         return [no_update, no_update]
-    return [periods.CUSTOM, True]
+    return [periods.CUSTOM, periods.CUSTOM]
 
 
 def register(app) -> None:
@@ -65,7 +67,7 @@ def register(app) -> None:
 
     @app.callback(
         Output(ids.DATE_PRESET, "value", allow_duplicate=True),
-        Output(ids.RESET_PENDING, "data", allow_duplicate=True),
+        Output(ids.PRESET_ECHO, "data", allow_duplicate=True),
         Input(ids.DATE_RANGE, "start_date"),
         Input(ids.DATE_RANGE, "end_date"),
         State(ids.DATE_PRESET, "value"),

@@ -25,7 +25,7 @@ def test_a_preset_already_shown_or_custom_changes_nothing():
 
 
 def test_an_edited_date_makes_the_preset_custom_silently():
-    assert preset_after_edit("last_30_days", "2026-02-15", "2026-03-15", TODAY) == ["custom", True]
+    assert preset_after_edit("last_30_days", "2026-02-15", "2026-03-15", TODAY) == ["custom", "custom"]
 
 
 def test_dates_that_are_the_presets_own_change_nothing():
