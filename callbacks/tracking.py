@@ -6,8 +6,9 @@ prevent_initial_call=True, so it fires only when the user changes them: not on p
 restored (they are part of the served layout), not when a control (the chip, the feature table's rows) is inserted by
 a callback. The reset button and a click on a breakdown chart's segment set filter controls themselves and mark that
 (ids.RESET_PENDING): those controls' recorders record nothing while the mark is set, so a reset is one
-`reset_filters` event and a segment click one `chart_age_group` / `chart_gender` event. A date edit turns the preset
-custom and keeps that value in an echo store (ids.ECHOED): the preset's recorder skips that one change. Apart from
+`reset_filters` event and a segment click one `chart_age_group` / `chart_gender` event. A preset choice sets the
+picker's dates and a date edit turns the preset custom, each keeping the values it set in an echo store (ids.ECHOED):
+the other control's recorder skips that one change. Apart from
 those marked changes no callback outputs to a tracked prop, so its own updates are never counted. Each firing is one
 event (source "dashboard", the control's name, the logged-in user) written through the event writer, unless the
 analyst is over the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a
@@ -74,8 +75,8 @@ def _register_resettable_control(app, component_id: str, name: str, props: tuple
 
 
 def _register_echoed_control(app, component_id: str, echo_id: str, name: str, props: tuple[str, ...]) -> None:
-    """A control another callback also sets, keeping the value it set in the store `echo_id`: that one change is
-    skipped (and the echo cleared), like any change while the RESET_PENDING mark is set."""
+    """A control another callback also sets, keeping the values it set (a list, one per prop) in the store `echo_id`:
+    that one change is skipped (and the echo cleared), like any change while the RESET_PENDING mark is set."""
 
     @app.callback(
         Output(echo_id, "data", allow_duplicate=True),
@@ -86,7 +87,7 @@ def _register_echoed_control(app, component_id: str, echo_id: str, name: str, pr
     )
     def track(*values):
         *changed, pending, echo = values
-        if echo is not None and echo in changed:
+        if echo is not None and list(echo) == list(changed):
             return None  # the other callback's change, not the user's
         if not pending:
             _record(name)

@@ -51,6 +51,7 @@ def dashboard_layout(
                         dcc.Store(id=ids.SELECTED_FEATURE, data=filters.feature),
                         dcc.Store(id=ids.RESET_PENDING, data=False),
                         dcc.Store(id=ids.PRESET_ECHO, data=None),
+                        dcc.Store(id=ids.DATES_ECHO, data=None),
                         dcc.Store(id=ids.FEATURE_TABLE_DATA),
                         dcc.Store(id=ids.FEATURE_TABLE_SORT, data=DEFAULT_SORT),
                         status_banner(),

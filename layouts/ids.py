@@ -86,7 +86,8 @@ def feature_table_choice(feature: str) -> dict:
 # -- state -----------------------------------------------------------------------------------------------------
 SELECTED_FEATURE = "selected-feature"  # dcc.Store: the feature picked in the bar chart, or None
 RESET_PENDING = "reset-pending"  # dcc.Store: True while filter changes made by a reset or a breakdown click apply
-PRESET_ECHO = "date-preset-echo"  # dcc.Store: the preset value a callback (a date edit: custom) just set, or None
+PRESET_ECHO = "date-preset-echo"  # dcc.Store: [the preset] a callback (a date edit: custom) just set, or None
+DATES_ECHO = "date-range-echo"  # dcc.Store: [start, end] a preset choice just set in the picker, or None
 
 FIXED_IDS: tuple[str, ...] = (
     PAGE,
@@ -119,6 +120,7 @@ FIXED_IDS: tuple[str, ...] = (
     SELECTED_FEATURE,
     RESET_PENDING,
     PRESET_ECHO,
+    DATES_ECHO,
     STATUS_BANNER,
     STATUS_BANNER_TIME,
     LAST_UPDATED,
@@ -158,14 +160,15 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Tracked controls made of many components (one per row), each with the pattern-matching id {"type": <id>, ...}: the
 # recorder listens to all of them (dash.ALL) and records a click on any one.
-# Controls the reset button, the breakdown charts and a preset choice (the picker's dates) set: their recorders record
-# nothing while the mark RESET_PENDING is set (a reset is one interaction, recorded as reset_filters; a click on a
-# breakdown segment is one, recorded as the chart's name; a preset choice is one date_preset).
+# Controls the reset button and the breakdown charts set: their recorders record nothing while the mark RESET_PENDING
+# is set (a reset is one interaction, recorded as reset_filters; a click on a breakdown segment is one, recorded as
+# the chart's name).
 SET_BY_RESET = (DATE_PRESET, DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER, FILTER_SOURCE)
-# A control a callback sets from another control's change, with the value it set kept in a store: its recorder skips
-# (and clears) that one echo. A date edit turns the preset custom this way rather than with RESET_PENDING, so a
-# second date typed right after the first is still recorded as date_picker.
-ECHOED: dict[str, str] = {DATE_PRESET: PRESET_ECHO}
+# A control a callback sets from another control's change, with the values it set kept in a store: its recorder skips
+# (and clears) that one echo. A preset choice sets the picker's dates (one date_preset) and a date edit turns the
+# preset custom (one date_picker) this way rather than with RESET_PENDING, so a date typed right after either is still
+# recorded.
+ECHOED: dict[str, str] = {DATE_PRESET: PRESET_ECHO, DATE_RANGE: DATES_ECHO}
 PATTERN_CONTROLS: dict[str, dict] = {FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL}}
 PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2): each click is a change
 
