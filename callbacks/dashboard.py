@@ -1,6 +1,11 @@
-"""The data callback: one request per filter change updates the four cards, the chip and every panel, computed on
-one database connection (panels.board.compute): the read replica's when DATABASE_READ_URL is set and it answers
-(then the page also says how current the figures are: "data as of …", and the banner when they may be behind).
+"""The data callback: one request per filter change updates the four cards (and, with compare on, their changes),
+the chip and every panel, computed on one database connection (panels.board.compute): the read replica's when
+DATABASE_READ_URL is set and it answers (then the page also says how current the figures are: "data as of …", and
+the banner when they may be behind).
+
+The controls make one View (view.py): the preset select names the range while the picker shows its dates; once the
+dates differ from the preset's range (a date was edited) the view is a custom range. The comparison range, the trend's
+granularity and "today" (clock.py) come with it.
 
 The work is done by plain functions (`read_filters`, `update_dashboard`) that tests call directly; the registered
 callback only wires component properties to them, sets the saved-filters cookie and returns the values.
@@ -10,8 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,19 +25,22 @@ from dash import Input, Output, ctx, html, no_update
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+import clock
+import periods
 from appstate import state
 from auth.gate import CALLBACK_UNAVAILABLE_ANSWER
 from callbacks.session import current_user_id, request_is_https
 from db.errors import RETRY_AFTER_SECONDS, bad_value_message, is_bad_value, is_unavailable
 from db.filters import ALL, Filters, InvalidFilter
-from db.queries import StatCards
+from db.queries import CARD_KEYS, StatCards
 from db.replica import LIVE, Freshness
 from domain import AGE_GROUP_LABELS, GENDER_LABELS
 from layouts import ids
 from layouts.components import feature_chip
-from layouts.dashboard import today_in
 from panels.board import Board, View, compute
-from view_codec.cookie import set_filters_cookie
+from panels.panel import Timeline
+from view import View as Choice
+from view_codec.cookie import set_view_cookie
 
 log = logging.getLogger(__name__)
 AFTER_TODAY = "The end date {end} is after today ({today}). The figures below are for the last valid filters."
@@ -54,6 +62,14 @@ STATE_OUTPUTS = [
     Output(ids.EMPTY_STATE_FILTERS, "children"),
     Output(ids.FEATURE_TABLE_DATA, "data"),
 ]
+CHANGE_OUTPUTS = [
+    Output(ids.STAT_TOTAL_CLICKS_CHANGE, "children"),
+    Output(ids.STAT_TOP_FEATURE_CHANGE, "children"),
+    Output(ids.STAT_DAILY_AVERAGE_CHANGE, "children"),
+    Output(ids.STAT_FEATURES_TRACKED_CHANGE, "children"),
+    Output(ids.STAT_COMPARISON_RANGE, "children"),
+    Output(ids.FEATURE_TABLE_HEAD_CHANGE, "hidden"),
+]
 BANNER_OUTPUT = Output(ids.STATUS_BANNER, "hidden")
 # which of the banner's two messages shows: the outage, or the replica's lag (its text filled in when behind)
 OUTAGE_HIDDEN = Output(ids.STATUS_BANNER_OUTAGE, "hidden")
@@ -72,6 +88,9 @@ INPUTS = [
     Input(ids.FILTER_SOURCE, "value"),
     Input(ids.SELECTED_FEATURE, "data"),
     Input(ids.REFRESH_BUTTON, "n_clicks"),
+    Input(ids.DATE_PRESET, "value"),
+    Input(ids.COMPARE_MODE, "value"),
+    Input(ids.GRANULARITY, "value"),
 ]
 
 
@@ -94,6 +113,7 @@ def outputs(board: Board) -> list[Output]:
         *panel_outputs,
         *STATE_OUTPUTS,
         *BANNER_MESSAGE_OUTPUTS,
+        *CHANGE_OUTPUTS,
         BANNER_OUTPUT,
         RESET_OUTPUT,
         MESSAGE_CLASS_OUTPUT,
@@ -111,6 +131,49 @@ def read_filters(
 ) -> Filters:
     """Component values -> validated Filters. Raises InvalidFilter (e.g. a date cleared)."""
     return Filters.parse(start, end, age_group, gender, feature, source)
+
+
+def read_view(
+    preset: str | None,
+    filters: Filters,
+    compare: str | None,
+    granularity: str | None,
+    today: date | None,
+    dates_edited: bool = True,
+) -> Choice:
+    """The view the controls show: the preset when the picker's dates are its range as of `today`, or when the dates
+    were not what changed (a preset rolled over since the page was loaded: its range as of today wins); else a custom
+    range of the picker's dates. Raises InvalidFilter for a compare mode or granularity that does not exist."""
+    choice = Choice.from_filters(
+        filters, compare=compare or periods.DEFAULT_COMPARE, granularity=granularity or periods.DEFAULT_GRANULARITY
+    )
+    named = today is not None and preset in periods.PRESET_VALUES and preset != periods.CUSTOM
+    if named and (not dates_edited or periods.preset_range(preset, today) == (filters.start, filters.end)):
+        return replace(choice, preset=preset, start=None, end=None)
+    return choice
+
+
+def waiting_for_dates(preset: str | None, start: str | None, end: str | None, today: date) -> bool:
+    """True when the picker does not show the preset's dates as of today: after a preset choice, or a Refresh once
+    the preset rolled over, callbacks/presets.py sets them (the figures follow when they arrive)."""
+    if preset not in periods.PRESET_VALUES or preset == periods.CUSTOM:
+        return False
+    first, last = periods.preset_range(preset, today)
+    return (start, end) != (first.isoformat(), last.isoformat())
+
+
+def change_values(view: View) -> dict[str, Any]:
+    """The four change texts, the comparison range's description and the change column's visibility, by key."""
+    changes = view.card_changes
+    texts = [changes[name] for name in CARD_KEYS] if changes else [""] * 4
+    values = dict(zip(map(key, CHANGE_OUTPUTS[:4]), texts))
+    described = ""
+    if view.previous is not None and view.timeline is not None:
+        f = view.previous.filters
+        described = f"Changes against {f.start.isoformat()} to {f.end.isoformat()}."
+    values[key(CHANGE_OUTPUTS[4])] = described
+    values[key(CHANGE_OUTPUTS[5])] = changes is None
+    return values
 
 
 def filter_message(error: InvalidFilter) -> str:
@@ -165,7 +228,9 @@ def view_values(board: Board, view: View) -> dict[str, Any]:
     values[f"{ids.FEATURE_TABLE_DATA}.data"] = {
         "rows": [[row.feature, row.clicks] for row in view.by_feature],
         "total": view.cards.total_clicks,
+        "changes": view.feature_changes,
     }
+    values.update(change_values(view))
     for panel in board.panels:
         rendered = view.panels[panel.id]
         values[f"{panel.id}.figure"] = rendered.figure
@@ -207,6 +272,7 @@ class Update:
     values: dict[str, Any] | None  # "component.property" -> value; None: keep showing the last results
     message: str
     filters: Filters | None
+    view: Choice | None = None  # the view shown (what the saved-filters cookie keeps)
     database_down: bool = False  # the figures are stale because the database does not answer: show the banner
     hint: bool = False  # the message is a hint (a range being picked), not an error: never shown in red
     freshness: Freshness = LIVE  # how current the computed figures are (read replica or primary)
@@ -248,23 +314,41 @@ def update_dashboard(
     feature,
     today: date | None = None,
     source=None,
+    *,
+    preset: str | None = None,
+    compare: str | None = None,
+    granularity: str | None = None,
+    dates_edited: bool = True,
     freshness: Callable[[Connection], Freshness] | None = None,
 ) -> Update:
-    """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters (an
-    end after `today`, when given), a database that does not answer and a value the database refuses keep the last
-    results, with a message. A range still being picked (one date missing) is a hint, never an error. `freshness`
-    tells, on the same connection and before the figures are read, how current they are (the read replica's lag)."""
+    """Validate the filter values and compute the whole view on one connection, with the comparison range when
+    `compare` is on and the trend in buckets of `granularity`. Invalid or incomplete filters (an end after `today`,
+    when given), a database that does not answer and a value the database refuses keep the last results, with a
+    message. A range still being picked (one date missing) is a hint, never an error. `dates_edited` False: the
+    dates were not what changed, so a named preset's range as of `today` wins over the picker's (it rolled over).
+    `freshness` tells, on the same connection and before the figures are read, how current they are (the read
+    replica's lag)."""
     try:
         filters = read_filters(start, end, age_group, gender, feature, source)
+        choice = read_view(preset, filters, compare, granularity, today, dates_edited)
+        if choice.preset != periods.CUSTOM:
+            filters = choice.resolve(today)
     except InvalidFilter as error:
         message = filter_message(error)
         return Update(None, message, None, hint=message == BOTH_DATES_NEEDED)
     if today is not None and filters.end > today:
         return Update(None, AFTER_TODAY.format(end=filters.end, today=today), None)
+    clock_today = today or filters.end + timedelta(days=1)
+    comparison = periods.comparison_range(choice.preset, filters.start, filters.end, choice.compare)
+    timeline = Timeline(
+        today=clock_today,
+        granularity=choice.granularity,
+        comparison=None if comparison is None else Filters(*comparison, *_rest(filters)),
+    )
     try:
         with connect() as conn:
             current = freshness(conn) if freshness is not None else LIVE
-            view = compute(board, conn, filters)
+            view = compute(board, conn, filters, timeline)
     except SQLAlchemyError as error:
         if is_unavailable(error):  # down, unreachable, restarting, too slow, pool exhausted
             log.warning("dashboard query failed: %s", error)
@@ -272,7 +356,12 @@ def update_dashboard(
         if is_bad_value(error):
             return Update(None, bad_value_text(error), None)
         raise
-    return Update(view_values(board, view), "", filters, freshness=current)
+    return Update(view_values(board, view), "", filters, choice, freshness=current)
+
+
+def _rest(f: Filters) -> tuple:
+    """Everything of `f` but its dates, in Filters' field order."""
+    return f.age_group, f.gender, f.feature, f.source
 
 
 def unavailable_answer() -> flask.Response:
@@ -292,10 +381,13 @@ def register(app, board: Board) -> None:
 
     # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
     @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
-    def update(start, end, age_group, gender, source, feature, _refresh_clicks):
+    def update(start, end, age_group, gender, source, feature, _refresh_clicks, preset, compare, granularity):
         appstate = state()
-        today = today_in(appstate.settings.timezone)
+        today = clock.today(appstate.settings)
         database = appstate.database  # the figures are read on the read replica when there is one
+        trigger = ctx.triggered_id
+        if trigger in (ids.DATE_PRESET, ids.REFRESH_BUTTON) and waiting_for_dates(preset, start, end, today):
+            return [no_update] * len(declared)  # the preset's dates follow (callbacks/presets.py): compute then
         result = update_dashboard(
             database.read_connect,
             board,
@@ -306,15 +398,19 @@ def register(app, board: Board) -> None:
             feature,
             today=today,
             source=source,
+            preset=preset,
+            compare=compare,
+            granularity=granularity,
+            dates_edited=trigger in (ids.DATE_RANGE, None),
             freshness=database.freshness,
         )
         user_id = current_user_id()
-        if result.filters is not None and user_id is not None:
-            set_filters_cookie(
+        if result.view is not None and user_id is not None:
+            set_view_cookie(
                 ctx.response,
                 flask.current_app.secret_key,
                 user_id,
-                result.filters,
+                result.view,
                 secure=request_is_https(),
             )
         timezone = appstate.settings.timezone

@@ -6,18 +6,20 @@ prevent_initial_call=True, so it fires only when the user changes them: not on p
 restored (they are part of the served layout), not when a control (the chip, the feature table's rows) is inserted by
 a callback. The reset button and a click on a breakdown chart's segment set filter controls themselves and mark that
 (ids.RESET_PENDING): those controls' recorders record nothing while the mark is set, so a reset is one
-`reset_filters` event and a segment click one `chart_age_group` / `chart_gender` event. Apart from those marked
-changes no callback outputs to a tracked prop, so its own updates are never counted. Each firing is one event (source
-"dashboard", the control's name, the logged-in user) written through the event writer, unless the analyst is over
-the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a burst of forged or
-scripted callbacks can store.
+`reset_filters` event and a segment click one `chart_age_group` / `chart_gender` event. A preset choice sets the
+picker's dates and a date edit turns the preset custom, each keeping the values it set in an echo store (ids.ECHOED):
+the other control's recorder skips that one change. Apart from
+those marked changes no callback outputs to a tracked prop, so its own updates are never counted. Each firing is one
+event (source "dashboard", the control's name, the logged-in user) written through the event writer, unless the
+analyst is over the rate limit for that control (db/tracking_allowance.py: 10 per 10 seconds), which bounds what a
+burst of forged or scripted callbacks can store.
 """
 
 from __future__ import annotations
 
 import logging
 
-from dash import Input, State, ctx
+from dash import Input, Output, State, ctx, no_update
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -49,6 +51,9 @@ def _register_control(app, component_id: str, name: str, props: tuple[str, ...])
     if component_id in ids.PATTERN_CONTROLS:
         _register_pattern_control(app, ids.PATTERN_CONTROLS[component_id], name, props)
         return
+    if component_id in ids.ECHOED:
+        _register_echoed_control(app, component_id, ids.ECHOED[component_id], name, props)
+        return
     if component_id in ids.SET_BY_RESET:
         _register_resettable_control(app, component_id, name, props)
         return
@@ -67,6 +72,26 @@ def _register_resettable_control(app, component_id: str, name: str, props: tuple
     def track(*values):
         if not values[-1]:
             _record(name)
+
+
+def _register_echoed_control(app, component_id: str, echo_id: str, name: str, props: tuple[str, ...]) -> None:
+    """A control another callback also sets, keeping the values it set (a list, one per prop) in the store `echo_id`:
+    that one change is skipped (and the echo cleared), like any change while the RESET_PENDING mark is set."""
+
+    @app.callback(
+        Output(echo_id, "data", allow_duplicate=True),
+        *[Input(component_id, prop) for prop in props],
+        State(ids.RESET_PENDING, "data"),
+        State(echo_id, "data"),
+        prevent_initial_call=True,
+    )
+    def track(*values):
+        *changed, pending, echo = values
+        if echo is not None and list(echo) == list(changed):
+            return None  # the other callback's change, not the user's
+        if not pending:
+            _record(name)
+        return no_update
 
 
 def _register_pattern_control(app, pattern: dict, name: str, props: tuple[str, ...]) -> None:

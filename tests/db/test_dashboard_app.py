@@ -9,6 +9,7 @@ from http.cookies import SimpleCookie
 from sqlalchemy import text
 
 from db.users import create_user
+from layouts import ids
 from tests import oracle
 from tests.conftest import login, logout
 from tests.dash_client import (
@@ -121,9 +122,10 @@ def test_tampered_or_foreign_cookie_is_ignored(logged_in_client, analyst, known)
 
 def create_user_and_token(client, analyst) -> str:
     from db.filters import Filters
-    from view_codec.cookie import dump_filters
+    from view import View
+    from view_codec.cookie import dump_view
 
-    return dump_filters("test-secret-key", analyst.id + 1, Filters(START, END, "all", "Male"))
+    return dump_view("test-secret-key", analyst.id + 1, View.from_filters(Filters(START, END, "all", "Male")))
 
 
 def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engine, known):
@@ -152,7 +154,10 @@ def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engi
 
 
 TRACKED = {
+    "date_preset": (["date-preset.value"], {"date-preset.value": "last_7_days"}),
     "date_picker": (["date-range.start_date", "date-range.end_date"], {"date-range.start_date": "2026-03-02"}),
+    "compare_mode": (["compare-mode.value"], {"compare-mode.value": "previous_period"}),
+    "granularity": (["granularity.value"], {"granularity.value": "week"}),
     "filter_age": (["filter-age-group.value"], {"filter-age-group.value": "<18"}),
     "filter_gender": (["filter-gender.value"], {"filter-gender.value": "Male"}),
     "chart_bar": (["feature-bar-chart.clickData"], {"feature-bar-chart.clickData": {"points": [{"y": "search"}]}}),
@@ -179,7 +184,12 @@ def test_each_interaction_records_exactly_one_event_for_the_analyst(logged_in_cl
     assert count_events(engine, user_id=analyst.id) == 0
 
     for name, (inputs, values) in TRACKED.items():
-        trackers = [d for d in callback_for(client, inputs) if d.get("no_output")]
+        # a recorder has no output, or only the echo store of a control another callback also sets
+        trackers = [
+            d
+            for d in callback_for(client, inputs)
+            if d.get("no_output") or (d["output"].startswith(tuple(ids.ECHOED.values())) and "..." not in d["output"])
+        ]
         assert len(trackers) == 1, name  # one mechanism: exactly one recorder per control
         response = post_callback(client, trackers[0], values, list(values))
         assert response.status_code in (200, 204), response.get_data(as_text=True)
