@@ -65,6 +65,7 @@ INPUTS = [
     Input(ids.FILTER_SOURCE, "value"),
     Input(ids.SELECTED_FEATURE, "data"),
     Input(ids.REFRESH_BUTTON, "n_clicks"),
+    Input(ids.AUTO_REFRESH_TIMER, "n_intervals"),  # auto-refresh (callbacks/live.py): recorded by no one
 ]
 
 
@@ -185,7 +186,8 @@ class Update:
         }
         if self.values is None:
             return [always.get(key(o), no_update) for o in declared]
-        times = {f"{ids.LAST_UPDATED}.children": f"Updated {now}", f"{ids.STATUS_BANNER_TIME}.children": f" ({now})"}
+        clock = now.split(" ")[1] if now.count(" ") >= 1 else now  # "2026-03-05 14:02:07 UTC" -> "14:02:07"
+        times = {f"{ids.LAST_UPDATED}.children": f"Updated {clock}", f"{ids.STATUS_BANNER_TIME}.children": f" ({now})"}
         values = {**self.values, **times, **always}
         return [values[key(o)] for o in declared]
 
@@ -240,7 +242,7 @@ def register(app, board: Board) -> None:
 
     # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
     @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
-    def update(start, end, age_group, gender, source, feature, _refresh_clicks):
+    def update(start, end, age_group, gender, source, feature, _refresh_clicks, _auto_refresh_ticks):
         appstate = state()
         today = today_in(appstate.settings.timezone)
         result = update_dashboard(

@@ -20,7 +20,9 @@ from layouts.components import (
     status_banner,
 )
 from layouts.placement import BOARD
+from layouts.toolbar import toolbar
 from panels.board import Board
+from view_codec.theme import DEFAULT_THEME
 
 DEFAULT_RANGE_DAYS = 30
 DEFAULT_SORT = {"by": "clicks", "descending": True}  # the feature table: most clicked first
@@ -42,12 +44,15 @@ def dashboard_layout(
     today: date | None = None,
     *,
     is_admin: bool = False,
+    theme: str = DEFAULT_THEME,
+    refresh_periods_ms: dict[str, int] | None = None,
 ) -> html.Div:
     """The whole dashboard with the given filters already applied (the data callback fills cards and panels); no
-    date after `today` can be picked; an admin's header links to the settings page."""
+    date after `today` can be picked; an admin's header links to the settings page; the theme choice shows `theme`.
+    """
     return html.Div(
         [
-            header(analyst_name, is_admin),
+            header(analyst_name, is_admin, theme),
             html.Main(
                 dbc.Container(
                     [
@@ -57,6 +62,7 @@ def dashboard_layout(
                         dcc.Store(id=ids.FEATURE_TABLE_SORT, data=DEFAULT_SORT),
                         status_banner(),
                         filter_bar(filters, today),
+                        toolbar(refresh_periods_ms),
                         empty_state(),
                         stat_cards_row(),
                         *panel_rows(board, filters),

@@ -27,6 +27,8 @@ ANALYST_NAME = "analyst-name"
 LOGOUT_FORM = "logout-form"
 LOGOUT_BUTTON = "logout-button"
 SETTINGS_LINK = "settings-link"  # in the header for admins only: the settings page
+THEME_TOGGLE = "theme-toggle"  # light, dark, system (follows the browser); remembered per analyst
+THEME_APPLIED = "theme-applied"  # dcc.Store: the choice the browser just applied, for the server to remember
 
 # -- filter bar ------------------------------------------------------------------------------------------------
 DATE_RANGE = "date-range"
@@ -72,6 +74,20 @@ def feature_table_choice(feature: str) -> dict:
     return {"type": FEATURE_TABLE, "feature": feature}
 
 
+# -- sharing, export, live ----------------------------------------------------------------------------------------
+AUTO_REFRESH = "auto-refresh"  # off, 30s, 1m, 5m: recompute the figures on a timer while the tab is visible
+AUTO_REFRESH_TIMER = "auto-refresh-timer"  # dcc.Interval driven by AUTO_REFRESH (assets/live.js pauses it)
+AUTO_REFRESH_PERIODS = "auto-refresh-periods"  # dcc.Store: milliseconds per AUTO_REFRESH choice
+EXPORT_CSV = "export-csv"  # the export buttons' group; each button is {"type": EXPORT_CSV, "table": table}
+EXPORT_CSV_LABEL = "export-csv-label"
+EXPORT_DOWNLOAD = "export-download"  # dcc.Download: the CSV file of the button pressed
+
+
+def export_choice(table: str) -> dict:
+    """The id of the button that downloads the current view's `table` (features or series) as CSV."""
+    return {"type": EXPORT_CSV, "table": table}
+
+
 # -- state -----------------------------------------------------------------------------------------------------
 SELECTED_FEATURE = "selected-feature"  # dcc.Store: the feature picked in the bar chart, or None
 RESET_PENDING = "reset-pending"  # dcc.Store: True while filter changes made by a reset or a breakdown click apply
@@ -83,6 +99,8 @@ FIXED_IDS: tuple[str, ...] = (
     LOGOUT_FORM,
     LOGOUT_BUTTON,
     SETTINGS_LINK,
+    THEME_TOGGLE,
+    THEME_APPLIED,
     DATE_RANGE,
     DATE_RANGE_MESSAGE,
     FILTER_AGE_GROUP,
@@ -115,6 +133,12 @@ FIXED_IDS: tuple[str, ...] = (
     FEATURE_TABLE_SORT_CLICKS,
     FEATURE_TABLE_HEAD_FEATURE,
     FEATURE_TABLE_HEAD_CLICKS,
+    AUTO_REFRESH,
+    AUTO_REFRESH_TIMER,
+    AUTO_REFRESH_PERIODS,
+    EXPORT_CSV,
+    EXPORT_CSV_LABEL,
+    EXPORT_DOWNLOAD,
 )
 
 # -- meta-analytics --------------------------------------------------------------------------------------------
@@ -130,6 +154,9 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
     REFRESH_BUTTON: ("refresh_button", ("n_clicks",)),
     FEATURE_TABLE: ("feature_table", ("n_clicks",)),  # a click on any row's button
     RESET_FILTERS: ("reset_filters", ("n_clicks",)),
+    THEME_TOGGLE: ("theme_toggle", ("value",)),
+    AUTO_REFRESH: ("auto_refresh", ("value",)),
+    EXPORT_CSV: ("export_csv", ("n_clicks",)),  # a click on either export button
 }
 # Tracked controls made of many components (one per row), each with the pattern-matching id {"type": <id>, ...}: the
 # recorder listens to all of them (dash.ALL) and records a click on any one.
@@ -137,7 +164,10 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
 # RESET_PENDING is set (a reset is one interaction, recorded as reset_filters; a click on a breakdown segment is one,
 # recorded as the chart's name).
 SET_BY_RESET = (DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER, FILTER_SOURCE)
-PATTERN_CONTROLS: dict[str, dict] = {FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL}}
+PATTERN_CONTROLS: dict[str, dict] = {
+    FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL},
+    EXPORT_CSV: {"type": EXPORT_CSV, "table": ALL},
+}
 PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2): each click is a change
 
 # Interactive components that are deliberately not dashboard controls, with the reason. Anything interactive in the
@@ -148,6 +178,7 @@ FIXED_UNTRACKED: dict[str, str] = {
     FEATURE_TABLE_SEARCH: "narrows the feature table's rows as you type; changes no figure (searching records nothing)",
     FEATURE_TABLE_SORT_FEATURE: "sorts the feature table by name; changes no figure (sorting records nothing)",
     FEATURE_TABLE_SORT_CLICKS: "sorts the feature table by clicks; changes no figure (sorting records nothing)",
+    AUTO_REFRESH_TIMER: "the auto-refresh timer: updates the callback makes by itself record nothing",
 }
 
 

@@ -1,6 +1,7 @@
 """Take docs/screenshot.png: the dashboard on demo data, logged in, in headless Chromium (about 1400x1700).
 
     uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 1700] [--select FEATURE]
+                                 [--theme light|dark] [--hover FEATURE]
 
 Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
 `clickboard_screenshot`, dropped at the end), migrates, seeds the demo data (`demo.seeding.seed_demo`), serves the
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1700)
     parser.add_argument("--select", default=None, help="click this feature's bar before the shot")
     parser.add_argument("--events", type=int, default=5000, help="demo events to seed (default 5000)")
+    parser.add_argument("--theme", choices=("light", "dark"), default=None, help="choose this theme first")
+    parser.add_argument("--hover", default=None, help="hover this feature's bar (its tooltip in the shot)")
     args = parser.parse_args(argv)
 
     from selenium.webdriver.common.by import By
@@ -96,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
             driver.find_element(By.ID, "login-submit").click()
             wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#feature-bar-chart g.point path")))
             wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks").text not in ("", "…"))
+            if args.theme:
+                from selenium.webdriver.support.ui import Select
+
+                Select(driver.find_element(By.ID, "theme-toggle")).select_by_value(args.theme)
+                wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-bs-theme") == args.theme)
             if args.select:
                 bars = driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
                 labels = driver.execute_script(
@@ -106,6 +114,14 @@ def main(argv: list[str] | None = None) -> int:
                 ActionChains(driver).click(bars[labels.index(args.select)]).perform()
                 wait.until(EC.presence_of_element_located((By.ID, "clear-feature-chip")))
                 ActionChains(driver).move_to_element(driver.find_element(By.ID, "header")).perform()  # no hover box
+            if args.hover:
+                from selenium.webdriver.common.action_chains import ActionChains
+
+                bars = driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
+                labels = driver.execute_script(
+                    "return document.querySelector('#feature-bar-chart .js-plotly-plot').data[0].customdata;"
+                )
+                ActionChains(driver).move_to_element(bars[labels.index(args.hover)]).perform()
             time.sleep(1.0)  # let plotly finish its transitions
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(args.out)

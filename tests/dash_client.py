@@ -16,6 +16,7 @@ DATA_INPUTS = [
     "filter-source.value",
     "selected-feature.data",
     "refresh-button.n_clicks",
+    "auto-refresh-timer.n_intervals",
 ]
 
 
@@ -52,7 +53,7 @@ def data_dep(client) -> dict:
 
 def filter_values(start=START, end=END, age="all", gender="all", feature=None, source="all") -> dict:
     """The data callback's input values, as the page holds them."""
-    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, source, feature, 0]))
+    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, source, feature, 0, 0]))
 
 
 def layout_props(client) -> dict[str, dict]:
@@ -64,7 +65,7 @@ def layout_props(client) -> dict[str, dict]:
     def walk(node):
         if isinstance(node, dict) and "props" in node:
             props = node["props"]
-            if "id" in props:
+            if isinstance(props.get("id"), str):  # a pattern-matching id (a dict) is left out
                 found[props["id"]] = props
             walk(props.get("children"))
         elif isinstance(node, list):

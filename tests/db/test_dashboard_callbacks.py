@@ -219,7 +219,7 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
     assert text_of(values[5].children) == "export ×"
     assert [values[i]["data"][0]["type"] for i in (6, 7, 9, 10)] == ["bar", "scatter", "bar", "bar"]
     assert values[8] == "Daily clicks: export"
-    assert values[11:13] == ["Updated 2026-03-05 14:02:07 UTC", " (2026-03-05 14:02:07 UTC)"]
+    assert values[11:13] == ["Updated 14:02:07", " (2026-03-05 14:02:07 UTC)"]
     assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
     assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11}
     assert values[16:] == [True, False, "small text-danger", ""]
