@@ -3,7 +3,7 @@ global dash.callback). They call plain functions and the panels; no SQL here."""
 
 from __future__ import annotations
 
-from callbacks import breakdown, dashboard, feature_table, live, page, reset, selection, theme, tracking
+from callbacks import breakdown, dashboard, feature_table, live, page, presets, reset, selection, theme, tracking
 from layouts.ids import registry
 from panels.board import Board
 
@@ -16,6 +16,7 @@ def register(app, board: Board) -> None:
     breakdown.register(app, board)
     feature_table.register(app)
     reset.register(app)
+    presets.register(app)
     theme.register(app)
     live.register(app)
     tracking.register(app, registry(board).tracked_controls)

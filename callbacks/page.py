@@ -1,9 +1,9 @@
 """The page: the layout function Dash calls for every page load, wired to the request, and the HTML shell around it.
 
-It reads the analyst's saved-filters cookie so the page arrives with them applied (no flash of defaults), and the
-analyst's theme cookie so the shell (Dash's index page) already carries the theme on its <html> element (no flash of
-the other theme). Without a request (Dash may call it at start-up) it returns the defaults. The layout itself is a
-pure function (layouts/).
+It reads the analyst's saved-filters cookie so the page arrives with them applied (no flash of defaults); a saved
+preset is resolved against today, so it rolls forward. It reads the analyst's theme cookie so the shell (Dash's index
+page) already carries the theme on its <html> element (no flash of the other theme). Without a request (Dash may call
+it at start-up) it returns the defaults. The layout itself is a pure function (layouts/).
 
 Only `/` is the dashboard: any other path Dash would answer with its page (its catch-all route) is a 404 page with a
 link back. A request for a file Dash does not serve (`/_dash-component-suites/<package>/<path>` naming an
@@ -16,12 +16,15 @@ from __future__ import annotations
 import flask
 from dash.exceptions import DependencyException
 
+import clock
 from appstate import state
 from auth import pages
 from callbacks.session import current_user_id, current_user_is_admin, current_user_name
-from layouts.dashboard import dashboard_layout, default_filters, today_in
+from db.filters import InvalidFilter
+from layouts.dashboard import dashboard_layout
 from panels.board import Board
-from view_codec.cookie import saved_filters_from_cookies
+from view import View
+from view_codec.cookie import saved_view_from_cookies
 from view_codec.theme import DEFAULT_THEME, html_attributes, saved_theme
 
 THEME_PLACEHOLDER = "{%theme%}"  # in app.INDEX_PAGE's <html> element
@@ -40,19 +43,22 @@ def current_theme() -> str:
 
 def register(app, board: Board) -> None:
     def serve_layout():
+        today = clock.today(state(app.server).settings)
         if not flask.has_request_context():
-            return dashboard_layout(None, default_filters(today_in("UTC")), board)
-        settings = state().settings
+            return dashboard_layout(None, View().resolve(today), board, view=View())
         user_id = current_user_id()
-        saved = saved_filters_from_cookies(flask.current_app.secret_key, user_id, flask.request.cookies)
-        today = today_in(settings.timezone)
-        filters = saved or default_filters(today)
+        view = saved_view_from_cookies(flask.current_app.secret_key, user_id, flask.request.cookies) or View()
+        try:
+            filters = view.resolve(today)
+        except InvalidFilter:  # a saved custom range that ends after today (the clock was turned back)
+            view, filters = View(), View().resolve(today)
         return dashboard_layout(
             current_user_name(),
             filters,
             board,
             today=today,
             is_admin=current_user_is_admin(),
+            view=view,
             theme=current_theme(),
             refresh_periods_ms=flask.current_app.config.get(AUTO_REFRESH_PERIODS_CONFIG),
         )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -22,19 +21,15 @@ from layouts.components import (
 from layouts.placement import BOARD
 from layouts.toolbar import toolbar
 from panels.board import Board
+from view import View
 from view_codec.theme import DEFAULT_THEME
 
-DEFAULT_RANGE_DAYS = 30
 DEFAULT_SORT = {"by": "clicks", "descending": True}  # the feature table: most clicked first
 
 
-def today_in(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
 def default_filters(today: date) -> Filters:
-    """The last 30 days, ending today (both inclusive), everyone, nothing selected."""
-    return Filters(start=today - timedelta(days=DEFAULT_RANGE_DAYS - 1), end=today)
+    """The default view's filters: the last 30 days, ending today (both inclusive), everyone, nothing selected."""
+    return View().resolve(today)
 
 
 def dashboard_layout(
@@ -44,12 +39,14 @@ def dashboard_layout(
     today: date | None = None,
     *,
     is_admin: bool = False,
+    view: View | None = None,
     theme: str = DEFAULT_THEME,
     refresh_periods_ms: dict[str, int] | None = None,
 ) -> html.Div:
     """The whole dashboard with the given filters already applied (the data callback fills cards and panels); no
-    date after `today` can be picked; an admin's header links to the settings page; the theme choice shows `theme`.
-    """
+    date after `today` can be picked; an admin's header links to the settings page. `view` (whose resolved filters
+    are `filters`) sets the preset, compare and granularity controls; without it the dates show as a custom range.
+    The theme choice shows `theme`."""
     return html.Div(
         [
             header(analyst_name, is_admin, theme),
@@ -61,7 +58,7 @@ def dashboard_layout(
                         dcc.Store(id=ids.FEATURE_TABLE_DATA),
                         dcc.Store(id=ids.FEATURE_TABLE_SORT, data=DEFAULT_SORT),
                         status_banner(),
-                        filter_bar(filters, today),
+                        filter_bar(filters, today, view),
                         toolbar(refresh_periods_ms),
                         empty_state(),
                         stat_cards_row(),
