@@ -3,7 +3,19 @@ global dash.callback). They call plain functions and the panels; no SQL here."""
 
 from __future__ import annotations
 
-from callbacks import breakdown, dashboard, feature_table, live, page, presets, reset, selection, theme, tracking
+from callbacks import (
+    breakdown,
+    dashboard,
+    download,
+    feature_table,
+    live,
+    page,
+    presets,
+    reset,
+    selection,
+    theme,
+    tracking,
+)
 from layouts.ids import registry
 from panels.board import Board
 
@@ -19,4 +31,5 @@ def register(app, board: Board) -> None:
     presets.register(app)
     theme.register(app)
     live.register(app)
+    download.register(app)
     tracking.register(app, registry(board).tracked_controls)
