@@ -15,6 +15,7 @@ from callbacks import (
     selection,
     theme,
     tracking,
+    url,
 )
 from layouts.ids import registry
 from panels.board import Board
@@ -32,4 +33,5 @@ def register(app, board: Board) -> None:
     theme.register(app)
     live.register(app)
     download.register(app)
+    url.register(app)
     tracking.register(app, registry(board).tracked_controls)

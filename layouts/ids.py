@@ -89,6 +89,10 @@ def feature_table_choice(feature: str) -> dict:
 AUTO_REFRESH = "auto-refresh"  # off, 30s, 1m, 5m: recompute the figures on a timer while the tab is visible
 AUTO_REFRESH_TIMER = "auto-refresh-timer"  # dcc.Interval driven by AUTO_REFRESH (assets/live.js pauses it)
 AUTO_REFRESH_PERIODS = "auto-refresh-periods"  # dcc.Store: milliseconds per AUTO_REFRESH choice
+SHARE_LINK = "share-link"  # copies the view's URL (the address bar always shows the current view)
+SHARE_LINK_STATUS = "share-link-status"  # "Link copied", or how to copy it when the browser refuses
+VIEW_URL = "view-url"  # dcc.Store: {"search": the view's query string, "title": the page title} (assets/url.js)
+URL_NOTICE = "url-notice"  # the link's parameters that were dropped (bad values), shown when there are any
 EXPORT_CSV = "export-csv"  # the export buttons' group; each button is {"type": EXPORT_CSV, "table": table}
 EXPORT_CSV_LABEL = "export-csv-label"
 EXPORT_DOWNLOAD = "export-download"  # dcc.Download: the CSV file of the button pressed
@@ -153,6 +157,10 @@ FIXED_IDS: tuple[str, ...] = (
     FEATURE_TABLE_HEAD_FEATURE,
     FEATURE_TABLE_HEAD_CLICKS,
     FEATURE_TABLE_HEAD_CHANGE,
+    SHARE_LINK,
+    SHARE_LINK_STATUS,
+    VIEW_URL,
+    URL_NOTICE,
     AUTO_REFRESH,
     AUTO_REFRESH_TIMER,
     AUTO_REFRESH_PERIODS,
@@ -180,6 +188,7 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
     THEME_TOGGLE: ("theme_toggle", ("value",)),
     AUTO_REFRESH: ("auto_refresh", ("value",)),
     EXPORT_CSV: ("export_csv", ("n_clicks",)),  # a click on either export button
+    SHARE_LINK: ("share_link", ("n_clicks",)),
 }
 # Tracked controls made of many components (one per row), each with the pattern-matching id {"type": <id>, ...}: the
 # recorder listens to all of them (dash.ALL) and records a click on any one.

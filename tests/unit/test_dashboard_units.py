@@ -400,6 +400,7 @@ def test_meta_analytics_names():
         "theme-toggle": "theme_toggle",
         "auto-refresh": "auto_refresh",
         "export-csv": "export_csv",
+        "share-link": "share_link",
     }
     untracked = ids.UNTRACKED_CONTROLS
     assert untracked == {
