@@ -4,7 +4,7 @@ tracked control (`theme_toggle`, callbacks/tracking.py); loading the page record
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Input, Output, ctx
+from dash import ClientsideFunction, Input, Output, ctx, no_update
 
 from callbacks.session import current_user_id, request_is_https
 from layouts import ids
@@ -21,9 +21,11 @@ def register(app) -> None:
         prevent_initial_call=True,
     )
 
-    # ... and the server remembers it
-    @app.callback(Input(ids.THEME_APPLIED, "data"), prevent_initial_call=True)
+    # ... and the server remembers it (an answer with an output: Dash drops the cookies of an answer without one)
+    @app.callback(Output(ids.THEME_SAVED, "data"), Input(ids.THEME_APPLIED, "data"), prevent_initial_call=True)
     def remember(theme):
         user_id = current_user_id()
-        if user_id is not None and theme in THEMES:
-            set_theme_cookie(ctx.response, user_id, theme, secure=request_is_https())
+        if user_id is None or theme not in THEMES:
+            return no_update
+        set_theme_cookie(ctx.response, user_id, theme, secure=request_is_https())
+        return theme

@@ -29,6 +29,7 @@ LOGOUT_BUTTON = "logout-button"
 SETTINGS_LINK = "settings-link"  # in the header for admins only: the settings page
 THEME_TOGGLE = "theme-toggle"  # light, dark, system (follows the browser); remembered per analyst
 THEME_APPLIED = "theme-applied"  # dcc.Store: the choice the browser just applied, for the server to remember
+THEME_SAVED = "theme-saved"  # dcc.Store: the choice the server remembered (the answer that carries its cookie)
 
 # -- filter bar ------------------------------------------------------------------------------------------------
 DATE_PRESET = "date-preset"  # today, yesterday, last_7_days, …, custom (periods.PRESETS); default last_30_days
@@ -116,6 +117,7 @@ FIXED_IDS: tuple[str, ...] = (
     SETTINGS_LINK,
     THEME_TOGGLE,
     THEME_APPLIED,
+    THEME_SAVED,
     DATE_PRESET,
     DATE_RANGE,
     DATE_RANGE_MESSAGE,

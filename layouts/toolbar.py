@@ -40,6 +40,7 @@ def theme_toggle(theme: str) -> html.Div:
             dbc.Label("Theme", html_for=ids.THEME_TOGGLE, className="small text-white-50 mb-0 me-2"),
             dbc.Select(id=ids.THEME_TOGGLE, options=THEME_OPTIONS, value=theme, size="sm", className="theme-toggle"),
             dcc.Store(id=ids.THEME_APPLIED),
+            dcc.Store(id=ids.THEME_SAVED),
         ],
         className="d-flex align-items-center me-3",
     )
