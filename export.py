@@ -1,8 +1,9 @@
 """The current view as CSV files: the feature table (`features`) and the time series (`series`).
 
-One function makes the bytes for both the dashboard's `export-csv` buttons and `GET /api/v1/export`, so the two
-downloads are the same bytes; the numbers come from the same computation as the page and the stats API
-(panels.board.compute and view_json).
+One function (`export_csv`) makes the bytes for both the dashboard's `export-csv` buttons and `GET /api/v1/export`,
+so the two downloads are the same bytes; the numbers come from the same functions as the page and the stats API
+(panels.board.compute for the per-feature clicks, the trend panel's query and timeline_json for the series), minus
+drawing the charts.
 
 Format: UTF-8 without a byte-order mark, CRLF line ends, a header row, fields quoted only when they must be (a comma,
 a quote, a line end). Counts are plain integers (no thousands separators), `share` is the feature's clicks divided by
@@ -28,8 +29,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Connection
 
 from db.filters import Filters
-from panels.board import Board, View, compute, view_json
-from panels.panel import Timeline
+from panels.board import Board, View, compute
+from panels.panel import Panel, Timeline
+from periods import OFF
 from view import View as Choice
 
 TABLES = ("features", "series")
@@ -60,12 +62,31 @@ def filename(table: str, filters: Filters) -> str:
     return f"clickboard-{table}-{filters.start.isoformat()}_{filters.end.isoformat()}.csv"
 
 
-def compute_view(board: Board, conn: Connection, choice: Choice, today: date) -> View:
-    """Everything the dashboard shows for `choice` as of `today`, comparison and buckets included. Raises
-    InvalidFilter for a custom range that ends after today."""
+def timeline_panel(board: Board) -> Panel:
+    """The board's chart over time (the panel that adds `series` to the stats API)."""
+    for panel in board.panels:
+        if panel.timeline_json is not None:
+            return panel
+    raise ValueError("this board has no chart over time")
+
+
+def features_view(conn: Connection, choice: Choice, today: date) -> View:
+    """The cards' per-feature clicks for `choice` as of `today`, and the comparison range's (panels.board.compute
+    without panels: no chart is drawn). Raises InvalidFilter for a custom range that ends after today."""
     filters = choice.resolve(today)
     timeline = Timeline(today=today, granularity=choice.granularity, comparison=choice.comparison(today))
-    return compute(board, conn, filters, timeline)
+    return compute(Board(), conn, filters, timeline)
+
+
+def series_json(board: Board, conn: Connection, choice: Choice, today: date) -> tuple[Filters, dict]:
+    """The stats API's `series` for `choice` as of `today`: the chart's own query and timeline_json, as
+    panels.board.compute and view_json run them, without drawing the figure."""
+    filters = choice.resolve(today)
+    comparison = choice.comparison(today)
+    panel = timeline_panel(board)
+    previous_rows = panel.query(conn, comparison) if comparison is not None else None
+    timeline = Timeline(today, choice.granularity, comparison, previous_rows)
+    return filters, panel.timeline_json(panel.query(conn, filters), filters, timeline)
 
 
 def feature_rows(view: View) -> list[list[str]]:
@@ -84,14 +105,12 @@ def feature_rows(view: View) -> list[list[str]]:
     return rows
 
 
-def series_rows(board: Board, view: View) -> list[list[str]]:
-    body = view_json(board, view)
-    compare = view.previous is not None
+def series_rows(body: dict, compare: bool) -> list[list[str]]:
     header = ["start", "end", "clicks", "complete"]
     if compare:
         header += ["previous_start", "previous_end", "previous_clicks"]
     rows = [header]
-    for item in body.get("series", []):
+    for item in body["series"]:
         cells = [item["start"], item["end"], str(item["clicks"]), "true" if item["complete"] else "false"]
         if compare:
             previous = (item.get("previous_start"), item.get("previous_end"), item.get("previous_clicks"))
@@ -107,12 +126,13 @@ def encode(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def export_csv(board: Board, view: View, table: str) -> CsvFile:
-    """The `table` (features or series) of a computed view as a CSV file. ValueError for another table."""
+def export_csv(board: Board, conn: Connection, choice: Choice, today: date, table: str) -> CsvFile:
+    """The `table` (features or series) of `choice` as of `today` as a CSV file. ValueError for another table;
+    InvalidFilter for a custom range that ends after today."""
     if table == "features":
-        rows = feature_rows(view)
-    elif table == "series":
-        rows = series_rows(board, view)
-    else:
-        raise ValueError(f"table must be one of {', '.join(TABLES)}")
-    return CsvFile(filename(table, view.filters), encode(rows))
+        view = features_view(conn, choice, today)
+        return CsvFile(filename(table, view.filters), encode(feature_rows(view)))
+    if table == "series":
+        filters, body = series_json(board, conn, choice, today)
+        return CsvFile(filename(table, filters), encode(series_rows(body, choice.compare != OFF)))
+    raise ValueError(f"table must be one of {', '.join(TABLES)}")

@@ -52,8 +52,8 @@ def export_view():
     except InvalidFilter as exc:
         return _bad_request(exc.param, exc.message)
     with appstate.database.engine.connect() as conn:
-        view = export.compute_view(appstate.board, conn, choice, today)
-    return csv_response(export.export_csv(appstate.board, view, table))
+        file = export.export_csv(appstate.board, conn, choice, today, table)
+    return csv_response(file)
 
 
 def csv_response(file: export.CsvFile) -> flask.Response:

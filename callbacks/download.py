@@ -46,6 +46,7 @@ def register(app) -> None:
         trigger = ctx.triggered_id
         if not isinstance(trigger, dict) or not ctx.triggered or not ctx.triggered[0]["value"]:
             return no_update
+        table = trigger["table"]
         appstate = state()
         today = clock.today(appstate.settings)
         try:
@@ -55,5 +56,5 @@ def register(app) -> None:
         except InvalidFilter:
             return no_update  # the filters are being edited: the page shows why; nothing to export yet
         with appstate.database.engine.connect() as conn:
-            view = export.compute_view(appstate.board, conn, choice, today)
-        return download(export.export_csv(appstate.board, view, trigger["table"]))
+            file = export.export_csv(appstate.board, conn, choice, today, table)
+        return download(file)
