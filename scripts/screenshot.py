@@ -1,6 +1,7 @@
 """Take docs/screenshot.png: the dashboard on demo data, logged in, in headless Chromium (about 1400x1700).
 
     uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 1700] [--select FEATURE]
+                                 [--preset PRESET] [--compare MODE] [--granularity SIZE]
                                  [--theme light|dark] [--hover FEATURE]
 
 Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
@@ -69,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5000, help="demo events to seed (default 5000)")
     parser.add_argument("--theme", choices=("light", "dark"), default=None, help="choose this theme first")
     parser.add_argument("--hover", default=None, help="hover this feature's bar (its tooltip in the shot)")
+    parser.add_argument("--days", type=int, default=30, help="spread the demo events over this many days (default 30)")
+    parser.add_argument("--preset", default=None, help="choose this date preset first (e.g. last_7_days)")
+    parser.add_argument("--compare", default=None, help="then this compare mode (previous_period, year_over_year)")
+    parser.add_argument("--granularity", default=None, help="then this granularity (day, week, month)")
     args = parser.parse_args(argv)
 
     from selenium.webdriver.common.by import By
@@ -88,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings)
         appstate = state(app.server)
         upgrade(appstate.database.engine)
-        report = seed_demo(appstate.database.engine, settings, events=args.events, seed=7)
+        report = seed_demo(appstate.database.engine, settings, events=args.events, days=args.days, seed=7)
         server, base = serve_in_thread(app.server)
         driver = chrome(args.width, args.height)
         try:
@@ -99,9 +104,18 @@ def main(argv: list[str] | None = None) -> int:
             driver.find_element(By.ID, "login-submit").click()
             wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#feature-bar-chart g.point path")))
             wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks").text not in ("", "…"))
-            if args.theme:
-                from selenium.webdriver.support.ui import Select
+            from selenium.webdriver.support.ui import Select
 
+            for control, value in (("date-preset", args.preset), ("compare-mode", args.compare)):
+                if value:
+                    Select(driver.find_element(By.ID, control)).select_by_value(value)
+                    time.sleep(1.5)
+            if args.granularity:
+                Select(driver.find_element(By.ID, "granularity")).select_by_value(args.granularity)
+                time.sleep(1.5)
+            if args.compare:
+                wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks-change").text != "")
+            if args.theme:
                 Select(driver.find_element(By.ID, "theme-toggle")).select_by_value(args.theme)
                 wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-bs-theme") == args.theme)
             if args.select:
@@ -114,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 ActionChains(driver).click(bars[labels.index(args.select)]).perform()
                 wait.until(EC.presence_of_element_located((By.ID, "clear-feature-chip")))
                 ActionChains(driver).move_to_element(driver.find_element(By.ID, "header")).perform()  # no hover box
+            driver.execute_script("document.activeElement.blur();")  # no focus ring on the last control used
             if args.hover:
                 from selenium.webdriver.common.action_chains import ActionChains
 
