@@ -185,3 +185,41 @@ def test_the_dashboard_download_is_the_api_file_byte_for_byte(logged_in_client, 
     api = export(logged_in_client, table=table, gender="Male", compare="previous_period", granularity="day", **MARCH)
     assert data["filename"] == f"clickboard-{table}-2026-03-01_2026-03-05.csv"
     assert base64.b64decode(data["content"]) == api.get_data()
+
+
+PARITY_VIEWS = [
+    {"start": str(START), "end": str(END), "granularity": "day", "compare": "previous_period"},
+    {"start": str(START), "end": str(END), "gender": "Male", "feature": "search", "compare": "year_over_year"},
+    {"preset": "last_7_days", "age_group": "18-40"},
+    {"preset": "last_90_days", "granularity": "week", "compare": "previous_period", "source": "api"},
+    {"preset": "month_to_date", "compare": "previous_period"},
+]
+
+
+@pytest.mark.parametrize("params", PARITY_VIEWS)
+def test_the_stats_api_takes_the_same_parameters_and_agrees(logged_in_client, known, params):
+    stats = logged_in_client.get("/api/v1/stats", query_string=params)
+    assert stats.status_code == 200, stats.get_data(as_text=True)
+    body = stats.get_json()
+    features = [r.split(",") for r in csv_of(logged_in_client, table="features", **params).decode().split("\r\n")[1:-1]]
+    assert [(f, int(c)) for f, c, *_ in features] == [(i["feature"], i["clicks"]) for i in body["by_feature"]]
+    if body["comparison"] is not None:
+        expected = [(i["previous_clicks"], i["change"]) for i in body["comparison"]["by_feature"]]
+        assert [(int(p), c.lstrip("'")) for *_, p, c in features] == expected
+    series = [r.split(",") for r in csv_of(logged_in_client, table="series", **params).decode().split("\r\n")[1:-1]]
+    keys = ["start", "end", "clicks", "complete", "previous_start", "previous_end", "previous_clicks"]
+    as_json = [
+        {
+            k: (v if k in ("start", "end", "previous_start", "previous_end") else None if v == "" else v)
+            for k, v in zip(keys, row)
+        }
+        for row in series
+    ]
+    for row in as_json:
+        row["clicks"] = int(row["clicks"])
+        row["complete"] = row["complete"] == "true"
+        if "previous_clicks" in row:
+            row["previous_clicks"] = None if row["previous_clicks"] is None else int(row["previous_clicks"])
+            row["previous_start"] = row["previous_start"] or None
+            row["previous_end"] = row["previous_end"] or None
+    assert as_json == body["series"]
