@@ -83,7 +83,7 @@ def share_controls(view: View) -> html.Div:
     return html.Div(
         [
             dbc.Button(
-                "🔗 Copy link",
+                "Copy link",
                 id=ids.SHARE_LINK,
                 color="secondary",
                 outline=True,
