@@ -34,6 +34,7 @@ from db.queries import CARD_KEYS, StatCards
 from domain import AGE_GROUP_LABELS, GENDER_LABELS
 from layouts import ids
 from layouts.components import feature_chip
+from layouts.toolbar import view_url_data
 from panels.board import Board, View, compute
 from panels.panel import Timeline
 from view import View as Choice
@@ -72,6 +73,7 @@ RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
 MESSAGE_CLASS_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "className")
 MESSAGE_CLASSES = {"hint": "small text-muted", "error": "small text-danger"}
 MESSAGE_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "children")
+VIEW_URL_OUTPUT = Output(ids.VIEW_URL, "data")  # the view's address and title (callbacks/url.py, assets/url.js)
 INPUTS = [
     Input(ids.DATE_RANGE, "start_date"),
     Input(ids.DATE_RANGE, "end_date"),
@@ -110,6 +112,7 @@ def outputs(board: Board) -> list[Output]:
         *panel_outputs,
         *STATE_OUTPUTS,
         *CHANGE_OUTPUTS,
+        VIEW_URL_OUTPUT,
         BANNER_OUTPUT,
         RESET_OUTPUT,
         MESSAGE_CLASS_OUTPUT,
@@ -257,7 +260,8 @@ class Update:
             return [always.get(key(o), no_update) for o in declared]
         clock = now.split(" ")[1] if now.count(" ") >= 1 else now  # "2026-03-05 14:02:07 UTC" -> "14:02:07"
         times = {f"{ids.LAST_UPDATED}.children": f"Updated {clock}", f"{ids.STATUS_BANNER_TIME}.children": f" ({now})"}
-        values = {**self.values, **times, **always}
+        address = {key(VIEW_URL_OUTPUT): view_url_data(self.view) if self.view is not None else no_update}
+        values = {**self.values, **times, **always, **address}
         return [values[key(o)] for o in declared]
 
 

@@ -169,6 +169,11 @@ def test_the_theme_survives_a_reload_and_passes_axe_in_both_modes(board, engine,
     board.login(ANALYST_EMAIL, ANALYST_PASSWORD)
     root = board.driver.find_element(By.TAG_NAME, "html")
     assert root.get_attribute("data-theme-choice") == "system"
+    media = "Emulation.setEmulatedMedia"
+    board.driver.execute_cdp_cmd(media, {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    board.until(lambda: root.get_attribute("data-bs-theme") == "dark", "System follows the browser's dark")
+    board.driver.execute_cdp_cmd(media, {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    board.until(lambda: root.get_attribute("data-bs-theme") == "light", "and its light")
     board.select("theme-toggle", "Dark")
     board.until(lambda: root.get_attribute("data-bs-theme") == "dark", "dark at once")
     board.until(board.settled, "the choice remembered")

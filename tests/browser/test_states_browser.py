@@ -44,7 +44,8 @@ def test_a_database_outage_shows_the_banner_with_the_last_update(board, engine, 
     board.duo.wait_for_element("#auth-error")
     assert "The database is unavailable; retry shortly." in board.text("auth-error")
     assert board.driver.find_elements(By.CSS_SELECTOR, "link[href$='/assets/vendor/bootstrap.min.css']")
-    assert board.driver.find_element(By.ID, "retry").get_attribute("href").endswith("/")
+    retry = board.driver.find_element(By.ID, "retry").get_attribute("href")
+    assert retry.endswith(f"/?start={START}&end={END}")  # the address holds the view: trying again keeps it
 
 
 def test_an_empty_range_names_its_filters_and_resets_them_once(board, engine, analyst):

@@ -215,6 +215,7 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
         "stat-features-tracked-change.children",
         "stat-comparison-range.children",
         "feature-table-head-change.hidden",
+        "view-url.data",
         "status-banner.hidden",
         "reset-pending.data",
         "date-range-message.className",
@@ -229,7 +230,11 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
     assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
     assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11, "changes": None}
     assert values[16:22] == ["", "", "", "", "", True]  # compare off: no change texts, no change column
-    assert values[22:] == [True, False, "small text-danger", ""]
+    assert values[23:] == [True, False, "small text-danger", ""]
+    assert values[22] == {
+        "search": "?start=2026-03-01&end=2026-03-05&feature=export",
+        "title": "2026-03-01 to 2026-03-05 · export · Clickboard",
+    }
 
 
 def test_the_whole_view_takes_one_connection_and_four_queries(engine, known):
