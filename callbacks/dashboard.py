@@ -87,10 +87,6 @@ INPUTS = [
     Input(ids.GRANULARITY, "value"),
     Input(ids.AUTO_REFRESH_TIMER, "n_intervals"),  # auto-refresh (callbacks/live.py): recorded by no one
 ]
-COMPARE_NAMES = {
-    periods.PREVIOUS_PERIOD: "the previous period",
-    periods.YEAR_OVER_YEAR: "the same dates a year earlier",
-}
 
 
 def key(output: Output) -> str:

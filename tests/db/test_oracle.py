@@ -86,6 +86,9 @@ def test_stats_body_has_the_documented_keys_in_order(engine, known):
         "daily",
         "by_age_group",
         "by_gender",
+        "granularity",
+        "series",
+        "comparison",
     ]
     assert body["by_feature"] == [{"feature": "search", "clicks": 4}, {"feature": "share", "clicks": 2}]
     assert body["by_gender"][0] == {"gender": "Male", "clicks": 6}  # its own dimension ignored: all genders

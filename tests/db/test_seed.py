@@ -23,7 +23,10 @@ from demo.seeding import seed_demo, seed_if_empty
 
 # the dashboard's meta-analytics names written out here independently of layouts/ids.py and demo/plan.py
 DESIGN_FEATURES = {
+    "date_preset",
     "date_picker",
+    "compare_mode",
+    "granularity",
     "filter_age",
     "filter_gender",
     "filter_source",

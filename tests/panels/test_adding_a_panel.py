@@ -89,7 +89,7 @@ def test_the_figure_changes_with_the_filters(weekday_client):
 def test_the_new_panel_has_its_key_in_the_stats_api(weekday_client, engine):
     response = weekday_client.get("/api/v1/stats", query_string={"start": str(START), "end": str(END)})
     body = response.get_json()
-    assert list(body)[-3:] == ["by_age_group", "by_gender", "by_weekday"]
+    assert list(body)[-6:] == ["by_age_group", "by_gender", "by_weekday", "granularity", "series", "comparison"]
     assert body["by_weekday"] == [{"weekday": day, "clicks": n} for day, n in oracle.by_weekday(engine, START, END)]
     assert {k: v for k, v in body.items() if k != "by_weekday"} == oracle.stats(engine, START, END)
 
