@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # Dash's page without its Internet Explorer warning, in English (screen readers pick their voice from `lang`)
 INDEX_PAGE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="en" {%theme%}>
     <head>
         {%metas%}
         <title>{%title%}</title>
@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
 
     passwords.configure(settings.password_hash_cost)
     auth.register(server)
+    from callbacks.page import register_not_found
+
+    register_not_found(app)  # after the login gate: a visitor who is not logged in goes to the login page first
     import admin
 
     admin.register(server)  # the settings page (admins only: the gate refuses /settings to analysts)

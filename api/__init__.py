@@ -7,11 +7,12 @@ import flask
 
 def register(server: flask.Flask) -> None:
     """Attach the API to the Flask server: its error handlers and routes, and the ingestion app in front of it."""
-    from api import errors, events, health, ingestion, metrics, stats
+    from api import errors, events, export, health, ingestion, metrics, stats
     from appstate import state
 
     errors.register(server)
     server.register_blueprint(health.bp)
     server.register_blueprint(stats.bp)
+    server.register_blueprint(export.bp)
     metrics.register(server)
     ingestion.mount(server, {events.PATH: events.app(state(server))})

@@ -5,7 +5,8 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
 - Dash's own endpoints (/_dash-layout, /_dash-dependencies, /_dash-update-component, /_reload-hash, any other
   /_... route) and anything under /api/: 401 with a JSON error body and no data;
 - any other method (POST to a page path ...): the same 401 JSON.
-/api/v1/stats is public *here* because it accepts an API key as well as a session and answers 401 itself.
+/api/v1/stats and /api/v1/export are public *here* because they accept an API key as well as a session and answer
+401 themselves.
 The admin paths (/settings and everything below it) are refused to logged-in analysts with a 403 page: a route added
 there is admin-only before anyone thinks of it.
 When the session cannot be checked because the database is unavailable: 503 + Retry-After, as a page (the same
@@ -36,6 +37,7 @@ PUBLIC_PATHS = frozenset(
         "/metrics",  # its own token (METRICS_TOKEN), checked by the endpoint
         "/api/v1/events",  # API key checked by the ingestion endpoint itself
         "/api/v1/stats",  # API key or session, checked by the stats endpoint itself
+        "/api/v1/export",  # API key or session, checked by the export endpoint itself
         "/_favicon.ico",
     }
 )

@@ -3,7 +3,20 @@ global dash.callback). They call plain functions and the panels; no SQL here."""
 
 from __future__ import annotations
 
-from callbacks import breakdown, dashboard, feature_table, page, presets, reset, selection, tracking
+from callbacks import (
+    breakdown,
+    dashboard,
+    download,
+    feature_table,
+    live,
+    page,
+    presets,
+    reset,
+    selection,
+    theme,
+    tracking,
+    url,
+)
 from layouts.ids import registry
 from panels.board import Board
 
@@ -17,4 +30,8 @@ def register(app, board: Board) -> None:
     feature_table.register(app)
     reset.register(app)
     presets.register(app)
+    theme.register(app)
+    live.register(app)
+    download.register(app)
+    url.register(app)
     tracking.register(app, registry(board).tracked_controls)

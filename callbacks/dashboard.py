@@ -37,6 +37,7 @@ from db.replica import LIVE, Freshness
 from domain import AGE_GROUP_LABELS, GENDER_LABELS
 from layouts import ids
 from layouts.components import feature_chip
+from layouts.toolbar import view_url_data
 from panels.board import Board, View, compute
 from panels.panel import Timeline
 from view import View as Choice
@@ -80,6 +81,7 @@ RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
 MESSAGE_CLASS_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "className")
 MESSAGE_CLASSES = {"hint": "small text-muted", "error": "small text-danger"}
 MESSAGE_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "children")
+VIEW_URL_OUTPUT = Output(ids.VIEW_URL, "data")  # the view's address and title (callbacks/url.py, assets/url.js)
 INPUTS = [
     Input(ids.DATE_RANGE, "start_date"),
     Input(ids.DATE_RANGE, "end_date"),
@@ -91,6 +93,7 @@ INPUTS = [
     Input(ids.DATE_PRESET, "value"),
     Input(ids.COMPARE_MODE, "value"),
     Input(ids.GRANULARITY, "value"),
+    Input(ids.AUTO_REFRESH_TIMER, "n_intervals"),  # auto-refresh (callbacks/live.py): recorded by no one
 ]
 
 
@@ -114,6 +117,7 @@ def outputs(board: Board) -> list[Output]:
         *STATE_OUTPUTS,
         *BANNER_MESSAGE_OUTPUTS,
         *CHANGE_OUTPUTS,
+        VIEW_URL_OUTPUT,
         BANNER_OUTPUT,
         RESET_OUTPUT,
         MESSAGE_CLASS_OUTPUT,
@@ -293,14 +297,16 @@ class Update:
         if self.values is None:
             return [always.get(key(o), no_update) for o in declared]
         as_of = data_as_of_text(self.freshness, timezone)
+        clock = now.split(" ")[1] if now.count(" ") >= 1 else now  # "2026-03-05 14:02:07 UTC" -> "14:02:07"
         times = {
-            f"{ids.LAST_UPDATED}.children": f"Updated {now}{as_of}",
+            f"{ids.LAST_UPDATED}.children": f"Updated {clock}{as_of}",
             f"{ids.STATUS_BANNER_TIME}.children": f" ({now})",
             key(OUTAGE_HIDDEN): behind,
             key(BEHIND_HIDDEN): not behind,
             key(BEHIND_TEXT): behind_message(self.freshness, timezone) if behind else None,
         }
-        values = {**self.values, **times, **always}
+        address = {key(VIEW_URL_OUTPUT): view_url_data(self.view) if self.view is not None else no_update}
+        values = {**self.values, **times, **always, **address}
         return [values[key(o)] for o in declared]
 
 
@@ -381,7 +387,7 @@ def register(app, board: Board) -> None:
 
     # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
     @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
-    def update(start, end, age_group, gender, source, feature, _refresh_clicks, preset, compare, granularity):
+    def update(start, end, age_group, gender, source, feature, _refresh, preset, compare, granularity, _auto_refresh):
         appstate = state()
         today = clock.today(appstate.settings)
         database = appstate.database  # the figures are read on the read replica when there is one

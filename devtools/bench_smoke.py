@@ -24,6 +24,7 @@ BENCH = PROJECT / "bench"
 RUNS: dict[str, list[list[str]]] = {
     "bulk_seed.py": [["--events", "3000", "--users", "9", "--days", "3", "--seed", "7"]],
     "dashboard_speed.py": [["--sizes", "2000", "--requests", "5", "--days", "14"]],
+    "export_speed.py": [["--events", "3000", "--days", "400", "--repeat", "2"]],
     "load.py": [
         ["--mode", "both", "--duration", "2", "--processes", "1"],
         ["--mode", "batch", "--duration", "6", "--processes", "1", "--fault", "pg-stop"],
@@ -38,6 +39,7 @@ RUNS: dict[str, list[list[str]]] = {
 SERVER_RUNS: list[tuple[str, list[str], dict[str, str]]] = [
     ("bulk_seed.py", ["--events", "3000", "--users", "9", "--days", "3", "--seed", "7"], {"DATABASE_URL": "{server}"}),
     ("dashboard_speed.py", ["--sizes", "2000", "--requests", "5", "--days", "14"], {"DATABASE_URL": "{server}"}),
+    ("export_speed.py", ["--events", "3000", "--days", "400", "--repeat", "2"], {"DATABASE_URL": "{server}"}),
     ("load.py", ["--mode", "batch", "--duration", "2", "--processes", "1", "--database-url", "{server}"], {}),
 ]
 

@@ -11,10 +11,12 @@ from db.filters import Filters
 from domain import AGE_GROUP_LABELS, AGE_GROUPS, ALL, API, DASHBOARD, GENDER_LABELS, GENDERS, UNKNOWN
 from layouts import ids
 from layouts.theme import GRAPH_CONFIG
+from layouts.toolbar import theme_toggle
 from panels.board import Board
 from panels.panel import Panel
 from periods import COMPARE_MODES, GRANULARITIES, PRESETS
 from view import View
+from view_codec.theme import DEFAULT_THEME
 
 AGE_GROUP_OPTIONS = [{"label": "All ages", "value": ALL}] + [
     {"label": AGE_GROUP_LABELS[group], "value": group} for group in (*AGE_GROUPS, UNKNOWN)
@@ -35,10 +37,10 @@ COMPARE_OPTIONS = [
 GRANULARITY_OPTIONS = [{"label": label, "value": value} for value, label in GRANULARITIES]
 
 
-def header(name: str | None, is_admin: bool = False) -> html.Header:
-    """Brand, the analyst's name, a link to the settings page for admins, and the logout button (a plain POST form
-    to /logout)."""
-    account = []
+def header(name: str | None, is_admin: bool = False, theme: str = DEFAULT_THEME) -> html.Header:
+    """Brand, the theme choice, the analyst's name, a link to the settings page for admins, and the logout button (a
+    plain POST form to /logout)."""
+    account = [theme_toggle(theme)]
     if name:
         account.append(html.Span(["Signed in as ", html.Strong(name, id=ids.ANALYST_NAME)], className="me-3 small"))
     if is_admin:
@@ -164,7 +166,7 @@ def panel_card(panel: Panel, filters: Filters) -> dbc.Card:
         heading.append(html.Span(panel.hint, className="small text-muted"))
     return dbc.Card(
         [
-            dbc.CardHeader(heading, className="d-flex justify-content-between align-items-center bg-white border-0"),
+            dbc.CardHeader(heading, className="d-flex justify-content-between align-items-center bg-body border-0"),
             dbc.CardBody(
                 dcc.Loading(
                     dcc.Graph(id=panel.id, config=GRAPH_CONFIG, style={"height": f"{panel.height}px"}),
@@ -333,7 +335,7 @@ def feature_table_card() -> dbc.Card:
                         ]
                     ),
                 ],
-                className="d-flex flex-wrap justify-content-between align-items-center gap-2 bg-white border-0",
+                className="d-flex flex-wrap justify-content-between align-items-center gap-2 bg-body border-0",
             ),
             dbc.CardBody(
                 html.Div(

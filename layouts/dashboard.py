@@ -19,8 +19,10 @@ from layouts.components import (
     status_banner,
 )
 from layouts.placement import BOARD
+from layouts.toolbar import toolbar, url_notice
 from panels.board import Board
 from view import View
+from view_codec.theme import DEFAULT_THEME
 
 DEFAULT_SORT = {"by": "clicks", "descending": True}  # the feature table: most clicked first
 
@@ -38,13 +40,17 @@ def dashboard_layout(
     *,
     is_admin: bool = False,
     view: View | None = None,
+    theme: str = DEFAULT_THEME,
+    refresh_periods_ms: dict[str, int] | None = None,
+    dropped: tuple[str, ...] = (),
 ) -> html.Div:
     """The whole dashboard with the given filters already applied (the data callback fills cards and panels); no
     date after `today` can be picked; an admin's header links to the settings page. `view` (whose resolved filters
-    are `filters`) sets the preset, compare and granularity controls; without it the dates show as a custom range."""
+    are `filters`) sets the preset, compare and granularity controls; without it the dates show as a custom range.
+    The theme choice shows `theme`; `dropped` lists the page link's parameters that were ignored (url-notice)."""
     return html.Div(
         [
-            header(analyst_name, is_admin),
+            header(analyst_name, is_admin, theme),
             html.Main(
                 dbc.Container(
                     [
@@ -54,8 +60,10 @@ def dashboard_layout(
                         dcc.Store(id=ids.DATES_ECHO, data=None),
                         dcc.Store(id=ids.FEATURE_TABLE_DATA),
                         dcc.Store(id=ids.FEATURE_TABLE_SORT, data=DEFAULT_SORT),
+                        url_notice(dropped),
                         status_banner(),
                         filter_bar(filters, today, view),
+                        toolbar(refresh_periods_ms, view),
                         empty_state(),
                         stat_cards_row(),
                         *panel_rows(board, filters),

@@ -27,6 +27,9 @@ ANALYST_NAME = "analyst-name"
 LOGOUT_FORM = "logout-form"
 LOGOUT_BUTTON = "logout-button"
 SETTINGS_LINK = "settings-link"  # in the header for admins only: the settings page
+THEME_TOGGLE = "theme-toggle"  # light, dark, system (follows the browser); remembered per analyst
+THEME_APPLIED = "theme-applied"  # dcc.Store: the choice the browser just applied, for the server to remember
+THEME_SAVED = "theme-saved"  # dcc.Store: the choice the server remembered (the answer that carries its cookie)
 
 # -- filter bar ------------------------------------------------------------------------------------------------
 DATE_PRESET = "date-preset"  # today, yesterday, last_7_days, …, custom (periods.PRESETS); default last_30_days
@@ -85,6 +88,24 @@ def feature_table_choice(feature: str) -> dict:
     return {"type": FEATURE_TABLE, "feature": feature}
 
 
+# -- sharing, export, live ----------------------------------------------------------------------------------------
+AUTO_REFRESH = "auto-refresh"  # off, 30s, 1m, 5m: recompute the figures on a timer while the tab is visible
+AUTO_REFRESH_TIMER = "auto-refresh-timer"  # dcc.Interval driven by AUTO_REFRESH (assets/live.js pauses it)
+AUTO_REFRESH_PERIODS = "auto-refresh-periods"  # dcc.Store: milliseconds per AUTO_REFRESH choice
+SHARE_LINK = "share-link"  # copies the view's URL (the address bar always shows the current view)
+SHARE_LINK_STATUS = "share-link-status"  # "Link copied", or how to copy it when the browser refuses
+VIEW_URL = "view-url"  # dcc.Store: {"search": the view's query string, "title": the page title} (assets/url.js)
+URL_NOTICE = "url-notice"  # the link's parameters that were dropped (bad values), shown when there are any
+EXPORT_CSV = "export-csv"  # the export buttons' group; each button is {"type": EXPORT_CSV, "table": table}
+EXPORT_CSV_LABEL = "export-csv-label"
+EXPORT_DOWNLOAD = "export-download"  # dcc.Download: the CSV file of the button pressed
+
+
+def export_choice(table: str) -> dict:
+    """The id of the button that downloads the current view's `table` (features or series) as CSV."""
+    return {"type": EXPORT_CSV, "table": table}
+
+
 # -- state -----------------------------------------------------------------------------------------------------
 SELECTED_FEATURE = "selected-feature"  # dcc.Store: the feature picked in the bar chart, or None
 RESET_PENDING = "reset-pending"  # dcc.Store: True while filter changes made by a reset or a breakdown click apply
@@ -98,6 +119,9 @@ FIXED_IDS: tuple[str, ...] = (
     LOGOUT_FORM,
     LOGOUT_BUTTON,
     SETTINGS_LINK,
+    THEME_TOGGLE,
+    THEME_APPLIED,
+    THEME_SAVED,
     DATE_PRESET,
     DATE_RANGE,
     DATE_RANGE_MESSAGE,
@@ -143,6 +167,16 @@ FIXED_IDS: tuple[str, ...] = (
     FEATURE_TABLE_HEAD_FEATURE,
     FEATURE_TABLE_HEAD_CLICKS,
     FEATURE_TABLE_HEAD_CHANGE,
+    SHARE_LINK,
+    SHARE_LINK_STATUS,
+    VIEW_URL,
+    URL_NOTICE,
+    AUTO_REFRESH,
+    AUTO_REFRESH_TIMER,
+    AUTO_REFRESH_PERIODS,
+    EXPORT_CSV,
+    EXPORT_CSV_LABEL,
+    EXPORT_DOWNLOAD,
 )
 
 # -- meta-analytics --------------------------------------------------------------------------------------------
@@ -161,6 +195,10 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
     REFRESH_BUTTON: ("refresh_button", ("n_clicks",)),
     FEATURE_TABLE: ("feature_table", ("n_clicks",)),  # a click on any row's button
     RESET_FILTERS: ("reset_filters", ("n_clicks",)),
+    THEME_TOGGLE: ("theme_toggle", ("value",)),
+    AUTO_REFRESH: ("auto_refresh", ("value",)),
+    EXPORT_CSV: ("export_csv", ("n_clicks",)),  # a click on either export button
+    SHARE_LINK: ("share_link", ("n_clicks",)),
 }
 # Tracked controls made of many components (one per row), each with the pattern-matching id {"type": <id>, ...}: the
 # recorder listens to all of them (dash.ALL) and records a click on any one.
@@ -173,7 +211,10 @@ SET_BY_RESET = (DATE_PRESET, DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER, FILTER
 # preset custom (one date_picker) this way rather than with RESET_PENDING, so a date typed right after either is still
 # recorded.
 ECHOED: dict[str, str] = {DATE_PRESET: PRESET_ECHO, DATE_RANGE: DATES_ECHO}
-PATTERN_CONTROLS: dict[str, dict] = {FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL}}
+PATTERN_CONTROLS: dict[str, dict] = {
+    FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL},
+    EXPORT_CSV: {"type": EXPORT_CSV, "table": ALL},
+}
 PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2): each click is a change
 
 # Interactive components that are deliberately not dashboard controls, with the reason. Anything interactive in the
@@ -184,6 +225,7 @@ FIXED_UNTRACKED: dict[str, str] = {
     FEATURE_TABLE_SEARCH: "narrows the feature table's rows as you type; changes no figure (searching records nothing)",
     FEATURE_TABLE_SORT_FEATURE: "sorts the feature table by name; changes no figure (sorting records nothing)",
     FEATURE_TABLE_SORT_CLICKS: "sorts the feature table by clicks; changes no figure (sorting records nothing)",
+    AUTO_REFRESH_TIMER: "the auto-refresh timer: updates the callback makes by itself record nothing",
 }
 
 

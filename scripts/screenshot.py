@@ -2,6 +2,7 @@
 
     uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 1700] [--select FEATURE]
                                  [--preset PRESET] [--compare MODE] [--granularity SIZE]
+                                 [--theme light|dark] [--hover FEATURE]
 
 Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
 `clickboard_screenshot`, dropped at the end), migrates, seeds the demo data (`demo.seeding.seed_demo`), serves the
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1700)
     parser.add_argument("--select", default=None, help="click this feature's bar before the shot")
     parser.add_argument("--events", type=int, default=5000, help="demo events to seed (default 5000)")
+    parser.add_argument("--theme", choices=("light", "dark"), default=None, help="choose this theme first")
+    parser.add_argument("--hover", default=None, help="hover this feature's bar (its tooltip in the shot)")
     parser.add_argument("--days", type=int, default=30, help="spread the demo events over this many days (default 30)")
     parser.add_argument("--preset", default=None, help="choose this date preset first (e.g. last_7_days)")
     parser.add_argument("--compare", default=None, help="then this compare mode (previous_period, year_over_year)")
@@ -112,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(1.5)
             if args.compare:
                 wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks-change").text != "")
+            if args.theme:
+                Select(driver.find_element(By.ID, "theme-toggle")).select_by_value(args.theme)
+                wait.until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("data-bs-theme") == args.theme)
             if args.select:
                 bars = driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
                 labels = driver.execute_script(
@@ -123,6 +129,14 @@ def main(argv: list[str] | None = None) -> int:
                 wait.until(EC.presence_of_element_located((By.ID, "clear-feature-chip")))
                 ActionChains(driver).move_to_element(driver.find_element(By.ID, "header")).perform()  # no hover box
             driver.execute_script("document.activeElement.blur();")  # no focus ring on the last control used
+            if args.hover:
+                from selenium.webdriver.common.action_chains import ActionChains
+
+                bars = driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
+                labels = driver.execute_script(
+                    "return document.querySelector('#feature-bar-chart .js-plotly-plot').data[0].customdata;"
+                )
+                ActionChains(driver).move_to_element(bars[labels.index(args.hover)]).perform()
             time.sleep(1.0)  # let plotly finish its transitions
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(args.out)

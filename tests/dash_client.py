@@ -19,6 +19,7 @@ DATA_INPUTS = [
     "date-preset.value",
     "compare-mode.value",
     "granularity.value",
+    "auto-refresh-timer.n_intervals",
 ]
 
 
@@ -65,7 +66,7 @@ def filter_values(
     granularity="auto",
 ) -> dict:
     """The data callback's input values, as the page holds them."""
-    values = [start and str(start), end and str(end), age, gender, source, feature, 0, preset, compare, granularity]
+    values = [start and str(start), end and str(end), age, gender, source, feature, 0, preset, compare, granularity, 0]
     return dict(zip(DATA_INPUTS, values))
 
 
@@ -78,7 +79,7 @@ def layout_props(client) -> dict[str, dict]:
     def walk(node):
         if isinstance(node, dict) and "props" in node:
             props = node["props"]
-            if "id" in props:
+            if isinstance(props.get("id"), str):  # a pattern-matching id (a dict) is left out
                 found[props["id"]] = props
             walk(props.get("children"))
         elif isinstance(node, list):

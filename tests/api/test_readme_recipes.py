@@ -33,7 +33,7 @@ MARK = "=== recipe {} ==="
 
 def recipes() -> dict[str, str]:
     found = {m["name"]: m["body"] for m in RECIPE.finditer(README.read_text())}
-    assert set(found) == {"key", "events", "stats", "client", "seed"}, sorted(found)
+    assert set(found) == {"key", "events", "stats", "export", "client", "seed"}, sorted(found)
     return found
 
 
@@ -84,7 +84,7 @@ def test_the_readme_recipes_run_as_written_on_a_fresh_clone(tmp_path):
         login = next(line for line in server.lines if line.startswith("Demo login: ")).removeprefix("Demo login: ")
         email, password = login.split(" / ")
 
-        names = ["key", "events", "stats", "client"]
+        names = ["key", "events", "stats", "export", "client"]
         # a newline before each mark: curl prints its answer without one
         script = "\n".join(f"echo; echo '{MARK.format(name)}'\n{found[name]}" for name in names)
         script += '\necho; echo "=== recipe KEY ==="; echo "$KEY"\n'
@@ -95,6 +95,7 @@ def test_the_readme_recipes_run_as_written_on_a_fresh_clone(tmp_path):
         assert json.loads(out["events"]) == {"accepted": 2, "duplicates": 0}
         stats = json.loads(out["stats"])
         assert stats["total_clicks"] == sum(day["clicks"] for day in stats["daily"])  # the documented shape
+        assert out["export"].splitlines()[0] == "feature,clicks,share,previous_clicks,change"  # the CSV header
         assert out["client"] == "{'accepted': 2, 'duplicates': 0}"
 
         seeded = run_bash(found["seed"], env)

@@ -218,6 +218,7 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
         "stat-features-tracked-change.children",
         "stat-comparison-range.children",
         "feature-table-head-change.hidden",
+        "view-url.data",
         "status-banner.hidden",
         "reset-pending.data",
         "date-range-message.className",
@@ -228,12 +229,16 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
     assert text_of(values[5].children) == "export ×"
     assert [values[i]["data"][0]["type"] for i in (6, 7, 9, 10)] == ["bar", "scatter", "bar", "bar"]
     assert values[8] == "Clicks over time: export"
-    assert values[11:13] == ["Updated 2026-03-05 14:02:07 UTC", " (2026-03-05 14:02:07 UTC)"]
+    assert values[11:13] == ["Updated 14:02:07", " (2026-03-05 14:02:07 UTC)"]
     assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
     assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11, "changes": None}
     assert values[16:19] == [False, True, None]  # the outage message shown if the banner were; no lag message
     assert values[19:25] == ["", "", "", "", "", True]  # compare off: no change texts, no change column
-    assert values[25:] == [True, False, "small text-danger", ""]  # no banner
+    assert values[25] == {
+        "search": "?start=2026-03-01&end=2026-03-05&feature=export",
+        "title": "2026-03-01 to 2026-03-05 · export · Clickboard",
+    }
+    assert values[26:] == [True, False, "small text-danger", ""]  # no banner
 
 
 def test_the_whole_view_takes_one_connection_and_four_queries(engine, known):

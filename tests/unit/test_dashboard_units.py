@@ -397,6 +397,10 @@ def test_meta_analytics_names():
         "reset-filters": "reset_filters",
         "age-group-chart": "chart_age_group",
         "gender-chart": "chart_gender",
+        "theme-toggle": "theme_toggle",
+        "auto-refresh": "auto_refresh",
+        "export-csv": "export_csv",
+        "share-link": "share_link",
     }
     untracked = ids.UNTRACKED_CONTROLS
     assert untracked == {
@@ -405,6 +409,7 @@ def test_meta_analytics_names():
         "feature-table-search": ids.FIXED_UNTRACKED["feature-table-search"],
         "feature-table-sort-feature": ids.FIXED_UNTRACKED["feature-table-sort-feature"],
         "feature-table-sort-clicks": ids.FIXED_UNTRACKED["feature-table-sort-clicks"],
+        "auto-refresh-timer": ids.FIXED_UNTRACKED["auto-refresh-timer"],
         "daily-trend-chart": "display only: its clicks select nothing",
     }
     assert list(names.values()) == ids.FEATURE_NAMES
@@ -428,7 +433,7 @@ def test_panels_sit_in_their_rows_with_their_widths():
 
 def test_layout_carries_the_saved_filters():
     layout = dashboard_layout("Ana", FILTERS)
-    by_id = {getattr(c, "id", None): c for c in walk(layout)}
+    by_id = {c.id: c for c in walk(layout) if isinstance(getattr(c, "id", None), str)}
     picker = by_id["date-range"]
     assert (picker.start_date, picker.end_date) == ("2026-03-01", "2026-03-10")
     assert by_id["filter-age-group"].value == "18-40"
@@ -455,7 +460,7 @@ def test_layout_carries_the_saved_filters():
 
 def test_chip_absent_without_selection():
     layout = dashboard_layout("Ana", default_filters(date(2026, 3, 31)))
-    assert "clear-feature-chip" not in {getattr(c, "id", None) for c in walk(layout)}
+    assert "clear-feature-chip" not in [getattr(c, "id", None) for c in walk(layout)]
 
 
 def test_logout_is_a_post_form():
