@@ -25,7 +25,7 @@ from pydantic_core import core_schema as cs
 
 from api.errors import ApiError
 from db.events import BIGINT_MAX, Event
-from domain import FEATURE_RULE, PERSON_ID_RULE, clean_feature, is_person_id
+from domain import FEATURE_MAX_LENGTH, FEATURE_RULE, PERSON_ID_RULE, clean_feature, is_person_id
 
 MAX_EVENTS = 1000
 MAX_FUTURE = timedelta(hours=1)
@@ -68,6 +68,11 @@ def _field(name: str, schema: cs.CoreSchema, *, alias: str | None = None, **defa
     )
 
 
+# The common case in Rust: printable ASCII with no space at either end is a name exactly as stored (domain.clean_feature
+# would return it unchanged). Anything else (non-ASCII, surrounding whitespace, a bad name) goes through the rule.
+ASCII_FEATURE_PATTERN = rf"^[\x21-\x7e](?:[\x20-\x7e]{{0,{FEATURE_MAX_LENGTH - 2}}}[\x21-\x7e])?$"
+
+
 def _feature(value: str) -> str:
     name = clean_feature(value)
     if name is None:
@@ -100,7 +105,16 @@ _EVENT_SCHEMA = cs.dataclass_schema(
     cs.dataclass_args_schema(
         "Event",
         [
-            _field("feature", cs.no_info_after_validator_function(_feature, cs.str_schema(strict=True))),
+            _field(
+                "feature",
+                cs.union_schema(
+                    [
+                        cs.str_schema(strict=True, pattern=ASCII_FEATURE_PATTERN),
+                        cs.no_info_after_validator_function(_feature, cs.str_schema(strict=True)),
+                    ],
+                    mode="left_to_right",
+                ),
+            ),
             # not in the body: every event of this API is an "api" event
             cs.dataclass_field("source", cs.with_default_schema(cs.str_schema(), default=SOURCE), init=False),
             _field("user_id", cs.nullable_schema(cs.int_schema(strict=True, ge=1, le=BIGINT_MAX)), default=None),
