@@ -1,13 +1,14 @@
 """Per-API-key rate limit: a token bucket per key whose state lives in PostgreSQL, so it holds across gunicorn's
 workers and across instances.
 
-Each key may send `rate` events per second on average, and up to `burst` events at once after a quiet spell. The
-bucket (`api_key_allowance`: tokens, when last updated) refills at `rate` up to `burst`. So that a request does not
-cost a database round trip, each process *leases* tokens: when its local lease for the key cannot pay for a request,
-it takes `max(needed, rate × LEASE_SECONDS)` tokens from the bucket in one short transaction (the row locked, so two
-workers never take the same tokens) and spends them locally. A lease left unspent expires after LEASE_SECONDS and is
-lost, never given back. Hence the guarantee, whatever the number of workers and instances: over any span of T
-seconds one key gets at most `burst + rate × T` events accepted; the processes only ever spend tokens the bucket gave.
+Each key may send `rate` events per second on average, and up to `burst` events at once after a quiet spell. The bucket
+(`api_key_allowance`: tokens, when last updated) refills at `rate` up to `burst`. So that a request does not cost a
+database round trip, each process *leases* tokens: when its local lease for the key cannot pay for a request, it takes
+`max(needed, rate × LEASE_SECONDS)` tokens from the bucket in one short transaction (the row locked, so two workers
+never take the same tokens) and spends them locally. A lease left unspent expires after LEASE_LIFETIME and is lost,
+never given back (at most a tenth of a second's worth per process is ever stranded). Hence the guarantee, whatever the
+number of workers and instances: over any span of T seconds one key gets at most `burst + rate × T` events accepted; the
+processes only ever spend tokens the bucket gave.
 
 A refused request learns when to retry: the seconds until the bucket holds what it needs (`Retry-After`, at least 1).
 Until that time has passed, the process refuses the key's requests at once (`refused_for`), without decoding them.
@@ -23,7 +24,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
 
-LEASE_SECONDS = 0.1  # how much of the rate one process takes at a time, and how long it may keep it
+LEASE_SECONDS = 0.1  # how much of the rate one process takes at a time (0.1 s worth) ...
+LEASE_LIFETIME = 1.0  # ... and how long it may keep spending it (then the rest is lost)
 
 _TAKE_SQL = text(
     """
@@ -99,7 +101,7 @@ class KeyAllowance:
                 self._leases[key_id] = _Lease(0.0, now, now + wait)
             return wait
         with self._lock:  # a fresh lease replaces the old one (whose rest expires unspent)
-            self._leases[key_id] = _Lease(granted - events, now + LEASE_SECONDS)
+            self._leases[key_id] = _Lease(granted - events, now + LEASE_LIFETIME)
         return None
 
     def _take_from_bucket(self, key_id: int, needed: int, want: float) -> tuple[float, float]:
