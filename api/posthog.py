@@ -1,0 +1,133 @@
+"""PostHog's capture API: POST /batch/, /capture/ and /e/ (JSON bodies, plain or gzip).
+
+What PostHog's server SDKs send (posthog-python, posthog-node, any client of https://us.i.posthog.com pointed here):
+
+- `api_key` in the body: an API key of ours with the scope `ingest` (PostHog's "project API key");
+- a body `{"api_key", "batch": [event, ...]}`, or one event with `api_key` beside its fields (on any of the paths);
+- an event `{"event", "distinct_id", "properties", "timestamp", "uuid"}`: the person is `distinct_id` (or
+  `properties.distinct_id`); `uuid` is the idempotency key (a UUID is the event's id, any other text maps to one id
+  by uuid5); `timestamp` (else the time of arrival) is when it happened;
+- traits: `$set` (top level, as posthog-python's `set()` sends it, or in `properties`, as `$identify` and
+  `capture(..., properties={"$set": ...})` do) gives the person `age` (or `birthday`) and `gender`, before the event
+  it came with is counted;
+- an event named by the app counts as a feature; one of PostHog's own events (named `$...`) counts only when listed in
+  the setting POSTHOG_FEATURE_EVENTS (default `$pageview,$screen`), so `$identify`, `$set` and what the SDK sends by
+  itself (`$feature_flag_called`, `$exception`, ...) are never counted;
+- answered `200 {"status": 1}` once every event of the request is committed, or an error that the SDKs retry (429,
+  503 with `Retry-After`) or drop (400 with nothing written: any bad event refuses the whole request).
+
+Not supported: the browser SDK's encodings (`compression=lz64`/`gzip-js` in the query, form-encoded `data=` base64),
+so posthog-js cannot send here; the v1 capture protocol (`/i/v1/analytics/events`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from api import sdk_input
+from api.errors import ApiError
+from api.ingestion import IngestionApp, IngestRequest, Reply, Route
+from api.sdk_batch import BadMessage, SdkBatch, ToolError, Traits, decode_all, write
+from appstate import AppState
+from db.events import Event
+from domain import API, FEATURE_RULE, is_feature_name
+
+MOUNTS = ("/batch", "/capture", "/e")
+OK = b'{"status": 1}'
+KEY_HINT = "send api_key in the body: an API key of this dashboard with the scope ingest"
+
+
+def decode(messages: list, *, features: frozenset[str], now: datetime, max_age_days: int) -> SdkBatch:
+    """The batch of PostHog `messages`; ApiError 400 listing every bad event."""
+    return decode_all(
+        messages,
+        lambda m, b: _decode_one(m, b, features, now),
+        time_field="timestamp",
+        now=now,
+        max_age_days=max_age_days,
+    )
+
+
+def _decode_one(message: object, batch: SdkBatch, features: frozenset[str], now: datetime) -> None:
+    if not isinstance(message, dict):
+        raise BadMessage(None, "each event must be a JSON object")
+    properties = message.get("properties")
+    if properties is None:
+        properties = {}
+    elif not isinstance(properties, dict):
+        raise BadMessage("properties", "properties must be an object")
+    name = message.get("event")
+    feature = name.strip() if isinstance(name, str) else None
+    if not is_feature_name(feature):
+        raise BadMessage("event", f"event must be {FEATURE_RULE}")
+    person = _person(message, properties)
+    traits = message.get("$set", properties.get("$set"))
+    if traits is not None:
+        if not isinstance(traits, dict):
+            raise BadMessage("$set", "$set must be an object")
+        batch.traits.append(_traits(person, traits))
+    if feature.startswith("$") and feature not in features:
+        batch.ignored += 1
+        return
+    try:
+        event_id = sdk_input.event_uuid(message.get("uuid"), sdk_input.POSTHOG_NAMESPACE) or uuid.uuid4()
+    except ValueError as exc:
+        raise BadMessage("uuid", f"uuid {exc}") from None
+    try:
+        occurred_at = sdk_input.parse_time(message.get("timestamp")) or now
+    except ValueError:
+        message = "timestamp must be an ISO-8601 date and time, e.g. 2026-11-25T10:00:00+00:00"
+        raise BadMessage("timestamp", message) from None
+    batch.events.append(Event(feature=feature, source=API, occurred_at=occurred_at, event_id=event_id))
+    batch.people.append(person)
+
+
+def _person(message: dict, properties: dict) -> str:
+    value = message.get("distinct_id", properties.get("distinct_id"))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise BadMessage("distinct_id", "distinct_id is required")
+    if len(value) > 200:
+        raise BadMessage("distinct_id", "distinct_id must be at most 200 characters")
+    return value
+
+
+def _traits(person: str, traits: dict) -> Traits:
+    return Traits(
+        person,
+        age=sdk_input.age_trait(traits.get("age")),
+        birthday=sdk_input.birthday_trait(traits.get("birthday", traits.get("birth_date"))),
+        gender=sdk_input.gender_trait(traits.get("gender")),
+    )
+
+
+# -- the endpoints -----------------------------------------------------------------------------------------------
+
+
+def _handle(appstate: AppState, request: IngestRequest) -> Reply:
+    try:
+        body = sdk_input.json_object(sdk_input.read_json_body(request))
+        sdk_input.authenticate_key(appstate, body.get("api_key"), KEY_HINT)
+        messages = [body] if "batch" not in body else sdk_input.messages_of(body, "batch")  # one event, or a batch
+        settings = appstate.settings
+        batch = decode(
+            messages,
+            features=settings.posthog_features,
+            now=datetime.now(UTC),
+            max_age_days=settings.event_max_age_days,
+        )
+        write(appstate, batch)
+    except ApiError as exc:
+        raise ToolError(exc, {"type": _TYPES.get(exc.status, "server_error"), "detail": exc.message}) from None
+    return Reply(200, OK)
+
+
+_TYPES = {400: "validation_error", 401: "authentication_error", 403: "authentication_error", 413: "validation_error"}
+
+
+def app(appstate: AppState) -> IngestionApp:
+    """The WSGI app for each of MOUNTS: the path with or without its trailing slash."""
+    route = Route(("POST",), _handle, "use POST to send events")
+    return IngestionApp(appstate, {"": route, "/": route})

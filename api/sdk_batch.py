@@ -1,0 +1,100 @@
+"""What a Segment or PostHog request becomes once decoded (`SdkBatch`: traits and events, in message order), how it
+is written (the one event writer, as the native API), and errors in each tool's answer shape (`ToolError`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from api.errors import RETRY_LATER, ApiError
+from api.event_decoder import _outside_window, detail
+from api.events import RETRY_AFTER_OVERLOADED, SUBMIT_TIMEOUT
+from appstate import AppState
+from db.events import Event
+from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriteResult, WriterOverloaded
+
+
+@dataclass(frozen=True)
+class Traits:
+    """Traits an identify call (or PostHog's $set) gives a person; None: not given (the stored value stays)."""
+
+    person: str
+    age: int | None = None
+    birthday: date | None = None
+    gender: str | None = None
+
+
+@dataclass
+class SdkBatch:
+    """The decoded messages of one request: traits and events, each in the order the messages came."""
+
+    traits: list[Traits] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)  # the person of each event
+    ignored: int = 0  # messages of kinds that are not stored (alias, group, ...)
+
+
+class BadMessage(Exception):
+    """One message of a request is wrong: which field, and why."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def decode_all(
+    messages: Sequence[object],
+    decode_one: Callable[[object, SdkBatch], None],
+    *,
+    time_field: str,
+    now: datetime,
+    max_age_days: int,
+) -> SdkBatch:
+    """The batch `decode_one` makes of every message (it appends to the batch, or raises BadMessage); ApiError 400
+    with one detail per bad message, events outside the accepted time window included (as the native API)."""
+    batch, details, events_at = SdkBatch(), [], []
+    for index, message in enumerate(messages):
+        try:
+            decode_one(message, batch)
+        except BadMessage as bad:
+            details.append(detail(index, bad.field, bad.message))
+        events_at.extend([index] * (len(batch.events) - len(events_at)))
+    late = _outside_window(events_at, batch.events, now, max_age_days)
+    details.extend({**d, "field": time_field} for d in late)
+    if details:
+        details.sort(key=lambda d: d["index"])
+        raise ApiError(400, "invalid messages; nothing was written", details)
+    return batch
+
+
+class ToolError(ApiError):
+    """An ApiError whose body also carries the keys a tool's SDK reads from an error (its message, its code)."""
+
+    def __init__(self, error: ApiError, extra: dict):
+        super().__init__(error.status, error.message, error.details, error.headers)
+        self.extra = extra
+
+    def body(self) -> bytes:
+        return json.dumps({"error": self.message, "details": self.details, **self.extra}).encode()
+
+
+def write(appstate: AppState, batch: SdkBatch) -> WriteResult:
+    """Write the batch through the event writer; answered after commit, errors as the native API's."""
+    try:
+        return appstate.writer.submit(batch.events, timeout=SUBMIT_TIMEOUT)
+    except WriterOverloaded:
+        raise ApiError(
+            429,
+            "too many events queued; retry shortly with the same message ids",
+            headers={"Retry-After": RETRY_AFTER_OVERLOADED},
+        ) from None
+    except (DatabaseUnavailable, WriterClosed) as exc:
+        raise ApiError(
+            503, f"the events could not be committed ({exc}); retry with the same message ids", headers=RETRY_LATER
+        ) from None
+    except EventsRefused as exc:
+        raise ApiError(
+            400, "the database refused these events; nothing was written", [detail(None, None, str(exc))]
+        ) from None
