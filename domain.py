@@ -7,7 +7,6 @@ changes it everywhere (and a new migration brings the database's constraints alo
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 ALL = "all"  # a filter value meaning "no restriction" (never stored)
@@ -79,11 +78,39 @@ def sql_array(values: tuple[str, ...]) -> str:
 # -- feature names ---------------------------------------------------------------------------------------------
 
 FEATURE_MAX_LENGTH = 100
-FEATURE_PATTERN = rf"^[A-Za-z0-9_.:\-]{{1,{FEATURE_MAX_LENGTH}}}$"
-FEATURE_RULE = f"1 to {FEATURE_MAX_LENGTH} characters: letters, digits and _ . : -"
-_FEATURE_RE = re.compile(FEATURE_PATTERN)
+FEATURE_RULE = (
+    f"1 to {FEATURE_MAX_LENGTH} printable characters after trimming (spaces and any letters allowed;"
+    " no control characters)"
+)
+
+
+def clean_feature(value: object) -> str | None:
+    """The feature name as stored (`value` stripped of surrounding whitespace), or None when it is not one.
+
+    The one rule: a string that, once stripped, has 1 to FEATURE_MAX_LENGTH code points and is printable
+    (`str.isprintable()`: no control, format, private-use or unassigned characters; spaces inside are fine). Names are
+    case-sensitive: "Order Completed" and "order completed" are two features.
+    """
+    if type(value) is not str:
+        return None
+    name = value.strip()
+    if 0 < len(name) <= FEATURE_MAX_LENGTH and name.isprintable():
+        return name
+    return None
 
 
 def is_feature_name(value: object) -> bool:
-    """True when `value` is a feature name the API accepts and the database stores."""
-    return isinstance(value, str) and _FEATURE_RE.fullmatch(value) is not None
+    """True when `value` is a feature name exactly as stored: valid under the rule and already stripped."""
+    return clean_feature(value) == value
+
+
+# -- people ---------------------------------------------------------------------------------------------------
+
+PERSON_ID_MAX_LENGTH = 255
+PERSON_ID_RULE = f"1 to {PERSON_ID_MAX_LENGTH} printable characters (kept exactly as sent)"
+
+
+def is_person_id(value: object) -> bool:
+    """True when `value` can be a person's external id: a printable string of 1 to PERSON_ID_MAX_LENGTH code points,
+    taken exactly as sent (not stripped, case-sensitive)."""
+    return type(value) is str and 0 < len(value) <= PERSON_ID_MAX_LENGTH and value.isprintable()

@@ -1,10 +1,13 @@
 """The one decoder of POST /api/v1/events: a JSON body to typed events, or a 400 listing every bad event.
 
 One pydantic-core schema parses and validates the whole body in Rust and builds the `Event` dataclasses there:
-`event_id` a `uuid.UUID`, `occurred_at` an aware `datetime`, `user_id` an `int`, `source` always "api". The spellings
+`event_id` a `uuid.UUID`, `occurred_at` an aware `datetime`, `user_id` an `int` (an account), `user` a person's
+external id (text, db/people.py; stored on the event as `person`), `feature` stripped (domain.clean_feature),
+`source` always "api". The spellings
 accepted are pinned by patterns checked before the typed parse (hyphen-less and upper-case UUIDs, `t`/`z`, comma
 fractions, `+hhmm` offsets; not unix times or braced UUIDs). Then Python checks what the schema cannot: the
-`occurred_at` window and that every `user_id` names a user (one lookup per batch, through a cache).
+`occurred_at` window, that an event names a `user_id` or a `user` but not both, and that every `user_id` names a user
+(one lookup per batch, through a cache).
 
 When some events are bad, the good ones are validated one by one as well, so that the client learns of every bad
 event at once: one detail (`index`, `field`, `message`) per bad event, its first problem.
@@ -22,7 +25,7 @@ from pydantic_core import core_schema as cs
 
 from api.errors import ApiError
 from db.events import BIGINT_MAX, Event
-from domain import FEATURE_PATTERN, FEATURE_RULE
+from domain import FEATURE_RULE, PERSON_ID_RULE, clean_feature, is_person_id
 
 MAX_EVENTS = 1000
 MAX_FUTURE = timedelta(hours=1)
@@ -36,9 +39,10 @@ MESSAGES = {
     "event_id": "event_id must be a UUID string, e.g. 0b6f1a52-8c4e-4f57-9d1c-3f0a7e5b2c11",
     "feature": f"feature must be {FEATURE_RULE}",
     "user_id": "user_id must be a whole number, the id of an existing user",
+    "user": f"user must be a person's id: {PERSON_ID_RULE}",
     "occurred_at": "occurred_at must be an ISO-8601 date and time with an offset, e.g. 2026-11-25T10:00:00+00:00",
 }
-FIELD_ORDER = {"event_id": 0, "feature": 1, "user_id": 2, "occurred_at": 3}
+FIELD_ORDER = {"event_id": 0, "feature": 1, "user_id": 2, "user": 3, "occurred_at": 4}
 
 
 def _python_iso(text: str) -> datetime:
@@ -55,10 +59,26 @@ def _null_is_missing(schema: cs.CoreSchema, make: Callable[[], object]) -> cs.Co
     return cs.union_schema([schema, made], mode="left_to_right")
 
 
-def _field(name: str, schema: cs.CoreSchema, **default) -> cs.DataclassField:
-    """A field whose every refusal carries the field's one message."""
-    checked = cs.custom_error_schema(schema, custom_error_type=name, custom_error_message=MESSAGES[name])
-    return cs.dataclass_field(name, cs.with_default_schema(checked, **default) if default else checked)
+def _field(name: str, schema: cs.CoreSchema, *, alias: str | None = None, **default) -> cs.DataclassField:
+    """A field whose every refusal carries the field's one message (`alias`: its name in the JSON body)."""
+    key = alias or name
+    checked = cs.custom_error_schema(schema, custom_error_type=key, custom_error_message=MESSAGES[key])
+    return cs.dataclass_field(
+        name, cs.with_default_schema(checked, **default) if default else checked, validation_alias=alias
+    )
+
+
+def _feature(value: str) -> str:
+    name = clean_feature(value)
+    if name is None:
+        raise ValueError(FEATURE_RULE)
+    return name
+
+
+def _person(value: str) -> str:
+    if not is_person_id(value):
+        raise ValueError(PERSON_ID_RULE)
+    return value
 
 
 def _now() -> datetime:
@@ -80,16 +100,22 @@ _EVENT_SCHEMA = cs.dataclass_schema(
     cs.dataclass_args_schema(
         "Event",
         [
-            _field("feature", cs.str_schema(strict=True, pattern=FEATURE_PATTERN)),
+            _field("feature", cs.no_info_after_validator_function(_feature, cs.str_schema(strict=True))),
             # not in the body: every event of this API is an "api" event
             cs.dataclass_field("source", cs.with_default_schema(cs.str_schema(), default=SOURCE), init=False),
             _field("user_id", cs.nullable_schema(cs.int_schema(strict=True, ge=1, le=BIGINT_MAX)), default=None),
             _field("occurred_at", _null_is_missing(_occurred_at, _now), default_factory=_now),
             _field("event_id", _null_is_missing(_event_id, uuid.uuid4), default_factory=uuid.uuid4),
+            _field(
+                "person",
+                cs.nullable_schema(cs.no_info_after_validator_function(_person, cs.str_schema(strict=True))),
+                alias="user",
+                default=None,
+            ),
         ],
         extra_behavior="forbid",
     ),
-    ["feature", "source", "user_id", "occurred_at", "event_id"],
+    ["feature", "source", "user_id", "occurred_at", "event_id", "person"],
     frozen=True,
     slots=True,
 )
@@ -123,6 +149,7 @@ def decode_events(data: bytes, *, max_age_days: int, unknown_users: Callable[[se
     except ValidationError as exc:
         indexes, events, details = _after_validation_error(exc, data)
     details.extend(_outside_window(indexes, events, datetime.now(UTC), max_age_days))
+    details.extend(_both_users(indexes, events))
     details.extend(_unknown_users(indexes, events, {d["index"] for d in details}, unknown_users))
     if details:
         details.sort(key=lambda d: d["index"])
@@ -156,6 +183,14 @@ def _outside_window(indexes: Sequence[int], events: Sequence[Event], now: dateti
         elif occurred < earliest:
             details.append(detail(index, "occurred_at", f"occurred_at is older than {max_age_days} days"))
     return details
+
+
+def _both_users(indexes: Sequence[int], events: Sequence[Event]) -> list[dict]:
+    return [
+        detail(index, "user", "send user_id (an account) or user (a person), not both")
+        for index, event in zip(indexes, events)
+        if event.person is not None and event.user_id is not None
+    ]
 
 
 def _unknown_users(

@@ -1,8 +1,8 @@
 """The audit log of administrators' actions: who did what to what, and when.
 
-Every change to API keys, roles and invitations writes one row here in the same transaction as the change itself
-(so a change is never without its record, and a refused change leaves none). The settings page shows the latest
-rows; nothing updates or deletes them.
+Every change to API keys, roles and invitations, and every forgotten person, writes one row here in the same transaction
+as the change itself (so a change is never without its record, and a refused change leaves none). The settings page
+shows the latest rows; nothing updates or deletes them.
 
 `Actor` says who acted: an administrator on the settings page (their email and user id), or the command line on the
 server (the operating-system user running it).
@@ -26,6 +26,7 @@ ACTIONS: dict[str, str] = {
     "role.demote": "made analyst",
     "invite.create": "created invitation",
     "invite.withdraw": "withdrew invitation",
+    "person.forget": "forgot a person (their traits and events)",
 }
 
 

@@ -1,6 +1,7 @@
 """One click as the event writer takes it (`Event`), the check every event passes, and its one encoding into COPY.
 
-Events are typed: `event_id` a `uuid.UUID`, `occurred_at` an aware `datetime`, `user_id` an `int` or None. The writer
+Events are typed: `event_id` a `uuid.UUID`, `occurred_at` an aware `datetime`, `user_id` an `int` or None (an
+account's id), `person` a `str` or None (a person's external id, db/people.py; at most one of the two). The writer
 stages them with a binary COPY (psycopg's C encoders: no text formatting or parsing of ids and timestamps on either
 side) into a temporary table, one row per event tagged with the id of the submission it came from.
 """
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from domain import FEATURE_MAX_LENGTH, SOURCES
+from domain import FEATURE_RULE, PERSON_ID_RULE, SOURCES, is_feature_name, is_person_id
 
 BIGINT_MAX = 2**63 - 1
 
@@ -26,6 +27,7 @@ class Event:
     user_id: int | None = None
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    person: str | None = None  # a person's external id (db/people.py); the writer resolves it to the person's id
 
 
 def check_events(events: Sequence[Event]) -> None:
@@ -39,12 +41,16 @@ def check_events(events: Sequence[Event]) -> None:
 def _problem(event: Event) -> str | None:
     if event.source not in SOURCES:
         return f"source must be one of {SOURCES}, not {event.source!r}"
-    feature = event.feature
-    if type(feature) is not str or not 0 < len(feature) <= FEATURE_MAX_LENGTH:
-        return f"feature must be a string of 1 to {FEATURE_MAX_LENGTH} characters"
+    if not is_feature_name(event.feature):
+        return f"feature must be {FEATURE_RULE}, stripped"
     user_id = event.user_id
     if user_id is not None and (type(user_id) is not int or not 0 < user_id <= BIGINT_MAX):
         return "user_id must be a positive integer (a user's id) or None"
+    if event.person is not None:
+        if not is_person_id(event.person):
+            return f"person must be {PERSON_ID_RULE}"
+        if user_id is not None:
+            return "an event names its user_id or its person, not both"
     if not isinstance(event.occurred_at, datetime) or event.occurred_at.tzinfo is None:
         return "occurred_at must be a datetime with a time zone"
     if type(event.event_id) is not uuid.UUID:
@@ -59,22 +65,31 @@ CREATE TEMP TABLE IF NOT EXISTS writer_stage (
     feature text NOT NULL,
     user_id bigint,
     occurred_at timestamptz NOT NULL,
-    source text NOT NULL
+    source text NOT NULL,
+    person text
 ) ON COMMIT DELETE ROWS
 """
-COPY_SQL = "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source) FROM STDIN (FORMAT BINARY)"
-COPY_TYPES = ("int8", "uuid", "text", "int8", "timestamptz", "text")
+COPY_SQL = (
+    "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source, person) FROM STDIN (FORMAT BINARY)"
+)
+COPY_TYPES = ("int8", "uuid", "text", "int8", "timestamptz", "text", "text")
 
 # What encoding a value that slipped past check_events raises on our side (a surrogate in a text, say): like a
 # psycopg.DataError from the server, the fault of the submission's data, not of the connection.
 ENCODING_ERRORS = (ValueError, TypeError, OverflowError)
 
 
-def copy_events(cursor: psycopg.Cursor, submissions: Sequence[tuple[int, Sequence[Event]]]) -> None:
-    """COPY every (caller, events) pair into writer_stage, each row tagged with its caller."""
+def copy_events(cursor: psycopg.Cursor, submissions: Sequence[tuple[int, Sequence[Event]]]) -> set[str]:
+    """COPY every (caller, events) pair into writer_stage, each row tagged with its caller; return the people named
+    (their external ids)."""
+    people: set[str] = set()
     with cursor.copy(COPY_SQL) as copy:
         copy.set_types(COPY_TYPES)
         write = copy.write_row
         for caller, events in submissions:
             for e in events:
-                write((caller, e.event_id, e.feature, e.user_id, e.occurred_at, e.source))
+                person = e.person
+                if person is not None:
+                    people.add(person)
+                write((caller, e.event_id, e.feature, e.user_id, e.occurred_at, e.source, person))
+    return people

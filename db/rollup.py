@@ -1,9 +1,11 @@
 """The one writer of the `feature_daily` rollup, which every dashboard and API number is read from.
 
-There are exactly three ways the rollup changes, all written here:
+There are exactly four ways the rollup changes, all written here:
 - `upsert_sql(rows)`: add the events of `rows` (a subquery or CTE of rows just inserted into `events`) to the
   rollup. The event writer uses it on its `INSERT ... RETURNING` rows and the demo-data loader on the id range it
   just copied, in the same transaction as the events, so raw events and rollup never disagree.
+- `subtract(conn, delete_sql, params, timezone)`: delete raw events (a person forgotten, db/people.py) and take
+  exactly those events off the rollup, in the caller's transaction; rows that reach 0 clicks are removed.
 - `rebuild(conn, timezone)`: recount the whole rollup from the raw events (after ANALYTICS_TIMEZONE changed);
   refused once retention removed raw events (db/retention.py): it would lose those days' figures.
 - `mismatches(conn, timezone)`: not a change, the check that the rollup equals the events grouped the same way
@@ -44,6 +46,48 @@ def upsert_sql(rows: str, tz_param: str = ":tz") -> str:
         f"INSERT INTO feature_daily AS fd ({_KEY}, clicks) {grouped_sql(rows, tz_param)} ORDER BY {_ORDINALS}"
         f" ON CONFLICT ({_KEY}) DO UPDATE SET clicks = fd.clicks + EXCLUDED.clicks"
     )
+
+
+def subtract(conn: Connection, delete_sql: str, params: dict, timezone: str) -> int:
+    """Run `delete_sql` (a `DELETE FROM events ...` without RETURNING) and subtract the deleted events from every
+    rollup row that counted them, in the caller's transaction; return the number of events deleted.
+
+    The deleted rows are kept in a temporary table for the length of the call, so that each rollup level is one
+    UPDATE (and one clean-up of emptied rows) from it. Rollup rows are locked in key order first, like the writers'
+    upserts, so a concurrent writer cannot deadlock with this.
+    """
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE rollup_removed (occurred_at timestamptz, feature text, age_group text,"
+            " gender text, source text) ON COMMIT DROP"
+        )
+    )
+    removed = conn.execute(
+        text(
+            f"WITH deleted AS ({delete_sql} RETURNING occurred_at, feature, age_group, gender, source)"
+            " INSERT INTO rollup_removed SELECT * FROM deleted"
+        ),
+        params,
+    ).rowcount
+    if removed:
+        grouped = grouped_sql("rollup_removed", ":tz")
+        match = " AND ".join(f"fd.{column} = g.{column}" for column in KEY)
+        conn.execute(
+            text(
+                f"SELECT 1 FROM feature_daily fd JOIN ({grouped}) g ON {match}"
+                f" ORDER BY {', '.join(f'fd.{column}' for column in KEY)} FOR UPDATE OF fd"
+            ),
+            {"tz": timezone},
+        )
+        conn.execute(
+            text(f"UPDATE feature_daily fd SET clicks = fd.clicks - g.clicks FROM ({grouped}) g WHERE {match}"),
+            {"tz": timezone},
+        )
+        conn.execute(
+            text(f"DELETE FROM feature_daily fd USING ({grouped}) g WHERE {match} AND fd.clicks = 0"), {"tz": timezone}
+        )
+    conn.execute(text("DROP TABLE rollup_removed"))
+    return removed
 
 
 class RebuildRefused(Exception):

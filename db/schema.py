@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Double,
     Identity,
     Index,
     Integer,
@@ -31,6 +32,7 @@ from domain import (
     GENDERS,
     MAX_AGE,
     MIN_AGE,
+    PERSON_ID_MAX_LENGTH,
     ROLES,
     SCOPES,
     SOURCES,
@@ -78,6 +80,25 @@ events = Table(
     CheckConstraint(sql_in("age_group", (*AGE_GROUPS, UNKNOWN)), name="events_age_group_valid"),
     CheckConstraint(sql_in("gender", (*GENDERS, UNKNOWN)), name="events_gender_valid"),
     CheckConstraint(sql_in("source", SOURCES), name="events_source_valid"),
+)
+
+# Who a product's events are about (db/people.py): an external id chosen by the sending app, and the traits identify
+# calls gave. `id` is drawn from the users' id sequence, so an event's user_id names an account or a person, never
+# both. Age is kept as given, or a birth date instead (never both); a missing trait is unknown.
+people = Table(
+    "people",
+    metadata,
+    Column("id", BigInteger, primary_key=True, server_default=text("nextval('users_id_seq'::regclass)")),
+    Column("external_id", Text, nullable=False, unique=True),
+    Column("age", SmallInteger, nullable=True),
+    Column("birth_date", Date, nullable=True),
+    Column("gender", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    CheckConstraint(f"length(external_id) BETWEEN 1 AND {PERSON_ID_MAX_LENGTH}", name="people_external_id_length"),
+    CheckConstraint(f"age BETWEEN {MIN_AGE} AND {MAX_AGE}", name="people_age_range"),
+    CheckConstraint("age IS NULL OR birth_date IS NULL", name="people_one_age"),
+    CheckConstraint(sql_in("gender", GENDERS), name="people_gender_valid"),
 )
 
 Index("events_occurred_at_brin", events.c.occurred_at, postgresql_using="brin")  # retention finds old events
@@ -147,6 +168,15 @@ auth_throttle = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failure_at", DateTime(timezone=True), nullable=False),
     Column("blocked_until", DateTime(timezone=True), nullable=True),
+)
+
+# Per-API-key rate limit (db/key_allowance.py): a token bucket per key, shared by every worker and instance.
+api_key_allowance = Table(
+    "api_key_allowance",
+    metadata,
+    Column("key_id", Integer, primary_key=True),
+    Column("tokens", Double, nullable=False),  # events that may still be sent now
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # Meta-analytics rate limit (db/tracking_allowance.py): when each (analyst, control) last had an event recorded.

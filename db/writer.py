@@ -1,11 +1,13 @@
 """The one path every click takes into the database: grouped, idempotent, acknowledged only after commit.
 
-Callers `submit()` a list of typed `Event`s and block. A flusher thread takes whatever submissions are waiting (up to
-`max_batch_rows` events) and, in one transaction, COPYs them into a staging table (db/events.py encodes them), inserts
-them into `events` with ON CONFLICT (event_id) DO NOTHING, adds the rows actually inserted to the `feature_daily`
-rollup, and commits. Only then does each caller get its (accepted, duplicates). Any failure rolls the whole group back
-and every caller in it gets an exception, so nothing is ever half-written or acknowledged early; a submission whose
-values the database refuses is retried alone, so it cannot fail the others (its caller gets EventsRefused).
+Callers `submit()` a list of typed `Event`s (and optionally identify calls, db/people.Traits) and block. A flusher
+thread takes whatever submissions are waiting (up to `max_batch_rows` events) and, in one transaction, COPYs them into a
+staging table (db/events.py encodes them), makes the people they name known and applies the identify calls
+(db/people.py: traits first, so every event of the commit gets them), inserts them into `events` with ON CONFLICT
+(event_id) DO NOTHING, adds the rows actually inserted to the `feature_daily` rollup, and commits. Only then does each
+caller get its (accepted, duplicates). Any failure rolls the whole group back and every caller in it gets an exception,
+so nothing is ever half-written or acknowledged early; a submission whose values the database refuses is retried alone,
+so it cannot fail the others (its caller gets EventsRefused).
 
 Repeated event ids are resolved in one place, the flusher, across the whole group: the first occurrence wins (within
 a submission and across submissions), every later one is left out of the stage and counts as a duplicate of its
@@ -25,10 +27,11 @@ from dataclasses import dataclass
 import psycopg
 
 import metrics
-from db import rollup
+from db import people, rollup
 from db.engine import CONNECT_ARGS, libpq_url
 from db.errors import bad_value_message
 from db.events import ENCODING_ERRORS, STAGE_DDL, Event, check_events, copy_events
+from db.people import Traits, check_traits
 from domain import UNKNOWN, age_group_sql
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "Event",
     "EventWriter",
     "EventsRefused",
+    "Traits",
     "WriteResult",
     "WriterClosed",
     "WriterError",
@@ -90,11 +94,12 @@ class _Done:
 class _Submission:
     """One caller's events, waiting for the flusher."""
 
-    __slots__ = ("sid", "events", "done", "result", "error")
+    __slots__ = ("sid", "events", "traits", "done", "result", "error")
 
-    def __init__(self, sid: int, events: Sequence[Event]):
+    def __init__(self, sid: int, events: Sequence[Event], traits: Sequence[Traits] = ()):
         self.sid = sid  # tags the caller's rows in the stage
         self.events = events
+        self.traits = traits
         self.done = _Done()
         self.result: WriteResult | None = None
         self.error: BaseException | None = None
@@ -102,21 +107,40 @@ class _Submission:
 
 _STOP = object()
 
-# Age group and gender are captured from the user at write time; the rollup is fed only by rows actually
-# inserted (RETURNING), through the one rollup writer (db/rollup.py).
-INSERT_SQL = f"""
+# Age group and gender are captured from the account or the person at write time; the rollup is fed only by rows
+# actually inserted (RETURNING), through the one rollup writer (db/rollup.py). Two forms: without people (accounts
+# only, the common native batch) and with them, so the people join costs nothing when no event names a person.
+_INSERT = """
 WITH inserted AS (
     INSERT INTO events (event_id, feature, user_id, occurred_at, received_at, age_group, gender, source)
-    SELECT s.event_id, s.feature, s.user_id, s.occurred_at, now(), {age_group_sql("u.age")},
-           coalesce(u.gender, '{UNKNOWN}'), s.source
-    FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id
+    SELECT s.event_id, s.feature, {user_id}, s.occurred_at, now(), {age_group}, {gender}, s.source
+    FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id {people_join}
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, feature, occurred_at, age_group, gender, source
 ), rollup AS (
-    {rollup.upsert_sql("inserted", "%(tz)s")}
+    {rollup}
 )
 SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GROUP BY s.caller
 """
+INSERT_SQL = _INSERT.format(
+    user_id="s.user_id",
+    age_group=age_group_sql("u.age"),
+    gender=f"coalesce(u.gender, '{UNKNOWN}')",
+    people_join="",
+    rollup=rollup.upsert_sql("inserted", "%(tz)s"),
+)
+# A person's age: as given, or from the birth date on the event's local day (unknown for a day before the birth).
+_LOCAL_DAY = "(s.occurred_at AT TIME ZONE %(tz)s)::date"
+_PERSON_AGE = (
+    f"CASE WHEN p.birth_date <= {_LOCAL_DAY} THEN date_part('year', age({_LOCAL_DAY}, p.birth_date)) ELSE p.age END"
+)
+INSERT_WITH_PEOPLE_SQL = _INSERT.format(
+    user_id="coalesce(s.user_id, p.id)",
+    age_group=age_group_sql(f"coalesce(u.age, {_PERSON_AGE})"),
+    gender=f"coalesce(u.gender, p.gender, '{UNKNOWN}')",
+    people_join="LEFT JOIN people p ON p.external_id = s.person",
+    rollup=rollup.upsert_sql("inserted", "%(tz)s"),
+)
 
 
 class EventWriter:
@@ -147,20 +171,25 @@ class EventWriter:
         self._sids = itertools.count(1)  # submission ids: unique for the writer's life, tag every staged row
 
     # -- public -------------------------------------------------------------------------------------------
-    def submit(self, events: Sequence[Event], timeout: float | None = None) -> WriteResult:
-        """Write `events`; return after commit with (accepted, duplicates).
+    def submit(
+        self, events: Sequence[Event], traits: Sequence[Traits] = (), timeout: float | None = None
+    ) -> WriteResult:
+        """Write `events` and apply the identify calls `traits` in one commit; return after it with (accepted,
+        duplicates) of the events.
 
-        Raises ValueError (before queueing) for an event the schema would refuse, else a WriterError subclass when
-        the events could not be committed: nothing of them was written.
+        The traits apply before the events of the same commit are written (db/people.py has every rule). Raises
+        ValueError (before queueing) for an event or identify call the schema would refuse, else a WriterError
+        subclass when nothing could be committed: nothing of them was written.
         """
-        if not events:
+        if not events and not traits:
             return WriteResult(0, 0)
         check_events(events)
+        check_traits(traits)
         if self._closed:
             raise WriterClosed("the event writer is shut down")
         self._ensure_started()
-        submission = _Submission(next(self._sids), events)
-        size = len(events)
+        submission = _Submission(next(self._sids), events, traits)
+        size = len(events) + len(traits)
         with self._count_lock:
             if self._queued_events and self._queued_events + size > self.max_queued_events:
                 raise WriterOverloaded("too many events are waiting to be written; retry in a second")
@@ -210,7 +239,7 @@ class EventWriter:
             first = self._queue.get()
             if first is _STOP:
                 break
-            group, rows = [first], len(first.events)
+            group, rows = [first], len(first.events) + len(first.traits)
             while rows < self.max_batch_rows:
                 try:
                     item = self._queue.get_nowait()
@@ -220,7 +249,7 @@ class EventWriter:
                     stopping = True
                     break
                 group.append(item)
-                rows += len(item.events)
+                rows += len(item.events) + len(item.traits)
             with self._count_lock:
                 self._queued_events -= rows
                 metrics.WRITER_QUEUE.set(self._queued_events)
@@ -275,15 +304,18 @@ class EventWriter:
         return self._write(group)
 
     def _write(self, group: list[_Submission]) -> dict[int, int]:
-        """One transaction: COPY the group into the stage, insert new events, add them to the rollup, commit.
+        """One transaction: COPY the group into the stage, apply identify calls and make the events' people known,
+        insert new events, add them to the rollup, commit.
 
         Returns {submission id: events actually inserted}.
         """
         staged = first_occurrences([(submission.sid, submission.events) for submission in group])
+        traits = [t for submission in group for t in submission.traits]
         conn = self._connect()
         with conn.transaction(), conn.cursor() as cur:
-            copy_events(cur, staged)
-            cur.execute(INSERT_SQL, {"tz": self.timezone_name})
+            named = copy_events(cur, staged)
+            people.apply_sql(cur, traits, named)
+            cur.execute(INSERT_WITH_PEOPLE_SQL if named else INSERT_SQL, {"tz": self.timezone_name})
             counts = {caller: count for caller, count in cur.fetchall()}
         return counts
 

@@ -51,7 +51,7 @@ def is_empty(conn: Connection) -> bool:
 
 def wipe(conn: Connection) -> None:
     """Delete every user, event and rollup row (API keys stay)."""
-    conn.execute(text("TRUNCATE users, events, feature_daily RESTART IDENTITY"))
+    conn.execute(text("TRUNCATE users, people, events, feature_daily RESTART IDENTITY"))
 
 
 def any_event_between(conn: Connection, first: uuid.UUID, last: uuid.UUID) -> bool:

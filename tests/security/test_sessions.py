@@ -120,7 +120,8 @@ def test_a_reset_of_the_users_does_not_hand_old_sessions_to_the_next_user_with_t
     logged_in_client, analyst, engine
 ):
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE users, events, feature_daily RESTART IDENTITY"))  # what `seed.py --reset` runs
+        # what `seed.py --reset` runs
+        conn.execute(text("TRUNCATE users, people, events, feature_daily RESTART IDENTITY"))
         newcomer = create_user(conn, "someone.else@example.com", "x", "Someone Else", 50, "Male")
     assert newcomer.id == analyst.id  # the numeric id is reused ...
     assert_refused_everywhere(logged_in_client)  # ... the session is not
