@@ -8,8 +8,8 @@ What PostHog's server SDKs send (posthog-python, posthog-node, any client of htt
   `properties.distinct_id`); `uuid` is the idempotency key (a UUID is the event's id, any other text maps to one id
   by uuid5); `timestamp` (else the time of arrival) is when it happened;
 - traits: `$set` (top level, as posthog-python's `set()` sends it, or in `properties`, as `$identify` and
-  `capture(..., properties={"$set": ...})` do) gives the person `age` (or `birthday`) and `gender`, before the event
-  it came with is counted;
+  `capture(..., properties={"$set": ...})` do) gives the person `age` (or `birthday`) and `gender`; the traits of a
+  request apply before any of its events is written (db/people.py), so its events carry them;
 - an event named by the app counts as a feature; one of PostHog's own events (named `$...`) counts only when listed in
   the setting POSTHOG_FEATURE_EVENTS (default `$pageview,$screen`), so `$identify`, `$set` and what the SDK sends by
   itself (`$feature_flag_called`, `$exception`, ...) are never counted;
@@ -28,10 +28,11 @@ from datetime import UTC, datetime
 from api import sdk_input
 from api.errors import ApiError
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
-from api.sdk_batch import BadMessage, SdkBatch, ToolError, Traits, decode_all, write
+from api.sdk_batch import BadMessage, SdkBatch, ToolError, decode_all, write
 from appstate import AppState
 from db.events import Event
-from domain import API, FEATURE_RULE, is_feature_name
+from db.people import Traits
+from domain import API, FEATURE_RULE, PERSON_ID_RULE, clean_feature
 
 MOUNTS = ("/batch", "/capture", "/e")
 OK = b'{"status": 1}'
@@ -58,8 +59,8 @@ def _decode_one(message: object, batch: SdkBatch, features: frozenset[str], now:
     elif not isinstance(properties, dict):
         raise BadMessage("properties", "properties must be an object")
     name = message.get("event")
-    feature = name.strip() if isinstance(name, str) else None
-    if not is_feature_name(feature):
+    feature = clean_feature(name)
+    if feature is None:
         raise BadMessage("event", f"event must be {FEATURE_RULE}")
     person = _person(message, properties)
     traits = message.get("$set", properties.get("$set"))
@@ -79,26 +80,24 @@ def _decode_one(message: object, batch: SdkBatch, features: frozenset[str], now:
     except ValueError:
         message = "timestamp must be an ISO-8601 date and time, e.g. 2026-11-25T10:00:00+00:00"
         raise BadMessage("timestamp", message) from None
-    batch.events.append(Event(feature=feature, source=API, occurred_at=occurred_at, event_id=event_id))
-    batch.people.append(person)
+    batch.events.append(Event(feature=feature, source=API, occurred_at=occurred_at, event_id=event_id, person=person))
 
 
 def _person(message: dict, properties: dict) -> str:
     value = message.get("distinct_id", properties.get("distinct_id"))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
+    if value is None or value == "":
         raise BadMessage("distinct_id", "distinct_id is required")
-    if len(value) > 200:
-        raise BadMessage("distinct_id", "distinct_id must be at most 200 characters")
-    return value
+    person = sdk_input.person_id(value)
+    if person is None:
+        raise BadMessage("distinct_id", f"distinct_id must be {PERSON_ID_RULE}")
+    return person
 
 
 def _traits(person: str, traits: dict) -> Traits:
     return Traits(
         person,
         age=sdk_input.age_trait(traits.get("age")),
-        birthday=sdk_input.birthday_trait(traits.get("birthday", traits.get("birth_date"))),
+        birth_date=sdk_input.birthday_trait(traits.get("birthday", traits.get("birth_date"))),
         gender=sdk_input.gender_trait(traits.get("gender")),
     )
 

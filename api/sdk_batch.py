@@ -6,33 +6,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from api.errors import RETRY_LATER, ApiError
 from api.event_decoder import _outside_window, detail
 from api.events import RETRY_AFTER_OVERLOADED, SUBMIT_TIMEOUT
 from appstate import AppState
 from db.events import Event
+from db.people import Traits
 from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriteResult, WriterOverloaded
-
-
-@dataclass(frozen=True)
-class Traits:
-    """Traits an identify call (or PostHog's $set) gives a person; None: not given (the stored value stays)."""
-
-    person: str
-    age: int | None = None
-    birthday: date | None = None
-    gender: str | None = None
 
 
 @dataclass
 class SdkBatch:
-    """The decoded messages of one request: traits and events, each in the order the messages came."""
+    """The decoded messages of one request: identify calls and events, each in the order the messages came."""
 
     traits: list[Traits] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    people: list[str] = field(default_factory=list)  # the person of each event
+    events: list[Event] = field(default_factory=list)  # each naming its person (Event.person)
     ignored: int = 0  # messages of kinds that are not stored (alias, group, ...)
 
 
@@ -81,9 +71,10 @@ class ToolError(ApiError):
 
 
 def write(appstate: AppState, batch: SdkBatch) -> WriteResult:
-    """Write the batch through the event writer; answered after commit, errors as the native API's."""
+    """Write the batch through the event writer, traits and events in one commit (traits first, db/people.py);
+    answered after commit, errors as the native API's."""
     try:
-        return appstate.writer.submit(batch.events, timeout=SUBMIT_TIMEOUT)
+        return appstate.writer.submit(batch.events, batch.traits, timeout=SUBMIT_TIMEOUT)
     except WriterOverloaded:
         raise ApiError(
             429,
@@ -94,7 +85,7 @@ def write(appstate: AppState, batch: SdkBatch) -> WriteResult:
         raise ApiError(
             503, f"the events could not be committed ({exc}); retry with the same message ids", headers=RETRY_LATER
         ) from None
-    except EventsRefused as exc:
+    except (EventsRefused, ValueError) as exc:  # ValueError: refused before queueing (the decoders prevent it)
         raise ApiError(
             400, "the database refused these events; nothing was written", [detail(None, None, str(exc))]
         ) from None

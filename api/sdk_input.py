@@ -20,7 +20,8 @@ from api.event_decoder import detail
 from api.events import authenticate
 from api.ingestion import IngestRequest
 from appstate import AppState
-from domain import GENDERS, MAX_AGE, MIN_AGE
+from db.people import EARLIEST_BIRTH_DATE, gender_from_text
+from domain import MAX_AGE, MIN_AGE, is_person_id
 
 MAX_WIRE_BYTES = 6 << 20  # PostHog's SDK sends batches of up to 5 MiB plus one event; Segment's up to 500 KB
 MAX_INFLATED_BYTES = 6 << 20
@@ -152,28 +153,10 @@ def parse_time(value: object) -> datetime | None:
 
 # -- traits ------------------------------------------------------------------------------------------------------
 
-_GENDER_WORDS = {
-    "male": "Male",
-    "m": "Male",
-    "man": "Male",
-    "female": "Female",
-    "f": "Female",
-    "woman": "Female",
-    "other": "Other",
-    "non-binary": "Other",
-    "nonbinary": "Other",
-    "non binary": "Other",
-    "diverse": "Other",
-    "x": "Other",
-}
-assert set(_GENDER_WORDS.values()) == set(GENDERS)
-
 
 def gender_trait(value: object) -> str | None:
     """Male, Female or Other from the usual spellings (any case), or None: an unrecognised value is not a gender."""
-    if not isinstance(value, str):
-        return None
-    return _GENDER_WORDS.get(value.strip().lower())
+    return gender_from_text(value)
 
 
 def age_trait(value: object) -> int | None:
@@ -190,10 +173,19 @@ def age_trait(value: object) -> int | None:
 
 
 def birthday_trait(value: object) -> date | None:
-    """A birth date from `YYYY-MM-DD` or an ISO date and time (its date), or None for anything else."""
+    """A birth date from `YYYY-MM-DD` or an ISO date and time (its date) from 1900 to today, or None for anything
+    else."""
     if not isinstance(value, str) or len(value) > 64:
         return None
     try:
-        return date.fromisoformat(value.strip()[:10])
+        day = date.fromisoformat(value.strip()[:10])
     except ValueError:
         return None
+    return day if EARLIEST_BIRTH_DATE <= day <= datetime.now(UTC).date() else None
+
+
+def person_id(value: object) -> str | None:
+    """A person's external id from a text or a number (as its text), or None when it cannot be one."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    return value if is_person_id(value) else None

@@ -5,8 +5,8 @@ What Segment's SDKs send (analytics-python, analytics-node, any client of https:
 - the write key: an API key of ours with the scope `ingest`, as `Authorization: Basic base64(<key>:)` or as
   `writeKey` in the body (the header wins when both are sent);
 - `track` → one event named by `event`; `page`/`screen` → one event named by `name` (without a name: not stored);
-  `identify` → the person's traits `age` (or `birthday`) and `gender`; `alias` and `group` are accepted and not
-  stored;
+  `identify` → the person's traits `age` (or `birthday`) and `gender`, applied before any event of the same request
+  is written (db/people.py), so its events carry them; `alias` and `group` are accepted and not stored;
 - the person is `userId`, else `anonymousId`; `messageId` is the idempotency key (a UUID is the event's id, any other
   text maps to one id by uuid5); `timestamp` (else `originalTimestamp`, else the time of arrival) is when it happened;
 - answered `200 {"success": true}` once every event of the request is committed, or an error that the SDKs retry
@@ -21,10 +21,11 @@ from datetime import UTC, datetime
 from api import sdk_input
 from api.errors import ApiError
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
-from api.sdk_batch import BadMessage, SdkBatch, ToolError, Traits, decode_all, write
+from api.sdk_batch import BadMessage, SdkBatch, ToolError, decode_all, write
 from appstate import AppState
 from db.events import Event
-from domain import API, FEATURE_RULE, is_feature_name
+from db.people import Traits
+from domain import API, FEATURE_RULE, PERSON_ID_RULE, clean_feature
 
 MOUNT = "/v1"
 OK = b'{"success": true}'
@@ -61,8 +62,8 @@ def _decode_one(message: object, batch: SdkBatch, now: datetime) -> None:
     if name is None and kind != "track":
         batch.ignored += 1  # a page or screen without a name: nothing to count it as
         return
-    feature = name.strip() if isinstance(name, str) else None
-    if not is_feature_name(feature):
+    feature = clean_feature(name)
+    if feature is None:
         raise BadMessage(name_field, f"{name_field} must be {FEATURE_RULE}")
     try:
         event_id = sdk_input.event_uuid(message.get("messageId"), sdk_input.SEGMENT_NAMESPACE) or uuid.uuid4()
@@ -73,19 +74,18 @@ def _decode_one(message: object, batch: SdkBatch, now: datetime) -> None:
         occurred_at = sdk_input.parse_time(message.get(stamp)) or now
     except ValueError:
         raise BadMessage(stamp, f"{stamp} must be an ISO-8601 date and time, e.g. 2026-11-25T10:00:00.000Z") from None
-    batch.events.append(Event(feature=feature, source=API, occurred_at=occurred_at, event_id=event_id))
-    batch.people.append(person)
+    batch.events.append(Event(feature=feature, source=API, occurred_at=occurred_at, event_id=event_id, person=person))
 
 
 def _person(message: dict) -> str:
     for name in ("userId", "anonymousId"):
         value = message.get(name)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            value = str(value)
-        if isinstance(value, str) and value.strip():
-            if len(value) > 200:
-                raise BadMessage(name, f"{name} must be at most 200 characters")
-            return value
+        if value is None or value == "":
+            continue
+        person = sdk_input.person_id(value)
+        if person is None:
+            raise BadMessage(name, f"{name} must be {PERSON_ID_RULE}")
+        return person
     raise BadMessage("userId", "userId or anonymousId is required")
 
 
@@ -93,7 +93,7 @@ def _traits(person: str, traits: dict) -> Traits:
     return Traits(
         person,
         age=sdk_input.age_trait(traits.get("age")),
-        birthday=sdk_input.birthday_trait(traits.get("birthday")),
+        birth_date=sdk_input.birthday_trait(traits.get("birthday")),
         gender=sdk_input.gender_trait(traits.get("gender")),
     )
 
