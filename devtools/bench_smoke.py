@@ -26,6 +26,7 @@ RUNS: dict[str, list[list[str]]] = {
     "dashboard_speed.py": [["--sizes", "2000", "--requests", "5", "--days", "14"]],
     "load.py": [
         ["--mode", "both", "--duration", "2", "--processes", "1"],
+        ["--mode", "compat", "--duration", "2", "--processes", "1"],
         ["--mode", "batch", "--duration", "6", "--processes", "1", "--fault", "pg-stop"],
         ["--mode", "single", "--duration", "6", "--processes", "1", "--fault", "kill-worker"],
     ],
