@@ -59,6 +59,11 @@ def decode_all(
     return batch
 
 
+def in_window(events: Sequence[Event], now: datetime, max_age_days: int) -> bool:
+    """True when every event's time is one the native API accepts too."""
+    return not _outside_window(range(len(events)), events, now, max_age_days)
+
+
 class ToolError(ApiError):
     """An ApiError whose body also carries the keys a tool's SDK reads from an error (its message, its code)."""
 
