@@ -6,6 +6,8 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
   /_... route) and anything under /api/: 401 with a JSON error body and no data;
 - any other method (POST to a page path ...): the same 401 JSON.
 /api/v1/stats is public *here* because it accepts an API key as well as a session and answers 401 itself.
+The ingestion endpoints (/api/v1/events, Segment's /v1/..., PostHog's /batch/, /capture/, /e/) never reach this gate:
+they are WSGI apps mounted in front of Flask (api/ingestion.py) that check the API key themselves.
 The admin paths (/settings and everything below it) are refused to logged-in analysts with a 403 page: a route added
 there is admin-only before anyone thinks of it.
 When the session cannot be checked because the database is unavailable: 503 + Retry-After, as a page (the same
