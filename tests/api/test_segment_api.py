@@ -274,3 +274,44 @@ def test_database_down_is_503_with_retry_after(client, key, engine, database_dow
     response = post(client, "/v1/batch", {"batch": batch + [track("new")]}, basic(key))
     assert_error(response, 503)
     assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_a_full_writer_queue_is_429_with_retry_after_for_both_tools(make_app, key, engine):
+    """The flusher is held by a table lock and one submission waits in a queue of size 1: the next request of
+    either tool gets 429 with Retry-After (both SDKs retry it), and nothing of it is written."""
+    import threading
+    import time
+
+    from appstate import state
+    from tests.api.conftest import wait_until_the_flusher_blocks
+
+    app = make_app(writer_queue_size=1)
+    writer = state(app.server).writer
+    results: list[int] = []
+
+    def send(feature: str) -> None:
+        client = app.server.test_client()
+        results.append(post(client, "/v1/batch", {"batch": [track(feature)]}, basic(key)).status_code)
+
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))
+        first = threading.Thread(target=send, args=("held",))
+        first.start()
+        deadline = time.monotonic() + 10
+        wait_until_the_flusher_blocks(engine, deadline)
+        second = threading.Thread(target=send, args=("queued",))
+        second.start()
+        while writer.queued < 1:
+            assert time.monotonic() < deadline, "the second request never reached the queue"
+            time.sleep(0.01)
+        client = app.server.test_client()
+        refused = post(client, "/v1/batch", {"batch": [track("refused")]}, basic(key))
+        assert_error(refused, 429)
+        assert int(refused.headers["Retry-After"]) >= 1
+        ph = post(client, "/batch/", {"api_key": key, "batch": [{"event": "refused", "distinct_id": "u"}]})
+        assert ph.status_code == 429 and ph.get_json()["detail"] and int(ph.headers["Retry-After"]) >= 1
+        blocker.rollback()
+    first.join(10)
+    second.join(10)
+    assert sorted(results) == [200, 200]
+    assert sorted(r.feature for r in rows(engine)) == ["held", "queued"]
