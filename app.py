@@ -19,6 +19,7 @@ from body_deadline import BodyDeadline
 from config import Settings
 from db.api_keys import VerifiedKeys
 from db.engine import Database
+from db.key_allowance import KeyAllowance
 from db.users import KnownUsers
 from db.writer import EventWriter
 
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
         writer=writer,
         api_keys=VerifiedKeys(lambda: database.engine),
         known_users=KnownUsers(lambda: database.engine),
+        key_allowance=KeyAllowance(
+            lambda: database.engine, settings.api_key_events_per_second, settings.api_key_burst_events
+        ),
         board=board,
     )
 

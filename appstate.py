@@ -1,5 +1,6 @@
 """What a running app holds (kept on the Flask server, one per app): its settings, database and event writer, the
-board of panels it shows, and its caches: verified API keys and the user ids known to exist. Nothing of it lives in
+board of panels it shows, and its caches: verified API keys, the user ids known to exist, and the per-key rate
+limit's leases. Nothing of it lives in
 module globals, so two apps in one process (tests) share nothing."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import flask
 from config import Settings
 from db.api_keys import VerifiedKeys
 from db.engine import Database
+from db.key_allowance import KeyAllowance
 from db.retention import RetentionSchedule
 from db.users import KnownUsers
 from db.writer import EventWriter
@@ -29,6 +31,7 @@ class AppState:
     writer: EventWriter
     api_keys: VerifiedKeys
     known_users: KnownUsers
+    key_allowance: KeyAllowance  # the per-API-key rate limit
     board: Board  # the dashboard's panels; the stats API answers with the same ones
     retention: RetentionSchedule | None = None  # with EVENT_RETENTION_DAYS: started at the first request
 

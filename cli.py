@@ -1,5 +1,5 @@
 """The command line: `uv run app.py [serve|migrate|create-api-key|list-api-keys|revoke-api-key|promote|demote|
-create-invite|rebuild-rollup|purge-events|backup|restore]` (see `--help`).
+create-invite|forget-person|rebuild-rollup|purge-events|backup|restore]` (see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -206,14 +206,15 @@ def _purge_events(args: argparse.Namespace, settings: Settings) -> int:
 
 def _admin_command(settings: Settings, change: Callable[[Connection], T], report: Callable[[T], None]) -> int:
     """Run `change` in one transaction on the migrated database, then `report` its result. Exit code 1 with
-    `error: ...` on stderr when it is refused (ApiKeyError, RoleError, InviteError: nothing was changed) or the
-    database cannot be reached."""
+    `error: ...` on stderr when it is refused (ApiKeyError, RoleError, InviteError, UnknownPerson: nothing was
+    changed) or the database cannot be reached."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from db.api_keys import ApiKeyError
     from db.errors import bad_value_message, is_unavailable
     from db.invites import InviteError
     from db.migrate import upgrade
+    from db.people import UnknownPerson
     from db.roles import RoleError
 
     database = Database(settings)
@@ -221,7 +222,7 @@ def _admin_command(settings: Settings, change: Callable[[Connection], T], report
         upgrade(database.engine)
         with database.engine.begin() as conn:
             result = change(conn)
-    except (ApiKeyError, RoleError, InviteError) as exc:
+    except (ApiKeyError, RoleError, InviteError, UnknownPerson) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
@@ -325,6 +326,20 @@ def _create_invite(args: argparse.Namespace, settings: Settings) -> int:
     return _admin_command(settings, lambda conn: invites.create(conn, timedelta(days=days)), report)
 
 
+def _forget_person(args: argparse.Namespace, settings: Settings) -> int:
+    from db import people
+
+    def report(forgotten: people.Forgotten) -> None:
+        print(
+            f"Forgot the person {args.external_id!r}: their traits and {forgotten.events:,} events are deleted and the"
+            " figures no longer count them."
+        )
+
+    return _admin_command(
+        settings, lambda conn: people.forget_or_raise(conn, args.external_id, settings.timezone), report
+    )
+
+
 def port_number(text: str) -> int:
     """An argparse type: a TCP port, 1-65535."""
     try:
@@ -376,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
     invite = commands.add_parser("create-invite", help="make a one-time registration link and print it")
     invite.add_argument("--days", type=int, default=7, help="days the link stays valid (1-90, default 7)")
     invite.add_argument("--url", help="the site's public address (default http://HOST:PORT)")
+    forget = commands.add_parser(
+        "forget-person", help="delete a person's traits and events and take them off every figure (deletion requests)"
+    )
+    forget.add_argument("external_id", help="the person's id as the sending app gave it (exact, case-sensitive)")
     commands.add_parser(
         "rebuild-rollup", help="recount the daily rollup from the raw events in ANALYTICS_TIMEZONE (after changing it)"
     )
@@ -398,6 +417,7 @@ COMMANDS = {
     "promote": _promote,
     "demote": _demote,
     "create-invite": _create_invite,
+    "forget-person": _forget_person,
     "rebuild-rollup": _rebuild_rollup,
     "purge-events": _purge_events,
     "backup": _backup,

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # raw events older than this many days are removed (the rollup, and so every figure, is kept); unset: keep all
     event_retention_days: int | None = Field(None, ge=1, validation_alias=_env("EVENT_RETENTION_DAYS"))
     writer_queue_size: int = Field(20_000, ge=1, validation_alias=_env("WRITER_QUEUE_SIZE"))
+    # per-API-key rate limit (db/key_allowance.py), shared by every worker and instance: events per second on
+    # average (0: no limit) and at most this many at once; the burst holds at least one full batch (1000 events)
+    api_key_events_per_second: float = Field(10_000, ge=0, validation_alias=_env("API_KEY_EVENTS_PER_SECOND"))
+    api_key_burst_events: int = Field(50_000, ge=1000, validation_alias=_env("API_KEY_BURST_EVENTS"))
     # who may register, and how the login layer trusts the network (auth/)
     registration: Literal["open", "invite", "closed"] = Field("open", validation_alias=_env("REGISTRATION"))
     trusted_proxies: int = Field(0, ge=0, le=5, validation_alias=_env("TRUSTED_PROXIES"))

@@ -1,5 +1,5 @@
-"""GET /settings and its forms: create, list and revoke API keys; create, list and withdraw invitations; the audit
-log. Admins only (the gate answers 403 to analysts before any of this runs).
+"""GET /settings and its forms: create, list and revoke API keys; create, list and withdraw invitations; forget a
+person (a deletion request); the audit log. Admins only (the gate answers 403 to analysts before any of this runs).
 
 A new key or invitation link is shown once, on the answer to the form that made it (never stored, never put in a
 cookie). A refused form (bad name, unknown scope, a name in use, a key or invitation that is gone) is a 400 with its
@@ -16,7 +16,7 @@ from appstate import state
 from auth import current_analyst, pages
 from auth.forms import field, typed
 from callbacks.tracking import record_interaction
-from db import audit, invites
+from db import audit, invites, people
 from db.api_keys import CACHE_SECONDS, ApiKeyError, check_name, check_scopes, create_key, list_keys
 from db.invites import InviteError
 from domain import DEFAULT_SCOPES, SCOPES
@@ -49,6 +49,7 @@ def _page(status: int = 200, **context) -> flask.Response:
     context.setdefault("key_name", "")
     context.setdefault("key_scopes", DEFAULT_SCOPES)
     context.setdefault("invite_days", invites.DEFAULT_LIFETIME.days)
+    context.setdefault("person_id", "")
     return pages.render(
         TEMPLATE,
         status,
@@ -142,6 +143,27 @@ def withdraw_invite():
     except InviteError as exc:
         return _refused(str(exc))
     return _page(notice=f"Withdrew invitation #{number}: its link no longer works.")
+
+
+@blueprint.post("/people/forget")
+def forget_person():
+    """Delete a person's traits and events and take them off every figure (db/people.forget), after a confirmation."""
+    _track(ids.FORGET_PERSON)
+    external_id = field("external_id")
+    shown = typed("external_id")
+    if not external_id:
+        return _refused("enter the person's id, exactly as the sending app gives it")
+    if field("confirm") != "yes":
+        return _refused("tick the box to confirm: forgetting a person cannot be undone", person_id=shown)
+    try:
+        with state().database.engine.begin() as conn:
+            forgotten = people.forget_or_raise(conn, external_id, state().settings.timezone, actor=_actor())
+    except people.UnknownPerson:
+        return _refused(f"no person has the id “{shown}”; nothing was changed", person_id=shown)
+    return _page(
+        notice=f"Forgot the person “{shown}”: their traits and {forgotten.events:,} events are deleted and the figures"
+        " no longer count them."
+    )
 
 
 def _number(name: str) -> int | None:

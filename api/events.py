@@ -1,7 +1,8 @@
 """POST /api/v1/events: batched, validated, idempotent ingestion, acknowledged only after commit.
 
-The path of a request: the API key (401; 403 without the scope `ingest`), the body (415 not JSON, 413 over 1 MiB),
-the one decoder to typed events (400 with one detail per bad event, api/event_decoder.py), the shared group-commit
+The path of a request: the API key (401; 403 without the scope `ingest`), the key's rate limit (429, api/rate_limit.py),
+the body (415 not JSON, 413 over 1 MiB), the one decoder to typed events (400 with one detail per bad event,
+api/event_decoder.py), the key's rate limit for that many events (429), the shared group-commit
 writer (429 when its queue is full, 503 when it cannot commit, 400 when the database refuses a value), 202 once the
 transaction that holds the events has committed. The whole batch is written or nothing of it.
 """
@@ -12,7 +13,9 @@ from api.auth import key_from_header, missing_scope_message
 from api.errors import BEARER_CHALLENGE, RETRY_LATER, ApiError
 from api.event_decoder import decode_events, detail
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
+from api.rate_limit import refuse_if_empty, spend
 from appstate import AppState
+from db.api_keys import VerifiedKey
 from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriterOverloaded
 from domain import INGEST
 
@@ -23,11 +26,13 @@ RETRY_AFTER_OVERLOADED = "1"
 
 
 def post_events(appstate: AppState, request: IngestRequest) -> Reply:
-    authenticate(appstate, request.authorization)
+    key = authenticate(appstate, request.authorization)
+    refuse_if_empty(appstate, key)
     data = read_json_body(request)
     events = decode_events(
         data, max_age_days=appstate.settings.event_max_age_days, unknown_users=appstate.known_users.unknown
     )
+    spend(appstate, key, len(events))
     try:
         result = appstate.writer.submit(events, timeout=SUBMIT_TIMEOUT)
     except WriterOverloaded:
@@ -47,20 +52,25 @@ def post_events(appstate: AppState, request: IngestRequest) -> Reply:
     return Reply(202, f'{{"accepted": {result.accepted}, "duplicates": {result.duplicates}}}'.encode())
 
 
-def authenticate(appstate: AppState, authorization: str | None) -> None:
-    """Raise ApiError 401 unless the header carries a valid key, 403 when that key lacks the scope `ingest` (a
-    database error propagates: 503)."""
-    key = key_from_header(authorization)
-    scopes = None if key is None else appstate.api_keys.scopes(key)
-    if scopes is None:
+def authenticate(appstate: AppState, authorization: str | None) -> VerifiedKey:
+    """The key of the header, or ApiError 401 unless it carries a valid key, 403 when that key lacks the scope
+    `ingest` (a database error propagates: 503)."""
+    return authenticate_key(appstate, key_from_header(authorization))
+
+
+def authenticate_key(appstate: AppState, key: str | None) -> VerifiedKey:
+    """As `authenticate`, for a key taken from elsewhere than a Bearer header (None: no key)."""
+    found = None if key is None else appstate.api_keys.lookup(key)
+    if found is None:
         raise ApiError(
             401,
             "a valid API key is required",
             [detail(None, None, "send Authorization: Bearer <api key>")],
             BEARER_CHALLENGE,
         )
-    if INGEST not in scopes:
+    if INGEST not in found.scopes:
         raise ApiError(403, missing_scope_message(INGEST))
+    return found
 
 
 def read_json_body(request: IngestRequest) -> bytes:

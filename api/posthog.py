@@ -112,20 +112,21 @@ def _handle(appstate: AppState, request: IngestRequest) -> Reply:
         now, max_age_days = datetime.now(UTC), settings.event_max_age_days
         fast = sdk_fast.posthog(data)
         body = None if fast is not None else sdk_input.json_object(data)
-        sdk_input.authenticate_key(appstate, fast[1] if fast is not None else body.get("api_key"), KEY_HINT)
+        key = sdk_input.verified_key(appstate, fast[1] if fast is not None else body.get("api_key"), KEY_HINT)
         if fast is not None and in_window(fast[0], now, max_age_days):
             batch = SdkBatch(events=fast[0])
         else:  # the Python decoder: every kind of event, and a detail for each bad one
             body = body or sdk_input.json_object(data)
             messages = [body] if "batch" not in body else sdk_input.messages_of(body, "batch")  # one event, or a batch
             batch = decode(messages, features=settings.posthog_features, now=now, max_age_days=max_age_days)
-        write(appstate, batch)
+        write(appstate, key, batch)
     except ApiError as exc:
         raise ToolError(exc, {"type": _TYPES.get(exc.status, "server_error"), "detail": exc.message}) from None
     return Reply(200, OK)
 
 
 _TYPES = {400: "validation_error", 401: "authentication_error", 403: "authentication_error", 413: "validation_error"}
+_TYPES[429] = "throttled"
 
 
 def app(appstate: AppState) -> IngestionApp:

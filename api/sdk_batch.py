@@ -11,7 +11,9 @@ from datetime import datetime
 from api.errors import RETRY_LATER, ApiError
 from api.event_decoder import _outside_window, detail
 from api.events import RETRY_AFTER_OVERLOADED, SUBMIT_TIMEOUT
+from api.rate_limit import spend
 from appstate import AppState
+from db.api_keys import VerifiedKey
 from db.events import Event
 from db.people import Traits
 from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriteResult, WriterOverloaded
@@ -75,9 +77,10 @@ class ToolError(ApiError):
         return json.dumps({"error": self.message, "details": self.details, **self.extra}).encode()
 
 
-def write(appstate: AppState, batch: SdkBatch) -> WriteResult:
-    """Write the batch through the event writer, traits and events in one commit (traits first, db/people.py);
-    answered after commit, errors as the native API's."""
+def write(appstate: AppState, key: VerifiedKey, batch: SdkBatch) -> WriteResult:
+    """Take the batch's events and identify calls from the key's rate limit (429), then write them through the event
+    writer in one commit (traits first, db/people.py); answered after commit, errors as the native API's."""
+    spend(appstate, key, len(batch.events) + len(batch.traits))
     try:
         return appstate.writer.submit(batch.events, batch.traits, timeout=SUBMIT_TIMEOUT)
     except WriterOverloaded:

@@ -17,9 +17,11 @@ from datetime import UTC, date, datetime
 
 from api.errors import ApiError
 from api.event_decoder import detail
-from api.events import authenticate
+from api.events import authenticate_key
 from api.ingestion import IngestRequest
+from api.rate_limit import refuse_if_empty
 from appstate import AppState
+from db.api_keys import VerifiedKey
 from db.people import EARLIEST_BIRTH_DATE, gender_from_text
 from domain import MAX_AGE, MIN_AGE, is_person_id
 
@@ -112,16 +114,19 @@ def basic_auth_key(header: str | None) -> str | None:
     return user or password or None
 
 
-def authenticate_key(appstate: AppState, key: object, how: str) -> None:
-    """ApiError 401 unless `key` is a valid API key (`how` says where to send it), 403 without the scope ingest."""
+def verified_key(appstate: AppState, key: object, how: str) -> VerifiedKey:
+    """The API key `key` once checked as the native endpoint checks it: ApiError 401 unless it is a valid key (`how`
+    says where to send it), 403 without the scope ingest, 429 while the key is over its rate limit."""
     if not isinstance(key, str) or not key.strip():
         raise ApiError(401, "a valid API key is required", [detail(None, None, how)])
     try:
-        authenticate(appstate, f"Bearer {key.strip()}")
+        found = authenticate_key(appstate, key.strip())
     except ApiError as exc:
         if exc.status == 401:
             raise ApiError(401, exc.message, [detail(None, None, how)]) from None
         raise
+    refuse_if_empty(appstate, found)
+    return found
 
 
 def event_uuid(value: object, namespace: uuid.UUID) -> uuid.UUID | None:

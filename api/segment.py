@@ -104,27 +104,28 @@ def _traits(person: str, traits: dict) -> Traits:
 def _handle(appstate: AppState, request: IngestRequest, kind: str | None) -> Reply:
     try:
         header_key = sdk_input.basic_auth_key(request.authorization)
-        if header_key is not None:  # refuse a bad key before reading the body
-            sdk_input.authenticate_key(appstate, header_key, KEY_HINT)
+        # a bad key is refused before the body is read (the write key in the body is read with it)
+        key = None if header_key is None else sdk_input.verified_key(appstate, header_key, KEY_HINT)
         data = sdk_input.read_json_body(request)
         now, max_age_days = datetime.now(UTC), appstate.settings.event_max_age_days
         fast = sdk_fast.segment(data) if kind is None else None
         body = None if fast is not None else sdk_input.json_object(data)
-        if header_key is None:
-            sdk_input.authenticate_key(appstate, fast[1] if fast is not None else body.get("writeKey"), KEY_HINT)
+        if key is None:
+            key = sdk_input.verified_key(appstate, fast[1] if fast else body.get("writeKey"), KEY_HINT)
         if fast is not None and in_window(fast[0], now, max_age_days):
             batch = SdkBatch(events=fast[0])
         else:  # the Python decoder: every kind of message, and a detail for each bad one
             body = body or sdk_input.json_object(data)
             messages = sdk_input.messages_of(body, "batch") if kind is None else [{**body, "type": kind}]
             batch = decode(messages, now=now, max_age_days=max_age_days)
-        write(appstate, batch)
+        write(appstate, key, batch)
     except ApiError as exc:
         raise ToolError(exc, {"code": _CODES.get(exc.status, "error"), "message": exc.message}) from None
     return Reply(200, OK)
 
 
 _CODES = {400: "invalid_request", 401: "unauthorized", 403: "forbidden", 413: "too_large", 415: "invalid_request"}
+_CODES[429] = "rate_limited"
 
 
 def _route(kind: str | None) -> Route:

@@ -414,6 +414,8 @@ class Environment:
             GUNICORN_THREADS=str(self.args.threads),
             GUNICORN_WORKER_CLASS=self.args.worker_class,
             GUNICORN_LOG_LEVEL="warning",
+            API_KEY_EVENTS_PER_SECOND=str(self.args.key_rate),
+            API_KEY_BURST_EVENTS=str(max(1000, int(self.args.key_rate * 10))),
         )
         return env
 
@@ -642,6 +644,13 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker (gthread only)")
     parser.add_argument("--worker-class", default="gevent", help="gunicorn worker class (default gevent)")
     parser.add_argument("--users", type=int, default=50, help="users to create; half the events name one (0: none)")
+    parser.add_argument(
+        "--key-rate",
+        type=float,
+        default=1_000_000,
+        help="the key's rate limit, events/s (API_KEY_EVENTS_PER_SECOND; default 1,000,000: checked on every"
+        " request, never reached here; 0 turns the limit off)",
+    )
     parser.add_argument("--fault", choices=["none", "pg-stop", "kill-worker"], default="none")
     parser.add_argument("--database-url", default=None, help="a server to create a fresh database on")
     parser.add_argument(

@@ -148,18 +148,30 @@ def list_keys(conn: Connection, *, revoked: bool = False) -> list[KeyInfo]:
     return [KeyInfo(r.id, r.name, r.prefix, tuple(r.scopes), *r[4:]) for r in conn.execute(query)]
 
 
-def key_scopes(conn: Connection, key: str) -> frozenset[str] | None:
-    """The scopes of `key` when it is known and in use (and record its use now), else None. Always asks the
-    database; the caller commits."""
+@dataclass(frozen=True)
+class VerifiedKey:
+    id: int  # the key's number (its rate limit's bucket, db/key_allowance.py)
+    scopes: frozenset[str]
+
+
+def verified_key(conn: Connection, key: str) -> VerifiedKey | None:
+    """The number and scopes of `key` when it is known and in use (and record its use now), else None. Always asks
+    the database; the caller commits."""
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
     found = conn.execute(
         update(api_keys)
         .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
         .values(last_used_at=func.now())
-        .returning(api_keys.c.scopes)
+        .returning(api_keys.c.id, api_keys.c.scopes)
     ).first()
-    return frozenset(found.scopes) if found else None
+    return VerifiedKey(found.id, frozenset(found.scopes)) if found else None
+
+
+def key_scopes(conn: Connection, key: str) -> frozenset[str] | None:
+    """The scopes of `key` when it is known and in use (and record its use now), else None (see verified_key)."""
+    found = verified_key(conn, key)
+    return None if found is None else found.scopes
 
 
 def key_is_valid(conn: Connection, key: str) -> bool:
@@ -182,7 +194,7 @@ class VerifiedKeys:
         self.seconds = seconds
         self._clock = clock
         self._max_entries = max_entries
-        self._valid_until: dict[str, tuple[float, frozenset[str]]] = {}  # key hash -> (clock time, scopes)
+        self._valid_until: dict[str, tuple[float, VerifiedKey]] = {}  # key hash -> (clock time, the key)
         self._lock = threading.Lock()
 
     def scopes(self, key: str) -> frozenset[str] | None:
@@ -190,6 +202,12 @@ class VerifiedKeys:
 
         Raises sqlalchemy.exc.OperationalError (or another DBAPIError) when the database cannot answer.
         """
+        found = self.lookup(key)
+        return None if found is None else found.scopes
+
+    def lookup(self, key: str) -> VerifiedKey | None:
+        """The key's number and scopes when it is valid and in use (or was so less than `seconds` ago), else None
+        (a database error propagates, as for `scopes`)."""
         if not key or not key.startswith(KEY_PREFIX) or len(key) > 200:
             return None
         digest = hash_key(key)
@@ -198,15 +216,15 @@ class VerifiedKeys:
         if remembered is not None and remembered[0] > now:
             return remembered[1]
         with self._engine().begin() as conn:
-            scopes = key_scopes(conn, key)
+            found = verified_key(conn, key)
         with self._lock:
-            if scopes is None:
+            if found is None:
                 self._valid_until.pop(digest, None)
             elif self.seconds > 0:
                 if len(self._valid_until) >= self._max_entries:
                     self._valid_until.clear()
-                self._valid_until[digest] = (now + self.seconds, scopes)
-        return scopes
+                self._valid_until[digest] = (now + self.seconds, found)
+        return found
 
     def verify(self, key: str) -> bool:
         """True when `key` is valid and in use, whatever its scopes (see `scopes`)."""

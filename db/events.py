@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from domain import FEATURE_RULE, PERSON_ID_RULE, SOURCES, is_feature_name, is_person_id
+from domain import FEATURE_MAX_LENGTH, PERSON_ID_RULE, SOURCES, is_person_id
 
 BIGINT_MAX = 2**63 - 1
 
@@ -41,8 +41,9 @@ def check_events(events: Sequence[Event]) -> None:
 def _problem(event: Event) -> str | None:
     if event.source not in SOURCES:
         return f"source must be one of {SOURCES}, not {event.source!r}"
-    if not is_feature_name(event.feature):
-        return f"feature must be {FEATURE_RULE}, stripped"
+    feature = event.feature  # the name rule (domain.clean_feature) is applied where names come in, not here
+    if type(feature) is not str or not 0 < len(feature) <= FEATURE_MAX_LENGTH:
+        return f"feature must be a string of 1 to {FEATURE_MAX_LENGTH} characters"
     user_id = event.user_id
     if user_id is not None and (type(user_id) is not int or not 0 < user_id <= BIGINT_MAX):
         return "user_id must be a positive integer (a user's id) or None"

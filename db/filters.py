@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from domain import AGE_GROUPS, ALL, FEATURE_RULE, GENDERS, SOURCES, UNKNOWN, is_feature_name
+from domain import AGE_GROUPS, ALL, FEATURE_RULE, GENDERS, SOURCES, UNKNOWN, clean_feature, is_feature_name
 
 # `unknown`: the events without a known person (no user, or one whose age or gender is not known)
 AGE_GROUP_CHOICES = (ALL, *AGE_GROUPS, UNKNOWN)
@@ -75,13 +75,14 @@ class Filters:
         feature: str | None = None,
         source: str | None = None,
     ) -> Filters:
-        """Build from text (query string, component values); missing demographics and source mean 'all'."""
+        """Build from text (query string, component values); missing demographics and source mean 'all'; a feature
+        name is read like the API reads it (stripped)."""
         return cls(
             start=parse_date("start", start),
             end=parse_date("end", end),
             age_group=age_group or ALL,
             gender=gender or ALL,
-            feature=feature or None,
+            feature=(clean_feature(feature) or feature) if feature else None,  # stripped as stored; bad: refused
             source=source or ALL,
         )
 

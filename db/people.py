@@ -224,6 +224,13 @@ def person(conn: Connection, external_id: str) -> Person | None:
     return None if row is None else Person(*row)
 
 
+class UnknownPerson(LookupError):
+    """No person has this external id (nothing was changed)."""
+
+    def __init__(self, external_id: str):
+        super().__init__(f"no person has the id {external_id!r}; nothing was changed")
+
+
 @dataclass(frozen=True)
 class Forgotten:
     person_id: int
@@ -246,3 +253,13 @@ def forget(conn: Connection, external_id: str, timezone: str, *, actor: audit.Ac
     removed = rollup.subtract(conn, "DELETE FROM events WHERE user_id = :person_id", {"person_id": person_id}, timezone)
     audit.record(conn, actor or audit.command_line(), "person.forget", "a person", f"{removed} events deleted")
     return Forgotten(person_id, removed)
+
+
+def forget_or_raise(
+    conn: Connection, external_id: str, timezone: str, *, actor: audit.Actor | None = None
+) -> Forgotten:
+    """`forget`, raising UnknownPerson instead of returning None (the command line and the settings page)."""
+    forgotten = forget(conn, external_id, timezone, actor=actor)
+    if forgotten is None:
+        raise UnknownPerson(external_id)
+    return forgotten

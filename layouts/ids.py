@@ -166,6 +166,9 @@ NEW_INVITE_LINK = "new-invite-link"  # the link just created (shown once)
 COPY_INVITE_LINK = "copy-invite-link"
 INVITES_TABLE = "pending-invites"  # one row per pending invitation, data-number = its number
 INVITE_WITHDRAW = "invite-withdraw"  # each row's withdraw button is "invite-withdraw-<invitation number>"
+FORGET_PERSON_ID = "forget-person-id"  # the person's external id, as the sending app gave it
+FORGET_PERSON_CONFIRM = "forget-person-confirm"  # a checkbox: the deletion cannot be undone
+FORGET_PERSON = "forget-person"  # the form's button
 AUDIT_LOG = "audit-log"  # one row per administrator action, newest first
 SETTINGS_ERROR, SETTINGS_NOTICE = "auth-error", "auth-notice"  # as on the auth pages
 
@@ -184,6 +187,9 @@ SETTINGS_IDS: tuple[str, ...] = (
     COPY_INVITE_LINK,
     INVITES_TABLE,
     INVITE_WITHDRAW,
+    FORGET_PERSON_ID,
+    FORGET_PERSON_CONFIRM,
+    FORGET_PERSON,
     AUDIT_LOG,
     SETTINGS_ERROR,
     SETTINGS_NOTICE,
@@ -196,6 +202,7 @@ SETTINGS_ACTIONS: dict[str, str] = {
     API_KEY_REVOKE: "settings_revoke_key",
     INVITE_CREATE: "settings_create_invite",
     INVITE_WITHDRAW: "settings_withdraw_invite",
+    FORGET_PERSON: "settings_forget_person",
 }
 SETTINGS_UNTRACKED: dict[str, str] = {
     COPY_API_KEY: "copies the new key to the clipboard in the browser (assets/settings.js); sends nothing",

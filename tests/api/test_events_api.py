@@ -101,9 +101,9 @@ def test_same_id_twice_in_one_batch_counts_once(client, auth, engine):
 BAD_EVENTS = [
     ({"feature": ""}, "feature"),
     ({"feature": "x" * 101}, "feature"),
-    ({"feature": "has space"}, "feature"),
-    ({"feature": "emoji😀"}, "feature"),
-    ({"feature": "semi;colon"}, "feature"),
+    ({"feature": "tab\there"}, "feature"),
+    ({"feature": "zero\u200bwidth"}, "feature"),
+    ({"feature": "   "}, "feature"),
     ({"feature": 5}, "feature"),
     ({"feature": None}, "feature"),
     ({}, "feature"),
@@ -158,7 +158,7 @@ def test_occurred_at_window(client, auth, engine, settings):
 def test_one_detail_for_each_bad_event(client, auth, engine):
     events = [
         new_event(),
-        {"feature": "bad feature", "user_id": "x", "colour": 1},  # three problems, one detail
+        {"feature": "bad\nfeature", "user_id": "x", "colour": 1},  # three problems, one detail
         new_event(),
         new_event(user_id=424242),  # valid shape, unknown user: still reported alongside the shape errors
         new_event(occurred_at="2026-11-25T10:00:00"),

@@ -315,3 +315,27 @@ def test_a_full_writer_queue_is_429_with_retry_after_for_both_tools(make_app, ke
     second.join(10)
     assert sorted(results) == [200, 200]
     assert sorted(r.feature for r in rows(engine)) == ["held", "queued"]
+
+
+def test_the_per_key_rate_limit_holds_for_the_sdk_endpoints(monkeypatch, db_url, engine, make_app):
+    """One bucket per key whatever the endpoint: the native API, Segment and PostHog spend from it together; a key
+    over its limit gets 429 with Retry-After (both SDKs retry it) and another key is still accepted."""
+    client = make_app(api_key_events_per_second=1.0, api_key_burst_events=1000).server.test_client()
+    keys = []
+    for name in ("noisy", "quiet"):
+        code, out, err = run_cli(monkeypatch, db_url, "create-api-key", name, "--quiet")
+        assert code == 0, err
+        keys.append(out.strip())
+    noisy, quiet = keys
+    assert post(client, "/v1/batch", {"batch": [track("s") for _ in range(600)]}, basic(noisy)).status_code == 200
+    body = {"api_key": noisy, "batch": [{"event": "p", "distinct_id": "u"} for _ in range(400)]}
+    assert post(client, "/batch/", body).status_code == 200
+    refused = post(client, "/v1/batch", {"batch": [track("s") for _ in range(100)]}, basic(noisy))
+    assert_error(refused, 429)
+    assert int(refused.headers["Retry-After"]) >= 1
+    refused = post(client, "/capture/", {**body, "batch": body["batch"][:100]})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert post(client, "/v1/batch", {"batch": [track("q")]}, basic(quiet)).status_code == 200
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT feature, count(*) FROM events GROUP BY 1")).all())
+    assert stored == {"s": 600, "p": 400, "q": 1}

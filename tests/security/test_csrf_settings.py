@@ -1,6 +1,6 @@
 """Forged posts to the settings page's forms, replayed over HTTP: a page on another site cannot make, revoke or
-withdraw API keys or invitations with an admin's browser, even with a token stolen from the page, and a same-site
-post without the token is refused too. Nothing changes, and nothing is audited or tracked."""
+withdraw API keys or invitations, or forget a person, with an admin's browser, even with a token stolen from the
+page, and a same-site post without the token is refused too. Nothing changes, and nothing is audited or tracked."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ FORMS = [
     ("/settings/api-keys/revoke", {"name": "victim", "key_id": "1"}),
     ("/settings/invites", {"days": "90"}),
     ("/settings/invites/withdraw", {"invite_id": "1"}),
+    ("/settings/people/forget", {"external_id": "victim", "confirm": "yes"}),
 ]
+IDS = ["create-key", "revoke-key", "create-invite", "withdraw", "forget-person"]
 
 
 def state_of(engine) -> tuple:
@@ -33,22 +35,25 @@ def state_of(engine) -> tuple:
             conn.execute(text("SELECT id, withdrawn_at FROM invites ORDER BY id")).all(),
             conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one(),
             conn.execute(text("SELECT count(*) FROM events")).scalar_one(),
+            conn.execute(text("SELECT external_id FROM people ORDER BY id")).all(),
         )
 
 
 @pytest.fixture
 def victim_state(admin_client, engine):
-    """A key named "victim" (number 1) and a pending invitation (number 1) for the forged forms to aim at."""
-    from db import invites
+    """A key named "victim" (number 1), a pending invitation (number 1) and a person "victim" for the forged forms to
+    aim at."""
+    from db import invites, people
     from db.api_keys import create_key
 
     with engine.begin() as conn:
         create_key(conn, "victim")
         invites.create(conn)
+        people.identify(conn, "victim", age=30)
     return state_of(engine)
 
 
-@pytest.mark.parametrize(("path", "form"), FORMS, ids=["create-key", "revoke-key", "create-invite", "withdraw"])
+@pytest.mark.parametrize(("path", "form"), FORMS, ids=IDS)
 @pytest.mark.parametrize("headers", CROSS_SITE, ids=["origin", "null-origin", "cross-site", "same-site", "both"])
 def test_a_cross_site_post_to_a_settings_form_is_refused_even_with_a_valid_token(
     admin_client, engine, victim_state, path, form, headers
@@ -61,7 +66,7 @@ def test_a_cross_site_post_to_a_settings_form_is_refused_even_with_a_valid_token
     assert state_of(engine) == victim_state
 
 
-@pytest.mark.parametrize(("path", "form"), FORMS, ids=["create-key", "revoke-key", "create-invite", "withdraw"])
+@pytest.mark.parametrize(("path", "form"), FORMS, ids=IDS)
 def test_a_settings_form_without_the_token_or_with_another_sessions_token_is_refused(
     dash_app, admin_client, analyst, engine, victim_state, path, form
 ):
@@ -82,7 +87,8 @@ def test_the_same_forms_from_this_site_go_through(admin_client, engine, victim_s
     for path, form in FORMS:
         token = form_token(admin_client, "/settings")
         assert admin_client.post(path, data={"csrf_token": token, **form}, headers=same_site).status_code == 200, path
-    keys, invitations, audited, _events = state_of(engine)
+    keys, invitations, audited, _events, persons = state_of(engine)
     assert [name for name, _ in keys] == ["victim", "attacker"] and keys[0][1] is not None
     assert len(invitations) == 2 and invitations[0][1] is not None
-    assert audited == victim_state[2] + 4
+    assert persons == []
+    assert audited == victim_state[2] + 5

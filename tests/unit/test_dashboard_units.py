@@ -474,7 +474,13 @@ def test_the_settings_pages_names_are_valid_features_and_repeat_no_dashboard_nam
     from domain import is_feature_name
 
     names = list(ids.SETTINGS_ACTIONS.values())
-    assert names == ["settings_create_key", "settings_revoke_key", "settings_create_invite", "settings_withdraw_invite"]
+    assert names == [
+        "settings_create_key",
+        "settings_revoke_key",
+        "settings_create_invite",
+        "settings_withdraw_invite",
+        "settings_forget_person",
+    ]
     assert not set(names) & set(ids.FEATURE_NAMES)
     for name in names:
         assert is_feature_name(name) and name.isidentifier() and name == name.lower()
