@@ -26,9 +26,8 @@ import uuid
 from datetime import UTC, datetime
 
 from api import sdk_fast, sdk_input
-from api.errors import ApiError
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
-from api.sdk_batch import BadMessage, SdkBatch, ToolError, decode_all, in_window, write
+from api.sdk_batch import BadMessage, SdkBatch, decode_all, in_window, tool_errors, write
 from appstate import AppState
 from db.events import Event
 from db.people import Traits
@@ -106,7 +105,7 @@ def _traits(person: str, traits: dict) -> Traits:
 
 
 def _handle(appstate: AppState, request: IngestRequest) -> Reply:
-    try:
+    with tool_errors(lambda exc: {"type": _TYPES.get(exc.status, "server_error"), "detail": exc.message}):
         data = sdk_input.read_json_body(request)
         settings = appstate.settings
         now, max_age_days = datetime.now(UTC), settings.event_max_age_days
@@ -120,8 +119,6 @@ def _handle(appstate: AppState, request: IngestRequest) -> Reply:
             messages = [body] if "batch" not in body else sdk_input.messages_of(body, "batch")  # one event, or a batch
             batch = decode(messages, features=settings.posthog_features, now=now, max_age_days=max_age_days)
         write(appstate, key, batch)
-    except ApiError as exc:
-        raise ToolError(exc, {"type": _TYPES.get(exc.status, "server_error"), "detail": exc.message}) from None
     return Reply(200, OK)
 
 

@@ -4,11 +4,13 @@ is written (the one event writer, as the native API), and errors in each tool's 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from api.errors import RETRY_LATER, ApiError
+from api.errors import RETRY_LATER, ApiError, database_error
 from api.event_decoder import _outside_window, detail
 from api.events import RETRY_AFTER_OVERLOADED, SUBMIT_TIMEOUT
 from api.rate_limit import spend
@@ -17,6 +19,8 @@ from db.api_keys import VerifiedKey
 from db.events import Event
 from db.people import Traits
 from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriteResult, WriterOverloaded
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,6 +79,22 @@ class ToolError(ApiError):
 
     def body(self) -> bytes:
         return json.dumps({"error": self.message, "details": self.details, **self.extra}).encode()
+
+
+@contextmanager
+def tool_errors(extra: Callable[[ApiError], dict]) -> Iterator[None]:
+    """Raise every error of the block (an ApiError, or a database error mapped as the ingestion app maps it) as a
+    ToolError carrying `extra(error)`: the keys the tool's SDK reads."""
+    try:
+        yield
+    except ApiError as exc:
+        raise ToolError(exc, extra(exc)) from None
+    except Exception as exc:
+        mapped = database_error(exc)
+        if mapped is None:
+            raise  # a bug: the ingestion app's logged JSON 500
+        log.warning("database error on an SDK endpoint: %s", exc)
+        raise ToolError(mapped, extra(mapped)) from None
 
 
 def write(appstate: AppState, key: VerifiedKey, batch: SdkBatch) -> WriteResult:

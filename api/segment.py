@@ -19,9 +19,8 @@ import uuid
 from datetime import UTC, datetime
 
 from api import sdk_fast, sdk_input
-from api.errors import ApiError
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
-from api.sdk_batch import BadMessage, SdkBatch, ToolError, decode_all, in_window, write
+from api.sdk_batch import BadMessage, SdkBatch, decode_all, in_window, tool_errors, write
 from appstate import AppState
 from db.events import Event
 from db.people import Traits
@@ -102,7 +101,7 @@ def _traits(person: str, traits: dict) -> Traits:
 
 
 def _handle(appstate: AppState, request: IngestRequest, kind: str | None) -> Reply:
-    try:
+    with tool_errors(lambda exc: {"code": _CODES.get(exc.status, "error"), "message": exc.message}):
         header_key = sdk_input.basic_auth_key(request.authorization)
         # a bad key is refused before the body is read (the write key in the body is read with it)
         key = None if header_key is None else sdk_input.verified_key(appstate, header_key, KEY_HINT)
@@ -119,8 +118,6 @@ def _handle(appstate: AppState, request: IngestRequest, kind: str | None) -> Rep
             messages = sdk_input.messages_of(body, "batch") if kind is None else [{**body, "type": kind}]
             batch = decode(messages, now=now, max_age_days=max_age_days)
         write(appstate, key, batch)
-    except ApiError as exc:
-        raise ToolError(exc, {"code": _CODES.get(exc.status, "error"), "message": exc.message}) from None
     return Reply(200, OK)
 
 
