@@ -3,7 +3,7 @@
     uv run bench/load.py                         # batch mode, then single-event mode, on a fresh embedded PostgreSQL
     uv run bench/load.py --mode batch --duration 20
     uv run bench/load.py --mode segment          # the same batches through Segment's /v1/batch (posthog: /batch/)
-    uv run bench/load.py --mode compat           # batch, people, segment, posthog back to back; prints ratios
+    uv run bench/load.py --mode compat --rounds 3   # batch, people, segment, posthog in turn, 3 times; median ratios
     uv run bench/load.py --mode batch --fault pg-stop      # crash-stop PostgreSQL mid-run, restart it
     uv run bench/load.py --mode batch --fault kill-worker  # kill -9 a gunicorn worker mid-run
     uv run bench/load.py --database-url postgresql://u:p@127.0.0.1:5432/postgres   # fresh database on a server
@@ -39,6 +39,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -294,7 +295,7 @@ def run_load(cfg: dict, duration: float, fault=None, cpu_sample=None) -> dict:
         merged["refused_until_s"] = round(max(b for _, b in refusals) - start, 2)
     merged["load_cpu_s"] = sum(r["cpu_s"] for r in results)
     if cpu_before is not None:
-        merged["cpu_s"] = {k: round(cpu_after.get(k, 0) - cpu_before.get(k, 0), 1) for k in cpu_after}
+        merged["cpu_s"] = {k: round(cpu_after.get(k, 0) - cpu_before.get(k, 0), 2) for k in cpu_after}
         merged["cpu_s"]["load generator"] = round(merged["load_cpu_s"], 1)
     merged["fault"] = fault_log
     return merged
@@ -631,6 +632,43 @@ def report(mode: str, result: dict, check: dict, cfg: dict) -> dict:
     return summary
 
 
+def compare_modes(summaries: list[dict]) -> dict:
+    """Each mode's median events/s over its runs (and CPU per 1000 events when measured), and the SDK modes' ratios
+    to the native modes; printed. Medians of modes run in turn resist a machine whose load changes over minutes."""
+    by_mode: dict[str, list[dict]] = {}
+    for summary in summaries:
+        by_mode.setdefault(summary["mode"], []).append(summary)
+    medians = {mode: statistics.median(s["events_per_s"] for s in runs) for mode, runs in by_mode.items()}
+    out: dict = {"events_per_s": medians}
+    if len(summaries) > 1:
+        listed = ", ".join(f"{m} {v:,.0f} ({len(by_mode[m])} runs)" for m, v in medians.items())
+        print(f"\n== median events/s: {listed}")
+    cpu = {}
+    for mode, runs in by_mode.items():
+        costs = [_cpu_ms_per_1000(s) for s in runs]
+        if all(c is not None for c in costs):
+            cpu[mode] = statistics.median(costs)
+    if cpu:
+        out["server_cpu_ms_per_1000_events"] = cpu
+        print(
+            "   server CPU (gunicorn + PostgreSQL) per 1000 events, median: "
+            + ", ".join(f"{m} {v:.0f} ms" for m, v in cpu.items())
+        )
+    for mode in ("segment", "posthog"):
+        for base in ("batch", "people"):
+            if mode in medians and medians.get(base):
+                out[f"{mode}_to_{base}"] = ratio = round(medians[mode] / medians[base], 3)
+                print(f"   {mode}: {ratio:.0%} of the native endpoint's events/s in mode {base}")
+    return out
+
+
+def _cpu_ms_per_1000(summary: dict) -> float | None:
+    cpu = summary.get("cpu_seconds") or {}
+    if "postgres" not in cpu or not summary["acknowledged_events"]:
+        return None  # a server's PostgreSQL is not measured
+    return (cpu["gunicorn"] + cpu["postgres"]) * 1e6 / summary["acknowledged_events"]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -660,6 +698,7 @@ def main(argv=None) -> int:
         help="NAME=VALUE for the embedded server (default shared_buffers=1GB, max_wal_size=8GB)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the summaries to this file")
+    parser.add_argument("--rounds", type=int, default=1, help="run the modes in turn this many times (medians)")
     args = parser.parse_args(argv)
     if args.pg_setting is None:
         args.pg_setting = ["shared_buffers=1GB", "max_wal_size=8GB", "checkpoint_timeout=15min"]
@@ -675,7 +714,7 @@ def main(argv=None) -> int:
         env.start()
         print(f"PostgreSQL {env.pg_version} {env.pg_settings}; gunicorn on 127.0.0.1:{env.port}", flush=True)
         groups = {"both": ["batch", "single"], "compat": ["batch", "people", "segment", "posthog"]}
-        modes = groups.get(args.mode, [args.mode])
+        modes = groups.get(args.mode, [args.mode]) * args.rounds  # rounds: the modes in turn, again and again
         for mode in modes:
             batch = 1 if mode == "single" else args.batch_size
             cfg = {
@@ -701,14 +740,9 @@ def main(argv=None) -> int:
             env.reset_data()
     finally:
         env.close()
-    rates = {s["mode"]: s["events_per_s"] for s in summaries}
-    for summary in summaries:
-        for base in ("batch", "people"):
-            if rates.get(base) and summary["mode"] in ("segment", "posthog"):
-                summary[f"ratio_to_{base}"] = ratio = round(summary["events_per_s"] / rates[base], 3)
-                print(f"{summary['mode']}: {ratio:.0%} of the native endpoint's events/s in mode {base}")
+    ratios = compare_modes(summaries)
     if args.json:
-        args.json.write_text(json.dumps(summaries, indent=2))
+        args.json.write_text(json.dumps({"runs": summaries, "medians": ratios}, indent=2))
     return 0 if all(s["exact"] for s in summaries) else 1
 
 
