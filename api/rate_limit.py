@@ -2,7 +2,7 @@
 (db/key_allowance.py keeps the buckets, shared by every worker and instance).
 
 Two checks per request: `refuse_if_empty` right after the key is known (a key still inside the Retry-After it was
-given is refused before its body is read or decoded, so hammering costs next to nothing), and `spend` once the events
+given is refused before its body is decoded, so hammering costs next to nothing), and `spend` once the events
 are counted. Every ingestion endpoint calls both.
 """
 

@@ -10,7 +10,7 @@ lost, never given back. Hence the guarantee, whatever the number of workers and 
 seconds one key gets at most `burst + rate × T` events accepted; the processes only ever spend tokens the bucket gave.
 
 A refused request learns when to retry: the seconds until the bucket holds what it needs (`Retry-After`, at least 1).
-Until that time has passed, the process refuses the key's requests at once (`refused_for`), without reading them.
+Until that time has passed, the process refuses the key's requests at once (`refused_for`), without decoding them.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class KeyAllowance:
 
     def refused_for(self, key_id: int) -> float | None:
         """Seconds left of the Retry-After this process last gave the key, else None: until then every request of the
-        key is refused before its body is even read (a client that ignores Retry-After costs next to nothing)."""
+        key is refused before its body is even decoded (a client that ignores Retry-After costs next to nothing)."""
         lease = self._leases.get(key_id)
         if lease is None:
             return None

@@ -29,6 +29,8 @@ RUNS: dict[str, list[list[str]]] = {
         ["--mode", "compat", "--duration", "2", "--processes", "1"],
         ["--mode", "batch", "--duration", "6", "--processes", "1", "--fault", "pg-stop"],
         ["--mode", "single", "--duration", "6", "--processes", "1", "--fault", "kill-worker"],
+        # a key rate the load exceeds: 429 + Retry-After answers are retried, and every event still counted once
+        ["--mode", "batch", "--duration", "3", "--processes", "1", "--key-rate", "2000"],
     ],
     "login_attack.py": [["--attackers", "2", "--seconds", "2", "--accounts", "5"]],
     "login_timing.py": [["--tries", "3", "--rounds", "1"]],

@@ -64,8 +64,11 @@ class Clickboard:
         user_id: int | None = None,
         occurred_at: datetime | None = None,
         event_id: str | None = None,
+        user: str | None = None,
     ) -> None:
-        """Queue one event (a new id unless `event_id` is given); sends a batch when `batch_size` are queued."""
+        """Queue one event (a new id unless `event_id` is given); sends a batch when `batch_size` are queued.
+
+        `user` names a person by your app's own id for them (text); `user_id` an account of the dashboard."""
         event = {
             "event_id": event_id or str(uuid.uuid4()),
             "feature": feature,
@@ -73,6 +76,8 @@ class Clickboard:
         }
         if user_id is not None:
             event["user_id"] = user_id
+        if user is not None:
+            event["user"] = user
         self.pending.append(event)
         if len(self.pending) >= self.batch_size:
             self._send_pending()

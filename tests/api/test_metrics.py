@@ -58,7 +58,7 @@ def test_ingestion_counts_accepted_duplicates_rejections_and_commits(metrics_app
     batch = [new_event() for _ in range(12)]
     assert post_events(client, key, batch).get_json() == {"accepted": 12, "duplicates": 0}
     assert post_events(client, key, batch[:3] + [new_event()]).get_json() == {"accepted": 1, "duplicates": 3}
-    assert post_events(client, key, [{"feature": "no spaces allowed"}]).status_code == 400
+    assert post_events(client, key, [{"feature": "no\ncontrol characters"}]).status_code == 400
     assert post_events(client, {}, [new_event()]).status_code == 401
     assert post_events(client, key, "x" * 10).status_code == 400
     after = samples(client)

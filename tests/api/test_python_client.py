@@ -98,7 +98,7 @@ def test_a_refusal_is_raised_at_once_with_the_servers_reason(dash_app, engine, a
     time = FakeTime()
     with LiveServer(dash_app, port):
         client = cb.Clickboard(f"http://127.0.0.1:{port}", api_key, progress=None, clock=time.clock, sleep=time.sleep)
-        client.track("not a feature!")
+        client.track("not\ta feature")
         with pytest.raises(cb.Refused, match=r"^400: .*feature"):
             client.flush()
         wrong = cb.Clickboard(f"http://127.0.0.1:{port}", "cb_wrong", progress=None, sleep=time.sleep)

@@ -56,7 +56,7 @@ def test_the_limit_holds_across_instances_sharing_the_database(monkeypatch, db_u
     assert stored(engine) == {"x": 1000}
 
 
-def test_a_refused_key_is_refused_before_its_body_is_read(monkeypatch, db_url, engine, make_app):
+def test_a_refused_key_is_refused_before_its_body_is_looked_at(monkeypatch, db_url, engine, make_app):
     client = make_app(**LIMITED).server.test_client()
     key = make_key(monkeypatch, db_url, "noisy")
     assert post_events(client, key, batch("a", 1000)).status_code == 202

@@ -254,7 +254,8 @@ def test_every_id_of_the_settings_page_is_in_the_registry(admin_client):
     assert expected <= on_page
     assert soup(created).find(id=ids.NEW_API_KEY) and soup(created).find(id=ids.COPY_API_KEY)
     header = {ids.HEADER, ids.ANALYST_NAME, ids.LOGOUT_FORM, ids.LOGOUT_BUTTON}
-    header |= {"keys-heading", "invites-heading", "audit-heading"}  # the sections' headings (aria-labelledby)
+    # the sections' headings (aria-labelledby)
+    header |= {"keys-heading", "invites-heading", "people-heading", "audit-heading"}
     per_row = {i for i in on_page if i.startswith((ids.API_KEY_REVOKE + "-", ids.INVITE_WITHDRAW + "-"))}
     assert len(per_row) == 2
     assert on_page - per_row - header <= set(ids.SETTINGS_IDS)
