@@ -106,10 +106,13 @@ def test_the_readme_recipes_run_as_written_on_a_fresh_clone(tmp_path):
         assert stats["total_clicks"] == sum(day["clicks"] for day in stats["daily"])  # the documented shape
         assert out["client"] == "{'accepted': 2, 'duplicates': 0}"
         assert out["segment"] == out["posthog"] == ""  # the SDKs print nothing when all went well
-        ordered = stats_for(base, out["KEY"], "Order Completed")  # one from each SDK, both people known
-        assert ordered["daily"][-1]["clicks"] == 2
-        assert {g["gender"]: g["clicks"] for g in ordered["by_gender"]}["Female"] == 2
-        assert {a["age_group"]: a["clicks"] for a in ordered["by_age_group"]}["18-40"] == 2
+        # one from the client recipe (a person without traits), one from each SDK (people of 34 and 29, female)
+        ordered = stats_for(base, out["KEY"], "Order Completed")
+        assert ordered["daily"][-1]["clicks"] == 3
+        genders = {g["gender"]: g["clicks"] for g in ordered["by_gender"]}
+        assert genders == {"Male": 0, "Female": 2, "Other": 0, "unknown": 1}
+        ages = {a["age_group"]: a["clicks"] for a in ordered["by_age_group"]}
+        assert ages == {"<18": 0, "18-40": 2, ">40": 0, "unknown": 1}
 
         seeded = run_bash(found["seed"], env)
         assert seeded.returncode == 0, seeded.stderr
