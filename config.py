@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     gunicorn_bind: str | None = Field(None, validation_alias=_env("GUNICORN_BIND"))
     gunicorn_access_log: str | None = Field(None, validation_alias=_env("GUNICORN_ACCESS_LOG"))
     gunicorn_log_level: str = Field("info", validation_alias=_env("GUNICORN_LOG_LEVEL"))
+    # PostHog's own events (named "$..."), comma-separated, that count as features; "none" for none. The app's own
+    # events always count; $identify, $set and the SDK's automatic events ($feature_flag_called, ...) by default not.
+    posthog_feature_events: str = Field("$pageview,$screen", validation_alias=_env("POSTHOG_FEATURE_EVENTS"))
 
     @model_validator(mode="after")
     def _retention_covers_accepted_events(self) -> Settings:
@@ -112,6 +115,22 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{name!r} is not a known IANA time zone; use e.g. 'UTC' or 'Europe/Berlin'") from None
         return name
+
+    @field_validator("posthog_feature_events")
+    @classmethod
+    def _dollar_names(cls, names: str) -> str:
+        listed = [name.strip() for name in names.split(",") if name.strip()]
+        if names.strip().lower() == "none":
+            return ""
+        bad = [name for name in listed if not name.startswith("$")]
+        if bad or not listed:
+            raise ValueError('a comma-separated list of PostHog event names starting with "$", or "none"')
+        return ",".join(listed)
+
+    @property
+    def posthog_features(self) -> frozenset[str]:
+        """The "$" events of PostHog that count as features (POSTHOG_FEATURE_EVENTS)."""
+        return frozenset(name for name in self.posthog_feature_events.split(",") if name)
 
     @field_validator("data_dir")
     @classmethod

@@ -7,7 +7,7 @@ import flask
 
 def register(server: flask.Flask) -> None:
     """Attach the API to the Flask server: its error handlers and routes, and the ingestion app in front of it."""
-    from api import errors, events, export, health, ingestion, metrics, stats
+    from api import errors, events, export, health, ingestion, metrics, posthog, segment, stats
     from appstate import state
 
     errors.register(server)
@@ -15,4 +15,7 @@ def register(server: flask.Flask) -> None:
     server.register_blueprint(stats.bp)
     server.register_blueprint(export.bp)
     metrics.register(server)
-    ingestion.mount(server, {events.PATH: events.app(state(server))})
+    appstate = state(server)
+    mounts = {events.PATH: events.app(appstate), segment.MOUNT: segment.app(appstate)}
+    mounts |= {path: posthog.app(appstate) for path in posthog.MOUNTS}  # other tools' SDKs: api/segment.py, posthog.py
+    ingestion.mount(server, mounts)

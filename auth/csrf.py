@@ -15,7 +15,9 @@ cookie set below as an `X-CSRFToken` header with every callback. (Their JSON-onl
 preflight from another origin, which is never granted; the token makes that a rule instead of a side effect: a
 forged callback would write a meta-analytics event in the victim's name.)
 
-Not checked here: `/api/...`, key-authenticated (Authorization: Bearer), no cookies involved.
+Not checked here: `/api/...`, key-authenticated (Authorization: Bearer), no cookies involved; nor the Segment and
+PostHog endpoints (`/v1/...`, `/batch/`, `/capture/`, `/e/`), mounted in front of Flask, which ignore cookies and need
+an API key.
 
 For the dashboard page (a React page whose logout form is built by Dash), every logged-in page load sets the
 `_csrf_token` cookie: readable by this site's scripts only (SameSite=Strict), it is where Dash's renderer looks for a

@@ -7,6 +7,8 @@ Deny by default: a path is public only if listed here. Unauthenticated requests 
 - any other method (POST to a page path ...): the same 401 JSON.
 /api/v1/stats and /api/v1/export are public *here* because they accept an API key as well as a session and answer
 401 themselves.
+The ingestion endpoints (/api/v1/events, Segment's /v1/..., PostHog's /batch/, /capture/, /e/) never reach this gate:
+they are WSGI apps mounted in front of Flask (api/ingestion.py) that check the API key themselves.
 The admin paths (/settings and everything below it) are refused to logged-in analysts with a 403 page: a route added
 there is admin-only before anyone thinks of it.
 When the session cannot be checked because the database is unavailable: 503 + Retry-After, as a page (the same

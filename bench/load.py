@@ -2,6 +2,8 @@
 
     uv run bench/load.py                         # batch mode, then single-event mode, on a fresh embedded PostgreSQL
     uv run bench/load.py --mode batch --duration 20
+    uv run bench/load.py --mode segment          # the same batches through Segment's /v1/batch (posthog: /batch/)
+    uv run bench/load.py --mode compat --rounds 3   # batch, people, segment, posthog in turn, 3 times; median ratios
     uv run bench/load.py --mode batch --fault pg-stop      # crash-stop PostgreSQL mid-run, restart it
     uv run bench/load.py --mode batch --fault kill-worker  # kill -9 a gunicorn worker mid-run
     uv run bench/load.py --database-url postgresql://u:p@127.0.0.1:5432/postgres   # fresh database on a server
@@ -17,12 +19,19 @@ body, so the same ids, until it gets its 202. Afterwards the database must hold 
 acknowledged id present, nothing else) and the rollup must agree: sum(feature_daily.clicks) == count(events).
 The figures printed: acknowledged events/s, requests/s (202s), p50/p99 latency of acknowledged requests (one
 attempt, send to answer), and the retries, by cause.
+
+The modes `segment` and `posthog` send the same events (same batch size, features, times and connections) in the
+body the real SDKs send (their `context`/`properties` included) to the Segment- and PostHog-compatible endpoints;
+every event names a person (one of --users, identified with age and gender before the run), where the native
+batches name an account in half of the events. Mode `people` sends native batches naming the same people (`user`):
+the like-for-like baseline. `compat` runs batch, people, segment and posthog back to back.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import multiprocessing as mp
 import os
@@ -30,6 +39,7 @@ import random
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,7 +104,9 @@ def _time_pool(now: datetime, rng: random.Random, size: int = 4096) -> list[str]
     return [(base + timedelta(microseconds=rng.randrange(20 * 86400 * 10**6))).isoformat() for _ in range(size)]
 
 
-def _body(ids: list[str], user_ids: list[int], times: list[str], rng: random.Random) -> bytes:
+def _body(ids: list[str], user_ids: list[int], times: list[str], rng: random.Random, mode: str = "batch") -> bytes:
+    if mode in SDK_BODIES:
+        return SDK_BODIES[mode](ids, len(user_ids), times, rng)
     parts = []
     pick = rng.getrandbits
     n_features, n_users = len(FEATURES), len(user_ids)
@@ -112,23 +124,95 @@ def _body(ids: list[str], user_ids: list[int], times: list[str], rng: random.Ran
     return ('{"events":[' + ",".join(parts) + "]}").encode()
 
 
+def person(n: int) -> str:
+    return f"person-{n}"
+
+
+def _segment_body(ids: list[str], n_people: int, times: list[str], rng: random.Random) -> bytes:
+    """A batch as segment-analytics-python sends it."""
+    parts = []
+    pick = rng.getrandbits
+    n_features = len(FEATURES)
+    for event_id in ids:
+        bits = pick(32)
+        parts.append(
+            f'{{"integrations":{{}},"properties":{{}},"timestamp":"{times[bits & 4095]}","context":{{"library":'
+            f'{{"name":"analytics-python","version":"2.4.0"}}}},"userId":"{person((bits >> 18) % max(n_people, 1))}",'
+            f'"type":"track","event":"{FEATURES[(bits >> 12) % n_features]}","messageId":"{event_id}"}}'
+        )
+    return ('{"batch":[' + ",".join(parts) + f'],"sentAt":"{times[0]}"}}').encode()
+
+
+def _posthog_body(ids: list[str], n_people: int, times: list[str], rng: random.Random) -> bytes:
+    """A batch as posthog-python sends it, but for its last field: the connection appends `"api_key": ...}`."""
+    parts = []
+    pick = rng.getrandbits
+    n_features = len(FEATURES)
+    for event_id in ids:
+        bits = pick(32)
+        who = person((bits >> 18) % max(n_people, 1))
+        parts.append(
+            f'{{"event":"{FEATURES[(bits >> 12) % n_features]}","distinct_id":"{who}",'
+            f'"properties":{{"$lib":"posthog-python","$lib_version":"7.91.1","$geoip_disable":true,"$is_server":true}},'
+            f'"timestamp":"{times[bits & 4095]}","uuid":"{event_id}"}}'
+        )
+    return ('{"batch":[' + ",".join(parts) + f'],"historical_migration":false,"sent_at":"{times[0]}",').encode()
+
+
+def _people_body(ids: list[str], n_people: int, times: list[str], rng: random.Random) -> bytes:
+    """A native batch whose events name the same people as the SDK modes (`user`), for a like-for-like baseline."""
+    parts = []
+    pick = rng.getrandbits
+    n_features = len(FEATURES)
+    for event_id in ids:
+        bits = pick(32)
+        who = person((bits >> 18) % max(n_people, 1))
+        parts.append(
+            f'{{"event_id":"{event_id}","feature":"{FEATURES[(bits >> 12) % n_features]}","user":"{who}",'
+            f'"occurred_at":"{times[bits & 4095]}"}}'
+        )
+    return ('{"events":[' + ",".join(parts) + "]}").encode()
+
+
+SDK_BODIES = {"people": _people_body, "segment": _segment_body, "posthog": _posthog_body}
+PATHS = {"batch": "/api/v1/events", "single": "/api/v1/events", "people": "/api/v1/events"}
+PATHS |= {"segment": "/v1/batch", "posthog": "/batch/"}
+OK_STATUS = {"batch": 202, "single": 202, "people": 202, "segment": 200, "posthog": 200}
+
+
+def _head(cfg: dict) -> bytes:
+    """The request head up to Content-Length's value, per mode (the key in its place)."""
+    mode = cfg["mode"]
+    if mode == "segment":
+        auth = "Basic " + base64.b64encode(f"{cfg['key']}:".encode()).decode()
+    elif mode == "posthog":
+        auth = None  # in the body
+    else:
+        auth = f"Bearer {cfg['key']}"
+    auth_line = f"Authorization: {auth}\r\n" if auth else ""
+    return (
+        f"POST {PATHS[mode]} HTTP/1.1\r\nHost: {cfg['host']}:{cfg['port']}\r\n{auth_line}"
+        "Content-Type: application/json\r\nContent-Length: "
+    ).encode()
+
+
 async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, stop_at: float) -> None:
     rng = random.Random(f"{cfg['seed']}-{worker}-{conn_no}")
     # a random uuid prefix per connection; the last 12 hex digits count up: every id unique, batches are ranges
     bits = rng.getrandbits
     prefix = f"{bits(32):08x}-{bits(16):04x}-4{bits(12):03x}-8{bits(12):03x}-"
-    head = (
-        f"POST /api/v1/events HTTP/1.1\r\nHost: {cfg['host']}:{cfg['port']}\r\n"
-        f"Authorization: Bearer {cfg['key']}\r\nContent-Type: application/json\r\nContent-Length: "
-    ).encode()
-    client = Client(cfg["host"], cfg["port"], head)
+    mode, ok_status = cfg["mode"], OK_STATUS[cfg["mode"]]
+    client = Client(cfg["host"], cfg["port"], _head(cfg))
+    key_tail = f'"api_key":"{cfg["key"]}"}}'.encode()
     size, counter = cfg["batch"], 0
     times = _time_pool(datetime.now(UTC), rng)
     latencies, acked, retries = result["latencies"], result["acked"], result["retries"]
     loop_time = time.perf_counter
     while time.time() < stop_at:
         ids = _ids(prefix, counter, size)
-        body = _body(ids, cfg["user_ids"], times, rng)
+        body = _body(ids, cfg["user_ids"], times, rng, mode)
+        if mode == "posthog":
+            body += key_tail
         first_try = time.time()
         while True:  # the same body, the same ids, until acknowledged
             started = loop_time()
@@ -138,11 +222,11 @@ async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, st
                 retries["connection"] = retries.get("connection", 0) + 1
                 await asyncio.sleep(0.05)
                 status = None
-            if status == 202:
+            if status == ok_status:
                 latencies.append(loop_time() - started)
                 answer = json.loads(payload)
-                result["accepted"] += answer["accepted"]
-                result["duplicates"] += answer["duplicates"]
+                result["accepted"] += answer.get("accepted", size)  # the SDK endpoints do not count
+                result["duplicates"] += answer.get("duplicates", 0)
                 acked.append((prefix, counter, size))
                 break
             now_s = time.time()
@@ -211,7 +295,7 @@ def run_load(cfg: dict, duration: float, fault=None, cpu_sample=None) -> dict:
         merged["refused_until_s"] = round(max(b for _, b in refusals) - start, 2)
     merged["load_cpu_s"] = sum(r["cpu_s"] for r in results)
     if cpu_before is not None:
-        merged["cpu_s"] = {k: round(cpu_after.get(k, 0) - cpu_before.get(k, 0), 1) for k in cpu_after}
+        merged["cpu_s"] = {k: round(cpu_after.get(k, 0) - cpu_before.get(k, 0), 2) for k in cpu_after}
         merged["cpu_s"]["load generator"] = round(merged["load_cpu_s"], 1)
     merged["fault"] = fault_log
     return merged
@@ -301,6 +385,24 @@ class Environment:
         )
         self.key = key_out.stdout.strip().splitlines()[-1]
         self.start_gunicorn()
+        self.identify_people()
+
+    def identify_people(self) -> None:
+        """Give the people the SDK modes name an age and a gender, through Segment's /v1/batch."""
+
+        def traits(i: int) -> dict:
+            return {"age": 10 + i % 60, "gender": ("male", "female", "other")[i % 3]}
+
+        batch = [{"type": "identify", "userId": person(i), "traits": traits(i)} for i in range(self.args.users)]
+        if not batch:
+            return
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/v1/batch",
+            data=json.dumps({"batch": batch, "writeKey": self.key}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            assert answer.status == 200
 
     def env(self) -> dict:
         env = dict(os.environ)
@@ -530,9 +632,48 @@ def report(mode: str, result: dict, check: dict, cfg: dict) -> dict:
     return summary
 
 
+def compare_modes(summaries: list[dict]) -> dict:
+    """Each mode's median events/s over its runs (and CPU per 1000 events when measured), and the SDK modes' ratios
+    to the native modes; printed. Medians of modes run in turn resist a machine whose load changes over minutes."""
+    by_mode: dict[str, list[dict]] = {}
+    for summary in summaries:
+        by_mode.setdefault(summary["mode"], []).append(summary)
+    medians = {mode: statistics.median(s["events_per_s"] for s in runs) for mode, runs in by_mode.items()}
+    out: dict = {"events_per_s": medians}
+    if len(summaries) > 1:
+        listed = ", ".join(f"{m} {v:,.0f} ({len(by_mode[m])} runs)" for m, v in medians.items())
+        print(f"\n== median events/s: {listed}")
+    cpu = {}
+    for mode, runs in by_mode.items():
+        costs = [_cpu_ms_per_1000(s) for s in runs]
+        if all(c is not None for c in costs):
+            cpu[mode] = statistics.median(costs)
+    if cpu:
+        out["server_cpu_ms_per_1000_events"] = cpu
+        print(
+            "   server CPU (gunicorn + PostgreSQL) per 1000 events, median: "
+            + ", ".join(f"{m} {v:.0f} ms" for m, v in cpu.items())
+        )
+    for mode in ("segment", "posthog"):
+        for base in ("batch", "people"):
+            if mode in medians and medians.get(base):
+                out[f"{mode}_to_{base}"] = ratio = round(medians[mode] / medians[base], 3)
+                print(f"   {mode}: {ratio:.0%} of the native endpoint's events/s in mode {base}")
+    return out
+
+
+def _cpu_ms_per_1000(summary: dict) -> float | None:
+    cpu = summary.get("cpu_seconds") or {}
+    if "postgres" not in cpu or not summary["acknowledged_events"]:
+        return None  # a server's PostgreSQL is not measured
+    return (cpu["gunicorn"] + cpu["postgres"]) * 1e6 / summary["acknowledged_events"]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--mode", choices=["batch", "single", "both"], default="both")
+    parser.add_argument(
+        "--mode", choices=["batch", "single", "both", "people", "segment", "posthog", "compat"], default="both"
+    )
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of load per mode (default 15)")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes (default 2)")
@@ -557,6 +698,7 @@ def main(argv=None) -> int:
         help="NAME=VALUE for the embedded server (default shared_buffers=1GB, max_wal_size=8GB)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the summaries to this file")
+    parser.add_argument("--rounds", type=int, default=1, help="run the modes in turn this many times (medians)")
     args = parser.parse_args(argv)
     if args.pg_setting is None:
         args.pg_setting = ["shared_buffers=1GB", "max_wal_size=8GB", "checkpoint_timeout=15min"]
@@ -571,16 +713,18 @@ def main(argv=None) -> int:
         print(f"Starting a fresh database and gunicorn ({workers}) ...", flush=True)
         env.start()
         print(f"PostgreSQL {env.pg_version} {env.pg_settings}; gunicorn on 127.0.0.1:{env.port}", flush=True)
-        modes = ["batch", "single"] if args.mode == "both" else [args.mode]
+        groups = {"both": ["batch", "single"], "compat": ["batch", "people", "segment", "posthog"]}
+        modes = groups.get(args.mode, [args.mode]) * args.rounds  # rounds: the modes in turn, again and again
         for mode in modes:
-            batch = args.batch_size if mode == "batch" else 1
+            batch = 1 if mode == "single" else args.batch_size
             cfg = {
+                "mode": mode,
                 "host": "127.0.0.1",
                 "port": env.port,
                 "key": env.key,
                 "batch": batch,
                 "processes": args.processes,
-                "connections": args.connections or (8 if mode == "batch" else 32),
+                "connections": args.connections or (32 if mode == "single" else 8),
                 "user_ids": env.user_ids,
                 "seed": random.randrange(1 << 30),
             }
@@ -596,8 +740,9 @@ def main(argv=None) -> int:
             env.reset_data()
     finally:
         env.close()
+    ratios = compare_modes(summaries)
     if args.json:
-        args.json.write_text(json.dumps(summaries, indent=2))
+        args.json.write_text(json.dumps({"runs": summaries, "medians": ratios}, indent=2))
     return 0 if all(s["exact"] for s in summaries) else 1
 
 

@@ -27,6 +27,7 @@ RUNS: dict[str, list[list[str]]] = {
     "export_speed.py": [["--events", "3000", "--days", "400", "--repeat", "2"]],
     "load.py": [
         ["--mode", "both", "--duration", "2", "--processes", "1"],
+        ["--mode", "compat", "--duration", "2", "--processes", "1"],
         ["--mode", "batch", "--duration", "6", "--processes", "1", "--fault", "pg-stop"],
         ["--mode", "single", "--duration", "6", "--processes", "1", "--fault", "kill-worker"],
         # a key rate the load exceeds: 429 + Retry-After answers are retried, and every event still counted once

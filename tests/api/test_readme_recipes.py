@@ -16,6 +16,7 @@ import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -33,7 +34,7 @@ MARK = "=== recipe {} ==="
 
 def recipes() -> dict[str, str]:
     found = {m["name"]: m["body"] for m in RECIPE.finditer(README.read_text())}
-    assert set(found) == {"key", "events", "stats", "export", "client", "seed"}, sorted(found)
+    assert set(found) == {"key", "events", "stats", "export", "client", "segment", "posthog", "seed"}, sorted(found)
     return found
 
 
@@ -65,6 +66,14 @@ def can_log_in(base: str, email: str, password: str) -> bool:
         return exc.code == 302
 
 
+def stats_for(base: str, key: str, feature: str) -> dict:
+    today = datetime.now(UTC).date().isoformat()  # the events were sent just now (ANALYTICS_TIMEZONE: UTC)
+    query = urllib.parse.urlencode({"feature": feature, "start": today, "end": today})
+    request = urllib.request.Request(f"{base}/api/v1/stats?{query}", headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -84,7 +93,7 @@ def test_the_readme_recipes_run_as_written_on_a_fresh_clone(tmp_path):
         login = next(line for line in server.lines if line.startswith("Demo login: ")).removeprefix("Demo login: ")
         email, password = login.split(" / ")
 
-        names = ["key", "events", "stats", "export", "client"]
+        names = ["key", "events", "stats", "export", "client", "segment", "posthog"]
         # a newline before each mark: curl prints its answer without one
         script = "\n".join(f"echo; echo '{MARK.format(name)}'\n{found[name]}" for name in names)
         script += '\necho; echo "=== recipe KEY ==="; echo "$KEY"\n'
@@ -97,6 +106,14 @@ def test_the_readme_recipes_run_as_written_on_a_fresh_clone(tmp_path):
         assert stats["total_clicks"] == sum(day["clicks"] for day in stats["daily"])  # the documented shape
         assert out["export"].splitlines()[0] == "feature,clicks,share,previous_clicks,change"  # the CSV header
         assert out["client"] == "{'accepted': 2, 'duplicates': 0}"
+        assert out["segment"] == out["posthog"] == ""  # the SDKs print nothing when all went well
+        # one from the client recipe (a person without traits), one from each SDK (people of 34 and 29, female)
+        ordered = stats_for(base, out["KEY"], "Order Completed")
+        assert ordered["daily"][-1]["clicks"] == 3
+        genders = {g["gender"]: g["clicks"] for g in ordered["by_gender"]}
+        assert genders == {"Male": 0, "Female": 2, "Other": 0, "unknown": 1}
+        ages = {a["age_group"]: a["clicks"] for a in ordered["by_age_group"]}
+        assert ages == {"<18": 0, "18-40": 2, ">40": 0, "unknown": 1}
 
         seeded = run_bash(found["seed"], env)
         assert seeded.returncode == 0, seeded.stderr
