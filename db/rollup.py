@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
+TABLES = ("feature_daily",)  # every table of the rollup
 KEY = ("day", "feature", "age_group", "gender", "source")
 _KEY = ", ".join(KEY)
 _ORDINALS = ", ".join(str(i + 1) for i in range(len(KEY)))
