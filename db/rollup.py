@@ -1,23 +1,35 @@
-"""The one writer of the `feature_daily` rollup, which every dashboard and API number is read from.
+"""The one writer of the rollup, which every dashboard and API number is read from.
+
+The rollup has three tables, kept consistent with each other and with the raw events in the same transaction:
+- `feature_daily (day, feature, age_group, gender, source) -> clicks`: the base level, the events counted by their
+  local day and every dimension.
+- `rollup_day (feature, age_group, gender, source, day) -> clicks` and `rollup_month (..., month)`: the levels. Each
+  holds the base level summed over every combination of "one value or every value" of the four dimensions (a
+  `GROUP BY CUBE`), EVERY ('') standing for "every value" (never a stored feature, age group, gender or source). So
+  any filter combination reads one row per day (or month) and grouped value: the total of a year for "all
+  features, all age groups, gender Female" is 12 month rows, not the ~700 k base rows of that year. `month` is the
+  first day of the local month.
 
 There are exactly three ways the rollup changes, all written here:
-- `upsert_sql(rows)`: add the events of `rows` (a subquery or CTE of rows just inserted into `events`) to the
-  rollup. The event writer uses it on its `INSERT ... RETURNING` rows and the demo-data loader on the id range it
-  just copied, in the same transaction as the events, so raw events and rollup never disagree.
+- `upsert_ctes(rows)`: add the events of `rows` (a CTE of rows just inserted into `events`) to every table. The
+  event writer uses it on its `INSERT ... RETURNING` rows and the demo-data loader (`upsert_sql`) on the id range it
+  just copied, in the same transaction as the events, so raw events and rollup never disagree. The events are
+  grouped once by the base key; the levels are computed from those few groups, not from the events.
 - `rebuild(conn, timezone)`: recount the whole rollup from the raw events (after ANALYTICS_TIMEZONE changed);
   refused once retention removed raw events (db/retention.py): it would lose those days' figures.
-- `mismatches(conn, timezone)`: not a change, the check that the rollup equals the events grouped the same way
-  (from the retention horizon on, when there is one).
+- `mismatches(conn, timezone)`: not a change, the check that the base level equals the events grouped the same way
+  (from the retention horizon on, when there is one) and that each level equals the base level's cube.
 
-A rollup row is one (day, feature, age_group, gender, source) with its clicks; `day` is the event's local date in the
+A base row is one (day, feature, age_group, gender, source) with its clicks; `day` is the event's local date in the
 analytics time zone, passed as the bind parameter `tz`.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Connection, text
 
-TABLES = ("feature_daily",)  # every table of the rollup
 KEY = ("day", "feature", "age_group", "gender", "source")
 _KEY = ", ".join(KEY)
 _ORDINALS = ", ".join(str(i + 1) for i in range(len(KEY)))
@@ -37,14 +49,62 @@ def grouped_sql(rows: str, tz_param: str) -> str:
 
 
 def upsert_sql(rows: str, tz_param: str = ":tz") -> str:
-    """INSERT ... ON CONFLICT that adds the events in `rows` to the rollup.
+    """One statement that adds the events in `rows` (a table, or a parenthesised subquery with an alias) to every
+    rollup table."""
+    return f"WITH {upsert_ctes(rows, tz_param)} SELECT 1"
 
-    Rows are written in key order, so concurrent writers lock rollup rows in the same order and cannot deadlock.
+
+def upsert_ctes(rows: str, tz_param: str = ":tz") -> str:
+    """The WITH items (after the caller's own, e.g. the `inserted` CTE) that add the events in `rows` to every rollup
+    table: the base level from the events grouped once, each level from those groups.
+
+    Rows are written in key order, table after table, so concurrent writers lock rollup rows in the same order and
+    cannot deadlock.
     """
+    ctes = [
+        f"rollup_delta AS ({grouped_sql(rows, tz_param)})",
+        f"rollup_base AS (INSERT INTO feature_daily AS t ({_KEY}, clicks) SELECT {_KEY}, clicks FROM rollup_delta"
+        f" ORDER BY {_KEY} ON CONFLICT ({_KEY}) DO UPDATE SET clicks = t.clicks + EXCLUDED.clicks)",
+    ]
+    ctes += [f"rollup_{level.table} AS ({level_insert_sql(level, 'rollup_delta', add=True)})" for level in LEVELS]
+    return ",\n".join(ctes)
+
+
+class Level(NamedTuple):
+    """A rollup level: its table, its period column and that period as SQL from a base row's `day`."""
+
+    table: str
+    period: str
+    period_of_day: str
+
+
+EVERY = ""  # in a level's key: every value of that dimension
+DIMENSIONS = ("feature", "age_group", "gender", "source")
+DAY = Level("rollup_day", "day", "day")
+MONTH = Level("rollup_month", "month", "date_trunc('month', day)::date")
+LEVELS = (DAY, MONTH)
+TABLES = ("feature_daily", *(level.table for level in LEVELS))  # every table of the rollup
+
+
+def level_key(level: Level) -> str:
+    """The level's primary key columns, in order."""
+    return ", ".join((*DIMENSIONS, level.period))
+
+
+def cube_sql(level: Level, base: str) -> str:
+    """SELECT the level's rows (key and clicks) from `base` rows (day, feature, age_group, gender, source,
+    clicks): every combination of one or every value of each dimension, in key order."""
+    dims = ", ".join(f"coalesce({d}, '{EVERY}') AS {d}" for d in DIMENSIONS)  # base dimensions are never NULL
     return (
-        f"INSERT INTO feature_daily AS fd ({_KEY}, clicks) {grouped_sql(rows, tz_param)} ORDER BY {_ORDINALS}"
-        f" ON CONFLICT ({_KEY}) DO UPDATE SET clicks = fd.clicks + EXCLUDED.clicks"
+        f"SELECT {dims}, {level.period_of_day} AS {level.period}, sum(clicks)::bigint AS clicks FROM {base}"
+        f" GROUP BY {level.period_of_day}, CUBE ({', '.join(DIMENSIONS)}) ORDER BY {level_key(level)}"
     )
+
+
+def level_insert_sql(level: Level, base: str, *, add: bool) -> str:
+    """INSERT the cube of `base` into the level; `add`: add to existing rows (else the level must be empty)."""
+    on_conflict = f" ON CONFLICT ({level_key(level)}) DO UPDATE SET clicks = t.clicks + EXCLUDED.clicks" if add else ""
+    return f"INSERT INTO {level.table} AS t ({level_key(level)}, clicks) {cube_sql(level, base)}{on_conflict}"
 
 
 class RebuildRefused(Exception):
@@ -52,11 +112,11 @@ class RebuildRefused(Exception):
 
 
 def rebuild(conn: Connection, timezone: str) -> int:
-    """Recount the whole rollup from the raw events with days in `timezone`; return the number of rollup rows.
+    """Recount the whole rollup from the raw events with days in `timezone`; return the number of base rows.
 
-    Runs in the caller's transaction. It takes an EXCLUSIVE lock on feature_daily first: dashboards keep reading the
-    old figures until the commit, while event writers wait (and answer 503 + Retry-After if it takes longer than their
-    lock timeout; clients retry with the same ids).
+    Runs in the caller's transaction. It takes an EXCLUSIVE lock on the rollup tables first: dashboards keep reading
+    the old figures until the commit, while event writers wait (and answer 503 + Retry-After if it takes longer than
+    their lock timeout; clients retry with the same ids).
     """
     from db.retention import horizon
 
@@ -67,17 +127,27 @@ def rebuild(conn: Connection, timezone: str) -> int:
             " lose those days' figures"
         )
     conn.execute(text("SET LOCAL statement_timeout = 0"))
-    conn.execute(text("LOCK TABLE feature_daily IN EXCLUSIVE MODE"))
-    conn.execute(text("DELETE FROM feature_daily"))
+    conn.execute(text(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE"))
+    for table in TABLES:
+        conn.execute(text(f"DELETE FROM {table}"))
     inserted = conn.execute(
         text(f"INSERT INTO feature_daily ({_KEY}, clicks) {grouped_sql('events', ':tz')}"), {"tz": timezone}
     )
+    for level in LEVELS:
+        conn.execute(text(level_insert_sql(level, "feature_daily", add=False)))
     return inserted.rowcount
 
 
 def mismatches(conn: Connection, timezone: str) -> int:
-    """Number of rollup keys whose clicks differ from the raw events grouped by the same key (a key missing on
-    either side counts). 0 means the rollup is exact."""
+    """Number of rollup keys whose clicks differ from what they count (a key missing on either side counts): base
+    rows against the raw events grouped by the same key, level rows against the base level's cube. 0 means the
+    rollup is exact."""
+    return base_mismatches(conn, timezone) + sum(level_mismatches(conn, level) for level in LEVELS)
+
+
+def base_mismatches(conn: Connection, timezone: str) -> int:
+    """Number of feature_daily keys whose clicks differ from the raw events grouped by the same key (from the
+    retention horizon on)."""
     from db.retention import horizon
 
     query = text(
@@ -86,3 +156,12 @@ def mismatches(conn: Connection, timezone: str) -> int:
         " WHERE g.clicks IS DISTINCT FROM f.clicks AND (CAST(:kept_from AS date) IS NULL OR day >= :kept_from)"
     )
     return conn.execute(query, {"tz": timezone, "kept_from": horizon(conn)}).scalar_one()
+
+
+def level_mismatches(conn: Connection, level: Level) -> int:
+    """Number of the level's keys whose clicks differ from the cube of feature_daily."""
+    query = (
+        f"WITH cube AS ({cube_sql(level, 'feature_daily')}) SELECT count(*) FROM cube c"
+        f" FULL JOIN {level.table} l USING ({level_key(level)}) WHERE c.clicks IS DISTINCT FROM l.clicks"
+    )
+    return conn.execute(text(query)).scalar_one()

@@ -112,9 +112,8 @@ WITH inserted AS (
     FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, feature, occurred_at, age_group, gender, source
-), rollup AS (
-    {rollup.upsert_sql("inserted", "%(tz)s")}
-)
+),
+{rollup.upsert_ctes("inserted", "%(tz)s")}
 SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GROUP BY s.caller
 """
 
