@@ -47,6 +47,7 @@ def upgrade() -> None:
         )
         op.create_index(f"{table}_by_feature", table, ["age_group", "gender", "source", period])
         conn.execute(text(_BACKFILL.format(table=table, period=period, period_of_day=period_of_day)))
+        conn.execute(text(f"ANALYZE {table}"))  # the planner's statistics now, not at autovacuum's next visit
 
 
 def downgrade() -> None:
