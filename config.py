@@ -9,6 +9,7 @@ starts serving.
 from __future__ import annotations
 
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +35,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, repr=False, validation_alias=_env("DATABASE_URL"))  # may hold a password
     secret_key: str | None = Field(None, repr=False, validation_alias=_env("SECRET_KEY"))
     timezone: str = Field("UTC", validation_alias=_env("ANALYTICS_TIMEZONE", field_name="timezone"))
+    # tests and demos only: pin "today" (clock.py) to this date instead of the current date in the time zone
+    today: date | None = Field(None, validation_alias=_env("TODAY"))
     data_dir: Path = Field(PROJECT_DIR / ".data", validation_alias=_env("DATA_DIR"))
     host: str = Field("127.0.0.1", validation_alias=_env("HOST"))
     port: int = Field(8050, ge=1, le=65535, validation_alias=_env("PORT"))

@@ -1,12 +1,16 @@
 """GET /api/v1/stats: the numbers the dashboard shows, as JSON, for a logged-in session or an API key with the scope
 `read` (a key without it: 403).
 
-Query: start, end (YYYY-MM-DD, both required, both days inclusive), age_group (all, <18, 18-40, >40, unknown), gender
-(all, Male, Female, Other, unknown), source (all, api: events sent by other apps, dashboard: the dashboard's own
-use), feature (narrows the panels that follow the selected feature: `daily`, `by_age_group`,
-`by_gender`). Any other parameter, or a parameter given twice, is a 400 whose message names it. The body is the
-cards, then one key per panel of the app's board, computed by panels.board.compute, as the dashboard's data
-callback does. A database that cannot answer is a 503 with Retry-After (api/errors.py's DBAPIError handler).
+Query (the dashboard's URL names, view.py): preset (today, yesterday, last_7_days, last_28_days, last_30_days,
+last_90_days, month_to_date, last_month, year_to_date, last_12_months; "today" in ANALYTICS_TIMEZONE, clock.py) or
+start and end (YYYY-MM-DD, both days inclusive; they win over preset; no range at all: last_30_days; no end after
+today), age_group (all, <18, 18-40, >40, unknown), gender (all, Male, Female, Other, unknown), source (all, api:
+events sent by other apps, dashboard: the dashboard's own use), feature (narrows the panels that follow the selected
+feature: `daily`, `series`, `by_age_group`, `by_gender`), compare (off, previous_period, year_over_year),
+granularity (auto, day, week, month: the buckets of `series`). Any other parameter, or a parameter given twice, is a
+400 whose message names it. The body is the cards, then one key per panel of the app's board, then `granularity`,
+`series` and `comparison`, computed by panels.board.compute, as the dashboard's data callback does. A database that
+cannot answer is a 503 with Retry-After (api/errors.py's DBAPIError handler).
 """
 
 from __future__ import annotations
@@ -16,16 +20,17 @@ import json
 import flask
 import flask_login
 
+import clock
 from api.auth import bearer_key_scopes, missing_scope_message
 from api.errors import BEARER_CHALLENGE, error_response
 from appstate import state
-from db.filters import Filters, InvalidFilter
+from db.filters import InvalidFilter
 from domain import READ
 from panels.board import compute, view_json
+from panels.panel import Timeline
+from view import PARAMS, View
 
 bp = flask.Blueprint("stats", __name__)
-
-PARAMS = ("start", "end", "age_group", "gender", "feature", "source")  # in Filters.parse order
 
 
 def _refusal() -> flask.Response | None:
@@ -60,13 +65,16 @@ def stats():
             return _bad_request(name[:100], f"unknown parameter; allowed: {', '.join(PARAMS)}")
         if len(args.getlist(name)) > 1:
             return _bad_request(name, "given more than once")
+    appstate = state()
+    today = clock.today(appstate.settings)
     try:
-        filters = Filters.parse(*(args.get(name) for name in PARAMS))
+        view = View.parse(args)
+        filters, comparison = view.resolve(today), view.comparison(today)
     except InvalidFilter as exc:
         return _bad_request(exc.param, exc.message)
-    appstate = state()
+    timeline = Timeline(today=today, granularity=view.granularity, comparison=comparison)
     with appstate.database.engine.connect() as conn:
-        body = view_json(appstate.board, compute(appstate.board, conn, filters))
+        body = view_json(appstate.board, compute(appstate.board, conn, filters, timeline))
     # In the documented key order (Flask 3's jsonify sorts keys; JSON_SORT_KEYS is no longer read).
     response = flask.Response(json.dumps(body, separators=(",", ":")) + "\n", mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"

@@ -18,9 +18,11 @@ Data sets (--dataset):
   written with the demo seed's fast path (one binary COPY and the rollup from the copied id range, demo/store.py).
 - `demo`: the demo seed itself (`seed_demo`: the dashboard's own meta-analytics names, 55 users).
 
-Compare (--compare): `simulated` makes the data callback compute the whole view for the previous period too (the
-same queries over the range of equal length ending the day before the start), which is the database work a
-comparison adds; `off` computes the current range only.
+Compare (--compare): `previous_period` (default) and `year_over_year` send that compare mode with the request, as
+the dashboard's compare control does: the callback computes the comparison range's cards, feature table and trend
+too. `simulated` sends compare off but makes the callback compute the whole view (every panel, breakdowns included)
+for the previous period as well: more work than a real comparison. `off` computes the current range only. Every
+request sends preset `custom` and granularity `auto`.
 
 Database: DATABASE_URL's server (database `clickboard_bench_dash`, dropped and re-created), else an embedded
 PostgreSQL in a temporary folder; either is deleted at the end (--keep keeps the server database; --reuse skips the
@@ -146,11 +148,11 @@ def simulate_compare() -> Callable[[], None]:
 
     real = dashboard.compute
 
-    def with_previous(board, conn, filters):
+    def with_previous(board, conn, filters, *args, **kwargs):
         previous_end = filters.start - timedelta(days=1)
         previous = replace(filters, start=previous_end - timedelta(days=filters.days - 1), end=previous_end)
-        real(board, conn, previous)
-        return real(board, conn, filters)
+        real(board, conn, previous, *args, **kwargs)
+        return real(board, conn, filters, *args, **kwargs)
 
     dashboard.compute = with_previous
 
@@ -188,7 +190,9 @@ def payload(dep: dict, values: dict, changed: str) -> dict:
     return update_request(dep, values, [changed])
 
 
-def random_filters(rng: random.Random, days: int, first: date, last: date, features: list[str]) -> tuple[dict, str]:
+def random_filters(
+    rng: random.Random, days: int, first: date, last: date, features: list[str], compare: str
+) -> tuple[dict, str]:
     """The data callback's input values ("component.property" -> value) for a random view of `days` days ending on
     a day of the data, and the changed input."""
     end = last - timedelta(days=rng.randrange(0, max(1, (last - first).days - days + 2)))
@@ -206,7 +210,13 @@ def random_filters(rng: random.Random, days: int, first: date, last: date, featu
         "selected-feature.data": feature,
         "refresh-button.n_clicks": 0,
     }
-    return values, rng.choice([name for name in values if name != "refresh-button.n_clicks"])
+    changed = rng.choice(list(values)[:-1])
+    values |= {
+        "date-preset.value": "custom",
+        "compare-mode.value": compare if compare in ("previous_period", "year_over_year") else "off",
+        "granularity.value": "auto",
+    }
+    return values, changed
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -306,7 +316,7 @@ def run_size(url: str, workdir: Path, events: int, args) -> dict:
         for days in args.ranges:
             server_ms, client_ms = [], []
             for i in range(args.requests + WARM_UP):
-                values, changed = random_filters(rng, days, first, last, features)
+                values, changed = random_filters(rng, days, first, last, features, args.compare)
                 t0 = time.perf_counter()
                 response = session.post(f"{base}/_dash-update-component", json=payload(dep, values, changed))
                 elapsed = (time.perf_counter() - t0) * 1000
@@ -367,7 +377,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365, help="days of data")
     parser.add_argument("--ranges", default=DEFAULT_RANGES, help="comma-separated range lengths in days")
     parser.add_argument("--requests", type=int, default=200, help=f"timed requests per range (after {WARM_UP} warm-up)")
-    parser.add_argument("--compare", choices=["simulated", "off"], default="simulated")
+    parser.add_argument(
+        "--compare", choices=["previous_period", "year_over_year", "simulated", "off"], default="previous_period"
+    )
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database on DATABASE_URL's server")
     parser.add_argument("--reuse", action="store_true", help="with --keep: use the kept data set when it is there")

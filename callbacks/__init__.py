@@ -3,7 +3,7 @@ global dash.callback). They call plain functions and the panels; no SQL here."""
 
 from __future__ import annotations
 
-from callbacks import breakdown, dashboard, feature_table, page, reset, selection, tracking
+from callbacks import breakdown, dashboard, feature_table, page, presets, reset, selection, tracking
 from layouts.ids import registry
 from panels.board import Board
 
@@ -16,4 +16,5 @@ def register(app, board: Board) -> None:
     breakdown.register(app, board)
     feature_table.register(app)
     reset.register(app)
+    presets.register(app)
     tracking.register(app, registry(board).tracked_controls)

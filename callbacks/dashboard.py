@@ -1,5 +1,9 @@
-"""The data callback: one request per filter change updates the four cards, the chip and every panel, computed on
-one database connection (panels.board.compute).
+"""The data callback: one request per filter change updates the four cards (and, with compare on, their changes),
+the chip and every panel, computed on one database connection (panels.board.compute).
+
+The controls make one View (view.py): the preset select names the range while the picker shows its dates; once the
+dates differ from the preset's range (a date was edited) the view is a custom range. The comparison range, the trend's
+granularity and "today" (clock.py) come with it.
 
 The work is done by plain functions (`read_filters`, `update_dashboard`) that tests call directly; the registered
 callback only wires component properties to them, sets the saved-filters cookie and returns the values.
@@ -9,8 +13,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,18 +23,21 @@ from dash import Input, Output, ctx, no_update
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+import clock
+import periods
 from appstate import state
 from auth.gate import CALLBACK_UNAVAILABLE_ANSWER
 from callbacks.session import current_user_id, request_is_https
 from db.errors import RETRY_AFTER_SECONDS, bad_value_message, is_bad_value, is_unavailable
 from db.filters import ALL, Filters, InvalidFilter
-from db.queries import StatCards
+from db.queries import CARD_KEYS, StatCards
 from domain import AGE_GROUP_LABELS, GENDER_LABELS
 from layouts import ids
 from layouts.components import feature_chip
-from layouts.dashboard import today_in
 from panels.board import Board, View, compute
-from view_codec.cookie import set_filters_cookie
+from panels.panel import Timeline
+from view import View as Choice
+from view_codec.cookie import set_view_cookie
 
 log = logging.getLogger(__name__)
 AFTER_TODAY = "The end date {end} is after today ({today}). The figures below are for the last valid filters."
@@ -52,6 +59,14 @@ STATE_OUTPUTS = [
     Output(ids.EMPTY_STATE_FILTERS, "children"),
     Output(ids.FEATURE_TABLE_DATA, "data"),
 ]
+CHANGE_OUTPUTS = [
+    Output(ids.STAT_TOTAL_CLICKS_CHANGE, "children"),
+    Output(ids.STAT_TOP_FEATURE_CHANGE, "children"),
+    Output(ids.STAT_DAILY_AVERAGE_CHANGE, "children"),
+    Output(ids.STAT_FEATURES_TRACKED_CHANGE, "children"),
+    Output(ids.STAT_COMPARISON_RANGE, "children"),
+    Output(ids.FEATURE_TABLE_HEAD_CHANGE, "hidden"),
+]
 BANNER_OUTPUT = Output(ids.STATUS_BANNER, "hidden")
 RESET_OUTPUT = Output(ids.RESET_PENDING, "data", allow_duplicate=True)
 MESSAGE_CLASS_OUTPUT = Output(ids.DATE_RANGE_MESSAGE, "className")
@@ -65,7 +80,14 @@ INPUTS = [
     Input(ids.FILTER_SOURCE, "value"),
     Input(ids.SELECTED_FEATURE, "data"),
     Input(ids.REFRESH_BUTTON, "n_clicks"),
+    Input(ids.DATE_PRESET, "value"),
+    Input(ids.COMPARE_MODE, "value"),
+    Input(ids.GRANULARITY, "value"),
 ]
+COMPARE_NAMES = {
+    periods.PREVIOUS_PERIOD: "the previous period",
+    periods.YEAR_OVER_YEAR: "the same dates a year earlier",
+}
 
 
 def key(output: Output) -> str:
@@ -86,6 +108,7 @@ def outputs(board: Board) -> list[Output]:
         CHIP_OUTPUT,
         *panel_outputs,
         *STATE_OUTPUTS,
+        *CHANGE_OUTPUTS,
         BANNER_OUTPUT,
         RESET_OUTPUT,
         MESSAGE_CLASS_OUTPUT,
@@ -103,6 +126,46 @@ def read_filters(
 ) -> Filters:
     """Component values -> validated Filters. Raises InvalidFilter (e.g. a date cleared)."""
     return Filters.parse(start, end, age_group, gender, feature, source)
+
+
+def read_view(
+    preset: str | None,
+    filters: Filters,
+    compare: str | None,
+    granularity: str | None,
+    today: date | None,
+) -> Choice:
+    """The view the controls show: the preset when the picker's dates are its range as of `today`, else a custom
+    range of those dates. Raises InvalidFilter for a compare mode or granularity that does not exist."""
+    choice = Choice.from_filters(
+        filters, compare=compare or periods.DEFAULT_COMPARE, granularity=granularity or periods.DEFAULT_GRANULARITY
+    )
+    named = today is not None and preset in periods.PRESET_VALUES and preset != periods.CUSTOM
+    if named and periods.preset_range(preset, today) == (filters.start, filters.end):
+        return replace(choice, preset=preset, start=None, end=None)
+    return choice
+
+
+def waiting_for_dates(preset: str | None, start: str | None, end: str | None, today: date) -> bool:
+    """True when a preset was just chosen and the picker does not show its dates yet (they are on their way)."""
+    if preset not in periods.PRESET_VALUES or preset == periods.CUSTOM:
+        return False
+    first, last = periods.preset_range(preset, today)
+    return (start, end) != (first.isoformat(), last.isoformat())
+
+
+def change_values(view: View) -> dict[str, Any]:
+    """The four change texts, the comparison range's description and the change column's visibility, by key."""
+    changes = view.card_changes
+    texts = [changes[name] for name in CARD_KEYS] if changes else [""] * 4
+    values = dict(zip(map(key, CHANGE_OUTPUTS[:4]), texts))
+    described = ""
+    if view.previous is not None and view.timeline is not None:
+        f = view.previous.filters
+        described = f"Changes against {f.start.isoformat()} to {f.end.isoformat()}."
+    values[key(CHANGE_OUTPUTS[4])] = described
+    values[key(CHANGE_OUTPUTS[5])] = changes is None
+    return values
 
 
 def filter_message(error: InvalidFilter) -> str:
@@ -157,7 +220,9 @@ def view_values(board: Board, view: View) -> dict[str, Any]:
     values[f"{ids.FEATURE_TABLE_DATA}.data"] = {
         "rows": [[row.feature, row.clicks] for row in view.by_feature],
         "total": view.cards.total_clicks,
+        "changes": view.feature_changes,
     }
+    values.update(change_values(view))
     for panel in board.panels:
         rendered = view.panels[panel.id]
         values[f"{panel.id}.figure"] = rendered.figure
@@ -171,6 +236,7 @@ class Update:
     values: dict[str, Any] | None  # "component.property" -> value; None: keep showing the last results
     message: str
     filters: Filters | None
+    view: Choice | None = None  # the view shown (what the saved-filters cookie keeps)
     database_down: bool = False  # the figures are stale because the database does not answer: show the banner
     hint: bool = False  # the message is a hint (a range being picked), not an error: never shown in red
 
@@ -200,20 +266,33 @@ def update_dashboard(
     feature,
     today: date | None = None,
     source=None,
+    *,
+    preset: str | None = None,
+    compare: str | None = None,
+    granularity: str | None = None,
 ) -> Update:
-    """Validate the filter values and compute the whole view on one connection. Invalid or incomplete filters (an
-    end after `today`, when given), a database that does not answer and a value the database refuses keep the last
-    results, with a message. A range still being picked (one date missing) is a hint, never an error."""
+    """Validate the filter values and compute the whole view on one connection, with the comparison range when
+    `compare` is on and the trend in buckets of `granularity`. Invalid or incomplete filters (an end after `today`,
+    when given), a database that does not answer and a value the database refuses keep the last results, with a
+    message. A range still being picked (one date missing) is a hint, never an error."""
     try:
         filters = read_filters(start, end, age_group, gender, feature, source)
+        choice = read_view(preset, filters, compare, granularity, today)
     except InvalidFilter as error:
         message = filter_message(error)
         return Update(None, message, None, hint=message == BOTH_DATES_NEEDED)
     if today is not None and filters.end > today:
         return Update(None, AFTER_TODAY.format(end=filters.end, today=today), None)
+    clock_today = today or filters.end + timedelta(days=1)
+    comparison = periods.comparison_range(choice.preset, filters.start, filters.end, choice.compare)
+    timeline = Timeline(
+        today=clock_today,
+        granularity=choice.granularity,
+        comparison=None if comparison is None else Filters(*comparison, *_rest(filters)),
+    )
     try:
         with connect() as conn:
-            view = compute(board, conn, filters)
+            view = compute(board, conn, filters, timeline)
     except SQLAlchemyError as error:
         if is_unavailable(error):  # down, unreachable, restarting, too slow, pool exhausted
             log.warning("dashboard query failed: %s", error)
@@ -221,7 +300,12 @@ def update_dashboard(
         if is_bad_value(error):
             return Update(None, bad_value_text(error), None)
         raise
-    return Update(view_values(board, view), "", filters)
+    return Update(view_values(board, view), "", filters, choice)
+
+
+def _rest(f: Filters) -> tuple:
+    """Everything of `f` but its dates, in Filters' field order."""
+    return f.age_group, f.gender, f.feature, f.source
 
 
 def unavailable_answer() -> flask.Response:
@@ -240,19 +324,32 @@ def register(app, board: Board) -> None:
 
     # "initial_duplicate": runs on page load although it shares the reset mark with the reset callback
     @app.callback(*declared, *INPUTS, prevent_initial_call="initial_duplicate")
-    def update(start, end, age_group, gender, source, feature, _refresh_clicks):
+    def update(start, end, age_group, gender, source, feature, _refresh_clicks, preset, compare, granularity):
         appstate = state()
-        today = today_in(appstate.settings.timezone)
+        today = clock.today(appstate.settings)
+        if ctx.triggered_id == ids.DATE_PRESET and waiting_for_dates(preset, start, end, today):
+            return [no_update] * len(declared)  # the preset's dates follow (callbacks/presets.py): compute then
         result = update_dashboard(
-            appstate.database.engine.connect, board, start, end, age_group, gender, feature, today=today, source=source
+            appstate.database.engine.connect,
+            board,
+            start,
+            end,
+            age_group,
+            gender,
+            feature,
+            today=today,
+            source=source,
+            preset=preset,
+            compare=compare,
+            granularity=granularity,
         )
         user_id = current_user_id()
-        if result.filters is not None and user_id is not None:
-            set_filters_cookie(
+        if result.view is not None and user_id is not None:
+            set_view_cookie(
                 ctx.response,
                 flask.current_app.secret_key,
                 user_id,
-                result.filters,
+                result.view,
                 secure=request_is_https(),
             )
         return result.outputs(declared, updated_at(appstate.settings.timezone))

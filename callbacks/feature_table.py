@@ -84,4 +84,6 @@ def register(app) -> None:
         rows = (data or {}).get("rows", [])
         shown = sorted_rows(matching(rows, search), sort)
         total = (data or {}).get("total", 0)
-        return feature_table_rows(shown, total, selected), count_text(len(shown), len(rows)), *headers(sort)
+        changes = (data or {}).get("changes")  # feature -> change text; None while compare is off
+        body = feature_table_rows(shown, total, selected, changes)
+        return body, count_text(len(shown), len(rows)), *headers(sort)

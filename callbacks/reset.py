@@ -1,5 +1,5 @@
-"""The empty state's "Reset filters": back to the default view (the last 30 days, everyone, all sources, no selected
-feature).
+"""The empty state's "Reset filters": back to the default view (the preset last 30 days, everyone, all sources, no
+selected feature; compare and granularity stay as they are).
 
 It is one interaction, recorded once as `reset_filters`. It sets the filter controls itself, so it also sets the
 RESET_PENDING mark: the recorders of those controls (callbacks/tracking.py) see the mark and record nothing for the
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dash import Input, Output, State, no_update
 
+import clock
+import periods
 from appstate import state
 from layouts import ids
-from layouts.dashboard import default_filters, today_in
+from layouts.dashboard import default_filters
 
 
 def reset_values(current: list, defaults: list) -> list:
@@ -24,6 +26,7 @@ def reset_values(current: list, defaults: list) -> list:
 
 def register(app) -> None:
     @app.callback(
+        Output(ids.DATE_PRESET, "value", allow_duplicate=True),
         Output(ids.DATE_RANGE, "start_date"),
         Output(ids.DATE_RANGE, "end_date"),
         Output(ids.FILTER_AGE_GROUP, "value"),
@@ -32,6 +35,7 @@ def register(app) -> None:
         Output(ids.SELECTED_FEATURE, "data", allow_duplicate=True),
         Output(ids.RESET_PENDING, "data"),
         Input(ids.RESET_FILTERS, "n_clicks"),
+        State(ids.DATE_PRESET, "value"),
         State(ids.DATE_RANGE, "start_date"),
         State(ids.DATE_RANGE, "end_date"),
         State(ids.FILTER_AGE_GROUP, "value"),
@@ -40,9 +44,9 @@ def register(app) -> None:
         State(ids.SELECTED_FEATURE, "data"),
         prevent_initial_call=True,
     )
-    def reset(n_clicks, start, end, age_group, gender, source, feature):
+    def reset(n_clicks, preset, start, end, age_group, gender, source, feature):
         if not n_clicks:
-            return [no_update] * 7
-        f = default_filters(today_in(state().settings.timezone))
-        defaults = [f.start.isoformat(), f.end.isoformat(), f.age_group, f.gender, f.source, f.feature]
-        return reset_values([start, end, age_group, gender, source, feature], defaults)
+            return [no_update] * 8
+        f = default_filters(clock.today(state().settings))
+        defaults = [periods.DEFAULT_PRESET, f.start.isoformat(), f.end.isoformat(), f.age_group, f.gender, f.source]
+        return reset_values([preset, start, end, age_group, gender, source, feature], [*defaults, f.feature])

@@ -13,6 +13,8 @@ from layouts import ids
 from layouts.theme import GRAPH_CONFIG
 from panels.board import Board
 from panels.panel import Panel
+from periods import COMPARE_MODES, GRANULARITIES, PRESETS
+from view import View
 
 AGE_GROUP_OPTIONS = [{"label": "All ages", "value": ALL}] + [
     {"label": AGE_GROUP_LABELS[group], "value": group} for group in (*AGE_GROUPS, UNKNOWN)
@@ -25,6 +27,12 @@ SOURCE_OPTIONS = [
     {"label": "Product (API)", "value": API},
     {"label": "Dashboard use", "value": DASHBOARD},
 ]
+
+PRESET_OPTIONS = [{"label": label, "value": value} for value, label in PRESETS]
+COMPARE_OPTIONS = [
+    {"label": "No comparison" if value == "off" else label, "value": value} for value, label in COMPARE_MODES
+]
+GRANULARITY_OPTIONS = [{"label": label, "value": value} for value, label in GRANULARITIES]
 
 
 def header(name: str | None, is_admin: bool = False) -> html.Header:
@@ -72,9 +80,11 @@ def labelled(label: str, control, html_for: str | None = None, label_id: str | N
     )
 
 
-def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
-    """Date range (both dates required, none after `today`), age group, gender, source, refresh, and the selected
-    feature's chip."""
+def filter_bar(filters: Filters, today: date | None = None, view: View | None = None) -> dbc.Card:
+    """Date preset and range (both dates required, none after `today`), compare, granularity, age group, gender,
+    source, refresh, and the selected feature's chip. `view` gives the preset, compare mode and granularity (default:
+    the dates as a custom range)."""
+    view = view or View.from_filters(filters)
     latest = {"max_date_allowed": today.isoformat()} if today else {}
     date_picker = dcc.DatePickerRange(
         **latest,
@@ -94,6 +104,9 @@ def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
     age = dbc.Select(id=ids.FILTER_AGE_GROUP, options=AGE_GROUP_OPTIONS, value=filters.age_group)
     gender_dropdown = dbc.Select(id=ids.FILTER_GENDER, options=GENDER_OPTIONS, value=filters.gender)
     source = dbc.Select(id=ids.FILTER_SOURCE, options=SOURCE_OPTIONS, value=filters.source)
+    preset = dbc.Select(id=ids.DATE_PRESET, options=PRESET_OPTIONS, value=view.preset)
+    compare = dbc.Select(id=ids.COMPARE_MODE, options=COMPARE_OPTIONS, value=view.compare)
+    granularity = dbc.Select(id=ids.GRANULARITY, options=GRANULARITY_OPTIONS, value=view.granularity)
     refresh = dbc.Button(
         "↻ Refresh", id=ids.REFRESH_BUTTON, color="primary", outline=True, className="w-100", n_clicks=0
     )
@@ -102,11 +115,14 @@ def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
             [
                 dbc.Row(
                     [
-                        dbc.Col(labelled("Date range", date_picker, ids.DATE_RANGE), xs=12, lg=4),
-                        dbc.Col(labelled("Age group", age, ids.FILTER_AGE_GROUP), xs=6, md=3, lg=2),
-                        dbc.Col(labelled("Gender", gender_dropdown, ids.FILTER_GENDER), xs=6, md=3, lg=2),
-                        dbc.Col(labelled("Source", source, ids.FILTER_SOURCE), xs=6, md=3, lg=2),
-                        dbc.Col(labelled("\u00a0", refresh), xs=6, md=3, lg=2),
+                        dbc.Col(labelled("Period", preset, ids.DATE_PRESET), xs=12, md=4, lg=2),
+                        dbc.Col(labelled("Date range", date_picker, ids.DATE_RANGE), xs=12, md=8, lg=4),
+                        dbc.Col(labelled("Compare with", compare, ids.COMPARE_MODE), xs=6, md=4, lg=2),
+                        dbc.Col(labelled("Trend by", granularity, ids.GRANULARITY), xs=6, md=4, lg=2),
+                        dbc.Col(labelled("\u00a0", refresh), xs=12, md=4, lg=2),
+                        dbc.Col(labelled("Age group", age, ids.FILTER_AGE_GROUP), xs=6, md=4, lg=2),
+                        dbc.Col(labelled("Gender", gender_dropdown, ids.FILTER_GENDER), xs=6, md=4, lg=2),
+                        dbc.Col(labelled("Source", source, ids.FILTER_SOURCE), xs=12, md=4, lg=2),
                     ],
                     className="g-3 align-items-end",
                 ),
@@ -124,14 +140,19 @@ def filter_bar(filters: Filters, today: date | None = None) -> dbc.Card:
     )
 
 
-def stat_card(value_id: str, label: str, *, detail_id: str | None = None, icon: str = "") -> dbc.Card:
-    """A number with a label. The element `value_id` holds the value alone as its text."""
+def stat_card(
+    value_id: str, label: str, *, detail_id: str | None = None, change_id: str | None = None, icon: str = ""
+) -> dbc.Card:
+    """A number with a label. The element `value_id` holds the value alone as its text; `change_id` its change
+    against the comparison range (empty while compare is off)."""
     body = [
         html.Div([html.Span(icon, className="me-1") if icon else None, label], className="stat-label"),
         html.Div("…", id=value_id, className="stat-value text-truncate"),
     ]
     if detail_id:
         body.append(html.Div(id=detail_id, className="stat-detail"))
+    if change_id:
+        body.append(html.Div(id=change_id, className="stat-change"))
     return dbc.Card(dbc.CardBody(body), className="stat-card shadow-sm border-0 h-100")
 
 
@@ -186,13 +207,24 @@ def feature_chip(feature: str) -> dbc.Button:
 
 def stat_cards_row() -> dbc.Row:
     cards = [
-        stat_card(ids.STAT_TOTAL_CLICKS, "Total clicks"),
-        stat_card(ids.STAT_TOP_FEATURE, "Top feature", detail_id=ids.STAT_TOP_FEATURE_CLICKS),
-        stat_card(ids.STAT_DAILY_AVERAGE, "Daily average"),
-        stat_card(ids.STAT_FEATURES_TRACKED, "Features tracked"),
+        stat_card(ids.STAT_TOTAL_CLICKS, "Total clicks", change_id=ids.STAT_TOTAL_CLICKS_CHANGE),
+        stat_card(
+            ids.STAT_TOP_FEATURE,
+            "Top feature",
+            detail_id=ids.STAT_TOP_FEATURE_CLICKS,
+            change_id=ids.STAT_TOP_FEATURE_CHANGE,
+        ),
+        stat_card(ids.STAT_DAILY_AVERAGE, "Daily average", change_id=ids.STAT_DAILY_AVERAGE_CHANGE),
+        stat_card(ids.STAT_FEATURES_TRACKED, "Features tracked", change_id=ids.STAT_FEATURES_TRACKED_CHANGE),
     ]
     return dcc.Loading(
-        dbc.Row([dbc.Col(card, xs=6, lg=3) for card in cards], className="g-3 mb-4"),
+        html.Div(
+            [
+                dbc.Row([dbc.Col(card, xs=6, lg=3) for card in cards], className="g-3"),
+                html.Div(id=ids.STAT_COMPARISON_RANGE, className="small text-muted mt-1"),
+            ],
+            className="mb-4",
+        ),
         type="default",
         delay_show=250,
         color="#0d6efd",
@@ -269,6 +301,9 @@ def feature_table_card() -> dbc.Card:
                             **{"aria-sort": "descending"},
                         ),
                         html.Th("Share", scope="col", className="text-end"),
+                        html.Th(
+                            "Change", id=ids.FEATURE_TABLE_HEAD_CHANGE, scope="col", className="text-end", hidden=True
+                        ),
                     ]
                 )
             ),
@@ -322,8 +357,11 @@ def share_text(clicks: int, total: int) -> str:
     return f"{clicks / total * 100:.1f}%" if total else "—"
 
 
-def feature_table_rows(rows: list[tuple[str, int]], total: int, selected: str | None) -> list[html.Tr]:
-    """One row per feature (rank order kept): a button with the whole name (pressed when selected), clicks, share."""
+def feature_table_rows(
+    rows: list[tuple[str, int]], total: int, selected: str | None, changes: dict[str, str] | None = None
+) -> list[html.Tr]:
+    """One row per feature (rank order kept): a button with the whole name (pressed when selected), clicks, share,
+    and with compare on (`changes`: feature -> change text) its change against the comparison range."""
     return [
         html.Tr(
             [
@@ -339,6 +377,7 @@ def feature_table_rows(rows: list[tuple[str, int]], total: int, selected: str | 
                 ),
                 html.Td(f"{clicks:,}", className="text-end"),
                 html.Td(share_text(clicks, total), className="text-end"),
+                *([html.Td(changes.get(feature, ""), className="text-end text-nowrap")] if changes is not None else []),
             ],
             className="table-warning" if feature == selected else None,
         )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -21,18 +20,14 @@ from layouts.components import (
 )
 from layouts.placement import BOARD
 from panels.board import Board
+from view import View
 
-DEFAULT_RANGE_DAYS = 30
 DEFAULT_SORT = {"by": "clicks", "descending": True}  # the feature table: most clicked first
 
 
-def today_in(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
 def default_filters(today: date) -> Filters:
-    """The last 30 days, ending today (both inclusive), everyone, nothing selected."""
-    return Filters(start=today - timedelta(days=DEFAULT_RANGE_DAYS - 1), end=today)
+    """The default view's filters: the last 30 days, ending today (both inclusive), everyone, nothing selected."""
+    return View().resolve(today)
 
 
 def dashboard_layout(
@@ -42,9 +37,11 @@ def dashboard_layout(
     today: date | None = None,
     *,
     is_admin: bool = False,
+    view: View | None = None,
 ) -> html.Div:
     """The whole dashboard with the given filters already applied (the data callback fills cards and panels); no
-    date after `today` can be picked; an admin's header links to the settings page."""
+    date after `today` can be picked; an admin's header links to the settings page. `view` (whose resolved filters
+    are `filters`) sets the preset, compare and granularity controls; without it the dates show as a custom range."""
     return html.Div(
         [
             header(analyst_name, is_admin),
@@ -56,7 +53,7 @@ def dashboard_layout(
                         dcc.Store(id=ids.FEATURE_TABLE_DATA),
                         dcc.Store(id=ids.FEATURE_TABLE_SORT, data=DEFAULT_SORT),
                         status_banner(),
-                        filter_bar(filters, today),
+                        filter_bar(filters, today, view),
                         empty_state(),
                         stat_cards_row(),
                         *panel_rows(board, filters),

@@ -29,7 +29,10 @@ LOGOUT_BUTTON = "logout-button"
 SETTINGS_LINK = "settings-link"  # in the header for admins only: the settings page
 
 # -- filter bar ------------------------------------------------------------------------------------------------
+DATE_PRESET = "date-preset"  # today, yesterday, last_7_days, …, custom (periods.PRESETS); default last_30_days
 DATE_RANGE = "date-range"
+COMPARE_MODE = "compare-mode"  # off, previous_period, year_over_year
+GRANULARITY = "granularity"  # auto, day, week, month: the trend chart's buckets
 DATE_RANGE_MESSAGE = "date-range-message"
 FILTER_AGE_GROUP = "filter-age-group"
 FILTER_GENDER = "filter-gender"
@@ -44,6 +47,13 @@ STAT_TOP_FEATURE = "stat-top-feature"
 STAT_TOP_FEATURE_CLICKS = "stat-top-feature-clicks"
 STAT_DAILY_AVERAGE = "stat-daily-average"
 STAT_FEATURES_TRACKED = "stat-features-tracked"
+# each card's change against the comparison range: "+12%", "−3%" (U+2212), "0%", "new", "—"; "+2" for features
+# tracked; empty while compare is off
+STAT_TOTAL_CLICKS_CHANGE = "stat-total-clicks-change"
+STAT_TOP_FEATURE_CHANGE = "stat-top-feature-change"
+STAT_DAILY_AVERAGE_CHANGE = "stat-daily-average-change"
+STAT_FEATURES_TRACKED_CHANGE = "stat-features-tracked-change"
+STAT_COMPARISON_RANGE = "stat-comparison-range"  # under the cards: which dates they are compared with
 
 # -- status -----------------------------------------------------------------------------------------------------
 STATUS_BANNER = "status-banner"  # shown while the figures are stale: the database does not answer
@@ -64,6 +74,7 @@ FEATURE_TABLE_SORT_FEATURE = "feature-table-sort-feature"  # the "Feature" colum
 FEATURE_TABLE_SORT_CLICKS = "feature-table-sort-clicks"  # the "Clicks" column header's sort button
 FEATURE_TABLE_HEAD_FEATURE = "feature-table-head-feature"  # the column headers (their aria-sort)
 FEATURE_TABLE_HEAD_CLICKS = "feature-table-head-clicks"
+FEATURE_TABLE_HEAD_CHANGE = "feature-table-head-change"  # the change column (hidden while compare is off)
 FEATURE_TABLE_DATA = "feature-table-data"  # dcc.Store: every feature's clicks under the filters, most clicked first
 
 
@@ -83,8 +94,11 @@ FIXED_IDS: tuple[str, ...] = (
     LOGOUT_FORM,
     LOGOUT_BUTTON,
     SETTINGS_LINK,
+    DATE_PRESET,
     DATE_RANGE,
     DATE_RANGE_MESSAGE,
+    COMPARE_MODE,
+    GRANULARITY,
     FILTER_AGE_GROUP,
     FILTER_GENDER,
     FILTER_SOURCE,
@@ -96,6 +110,11 @@ FIXED_IDS: tuple[str, ...] = (
     STAT_TOP_FEATURE_CLICKS,
     STAT_DAILY_AVERAGE,
     STAT_FEATURES_TRACKED,
+    STAT_TOTAL_CLICKS_CHANGE,
+    STAT_TOP_FEATURE_CHANGE,
+    STAT_DAILY_AVERAGE_CHANGE,
+    STAT_FEATURES_TRACKED_CHANGE,
+    STAT_COMPARISON_RANGE,
     SELECTED_FEATURE,
     RESET_PENDING,
     STATUS_BANNER,
@@ -115,6 +134,7 @@ FIXED_IDS: tuple[str, ...] = (
     FEATURE_TABLE_SORT_CLICKS,
     FEATURE_TABLE_HEAD_FEATURE,
     FEATURE_TABLE_HEAD_CLICKS,
+    FEATURE_TABLE_HEAD_CHANGE,
 )
 
 # -- meta-analytics --------------------------------------------------------------------------------------------
@@ -122,7 +142,10 @@ FIXED_IDS: tuple[str, ...] = (
 # one event per interaction (callbacks/tracking.py); programmatic writes to these props would be counted, so no
 # callback ever outputs to them. A panel's entry is (its tracked_as, PANEL_CLICK_PROPS).
 FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
-    DATE_RANGE: ("date_picker", ("start_date", "end_date")),
+    DATE_PRESET: ("date_preset", ("value",)),  # the picker's dates follow it without a date_picker event
+    DATE_RANGE: ("date_picker", ("start_date", "end_date")),  # a date edited: also sets the preset to custom, silently
+    COMPARE_MODE: ("compare_mode", ("value",)),
+    GRANULARITY: ("granularity", ("value",)),
     FILTER_AGE_GROUP: ("filter_age", ("value",)),
     FILTER_GENDER: ("filter_gender", ("value",)),
     FILTER_SOURCE: ("filter_source", ("value",)),
@@ -133,10 +156,11 @@ FIXED_TRACKED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Tracked controls made of many components (one per row), each with the pattern-matching id {"type": <id>, ...}: the
 # recorder listens to all of them (dash.ALL) and records a click on any one.
-# Controls the reset button and the breakdown charts set: their recorders record nothing while the mark
-# RESET_PENDING is set (a reset is one interaction, recorded as reset_filters; a click on a breakdown segment is one,
-# recorded as the chart's name).
-SET_BY_RESET = (DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER, FILTER_SOURCE)
+# Controls the reset button, the breakdown charts, a preset choice (the picker's dates) and a date edit (the preset
+# becomes custom) set: their recorders record nothing while the mark RESET_PENDING is set (a reset is one
+# interaction, recorded as reset_filters; a click on a breakdown segment is one, recorded as the chart's name; a
+# preset choice is one date_preset; a date edit one date_picker).
+SET_BY_RESET = (DATE_PRESET, DATE_RANGE, FILTER_AGE_GROUP, FILTER_GENDER, FILTER_SOURCE)
 PATTERN_CONTROLS: dict[str, dict] = {FEATURE_TABLE: {"type": FEATURE_TABLE, "feature": ALL}}
 PANEL_CLICK_PROPS = ("clickData",)  # clickData carries a timestamp (Dash >= 4.2): each click is a change
 

@@ -7,7 +7,10 @@ A panel module (panels/<name>.py) defines `PANEL = Panel(...)` with
 - `figure(rows, filters)`: a plain plotly dict built from those rows, in the house template (layouts/theme.py);
 - `id`: the dcc.Graph's component id; `title`: the card's title (text, or a function of the filters);
 - `stats_key`: its key in GET /api/v1/stats (the rows as JSON: `stats_json`, field by field unless given);
-- `tracked_as`: the meta-analytics name recorded once per click on the chart, or None for a display-only chart.
+- `tracked_as`: the meta-analytics name recorded once per click on the chart, or None for a display-only chart;
+- optionally `timeline_figure(rows, filters, timeline)` and `timeline_json(rows, filters, timeline)`: a chart over
+  time (the trend) drawn in buckets of the chosen granularity with the comparison range's rows (its query run again
+  for the comparison filters) as `timeline.previous_rows`; the JSON's keys join the stats API's body.
 
 The framework gives every panel the filters, a titled card with a loading indicator and an empty state (when the
 rows count no click), one meta-analytics event per click, its key in the stats API, and `run_panel` for tests.
@@ -51,6 +54,17 @@ def _is_snake_case(name: str) -> bool:
     return name.isidentifier() and name == name.lower()
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """How a chart over time is drawn: as of `today`, in buckets of `granularity` (auto, day, week, month), against
+    the comparison range's filters and rows (None when compare is off)."""
+
+    today: date
+    granularity: str = "auto"
+    comparison: Filters | None = None
+    previous_rows: Any = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Panel(Generic[Rows]):
     """One chart of the dashboard. See the module docstring; only the first six fields are required."""
@@ -67,6 +81,8 @@ class Panel(Generic[Rows]):
     empty_text: str = NO_CLICKS
     axes_when_empty: bool = False  # True: draw the (all-zero) figure under the empty note; False: the note alone
     height: int = 380  # pixels
+    timeline_figure: Callable[[Rows, Filters, Timeline], dict] | None = None
+    timeline_json: Callable[[Rows, Filters, Timeline], dict] | None = None
 
     def __post_init__(self) -> None:
         if not self.id or self.id != self.id.strip() or " " in self.id:
@@ -101,14 +117,22 @@ class Rendered:
     rows: Any
     figure: dict
     title: str
+    timeline: Timeline | None = None  # a timeline panel's buckets and comparison rows, when drawn with them
 
 
-def present(panel: Panel, rows: Any, filters: Filters) -> Rendered:
-    """The panel's figure and title for rows its query returned (the empty state when they count no click)."""
+def present(panel: Panel, rows: Any, filters: Filters, timeline: Timeline | None = None) -> Rendered:
+    """The panel's figure and title for rows its query returned (the empty state when they count no click); a
+    timeline panel given a `timeline` is drawn in its buckets, with its comparison."""
+
+    def draw() -> dict:
+        if timeline is not None and panel.timeline_figure is not None:
+            return panel.timeline_figure(rows, filters, timeline)
+        return panel.figure(rows, filters)
+
     if not panel.is_empty(rows):
-        figure = panel.figure(rows, filters)
+        figure = draw()
     elif panel.axes_when_empty:
-        figure = with_empty_note(panel.figure(rows, filters), panel.empty_text)
+        figure = with_empty_note(draw(), panel.empty_text)
     else:
         figure = empty_figure(panel.empty_text)
     return Rendered(rows=rows, figure=figure, title=panel.title_for(filters))

@@ -16,6 +16,9 @@ DATA_INPUTS = [
     "filter-source.value",
     "selected-feature.data",
     "refresh-button.n_clicks",
+    "date-preset.value",
+    "compare-mode.value",
+    "granularity.value",
 ]
 
 
@@ -50,9 +53,20 @@ def data_dep(client) -> dict:
     return callback_for(client, DATA_INPUTS)[0]
 
 
-def filter_values(start=START, end=END, age="all", gender="all", feature=None, source="all") -> dict:
+def filter_values(
+    start=START,
+    end=END,
+    age="all",
+    gender="all",
+    feature=None,
+    source="all",
+    preset="custom",
+    compare="off",
+    granularity="auto",
+) -> dict:
     """The data callback's input values, as the page holds them."""
-    return dict(zip(DATA_INPUTS, [start and str(start), end and str(end), age, gender, source, feature, 0]))
+    values = [start and str(start), end and str(end), age, gender, source, feature, 0, preset, compare, granularity]
+    return dict(zip(DATA_INPUTS, values))
 
 
 def layout_props(client) -> dict[str, dict]:

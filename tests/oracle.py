@@ -10,7 +10,7 @@ and gender may be 'unknown' (events without a known person); source is 'all', 'a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, text
 
@@ -173,6 +173,105 @@ def by_weekday(
     return [tuple(row) for row in _rows(engine, sql, **params)]
 
 
+def granularity_for(start: date, end: date, chosen: str = "auto") -> str:
+    """The rule restated: auto is a day up to 92 days, an ISO week up to 731 days, a month beyond."""
+    if chosen != "auto":
+        return chosen
+    days = (end - start).days + 1
+    return "day" if days <= 92 else "week" if days <= 731 else "month"
+
+
+def series(
+    engine: Engine,
+    start: date,
+    end: date,
+    size: str,
+    today: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
+) -> list[dict]:
+    """The trend's buckets (`size`: day, week or month) with PostgreSQL's date_trunc: each bucket's first and last
+    day inside the range, its clicks over the raw events (the selected feature only, when given), and complete =
+    the whole period lies in the range and ended before today."""
+    sql = f"""
+        WITH periods AS (
+            SELECT p::date AS first, (p + CAST(:step AS interval) - interval '1 day')::date AS last
+            FROM generate_series(
+                date_trunc(:size, CAST(:start AS timestamp)), CAST(:end AS timestamp), CAST(:step AS interval)
+            ) p
+        )
+        SELECT greatest(p.first, CAST(:start AS date)) AS start, least(p.last, CAST(:end AS date)) AS end,
+               (SELECT count(*) FROM events e WHERE {_where(age_group, gender, feature, source)}
+                   AND (e.occurred_at AT TIME ZONE :tz)::date BETWEEN p.first AND p.last) AS clicks,
+               p.first >= CAST(:start AS date) AND p.last <= CAST(:end AS date) AND p.last < CAST(:today AS date)
+                   AS complete
+        FROM periods p ORDER BY p.first
+    """
+    params = dict(start=start, end=end, age_group=age_group, gender=gender, feature=feature, source=source)
+    rows = _rows(engine, sql, size=size, step=f"1 {size}", today=today, **params)
+    return [
+        {"start": r.start.isoformat(), "end": r.end.isoformat(), "clicks": r.clicks, "complete": r.complete}
+        for r in rows
+    ]
+
+
+def percent_change(engine: Engine, current_num: int, current_den: int, previous_num: int, previous_den: int) -> str:
+    """The change of current_num/current_den against previous_num/previous_den as the page writes it, rounded half
+    away from zero by PostgreSQL's round(numeric): "+N%", "−N%" (U+2212), "0%", "new" (previous 0), "—" (both 0)."""
+    if previous_num == 0:
+        return "new" if current_num > 0 else NO_VALUE
+    numerator = (current_num * previous_den - previous_num * current_den) * 100
+    denominator = previous_num * current_den
+    (rounded,) = _rows(engine, "SELECT round(CAST(:n AS numeric) / :d)::int", n=numerator, d=denominator)[0]
+    return f"+{rounded:,}%" if rounded > 0 else f"\u2212{-rounded:,}%" if rounded < 0 else "0%"
+
+
+def comparison(
+    engine: Engine,
+    start: date,
+    end: date,
+    previous_start: date,
+    previous_end: date,
+    age_group: str = "all",
+    gender: str = "all",
+    feature: str | None = None,
+    source: str = "all",
+) -> dict:
+    """The stats API's `comparison` object: the comparison range, its cards, each card's change and each current
+    feature's clicks in both ranges with its change."""
+    f = dict(age_group=age_group, gender=gender, source=source)
+    now, before = cards(engine, start, end, **f), cards(engine, previous_start, previous_end, **f)
+    previous_clicks = dict(by_feature(engine, previous_start, previous_end, **f))
+    days, previous_days = (end - start).days + 1, (previous_end - previous_start).days + 1
+    top = now["top_feature"]
+    difference = now["features_tracked"] - before["features_tracked"]
+    changes = {
+        "total_clicks": percent_change(engine, now["total_clicks"], 1, before["total_clicks"], 1),
+        "top_feature": percent_change(engine, top["clicks"], 1, previous_clicks.get(top["name"], 0), 1)
+        if top
+        else NO_VALUE,
+        "daily_average": percent_change(engine, now["total_clicks"], days, before["total_clicks"], previous_days),
+        "features_tracked": f"+{difference}" if difference > 0 else f"\u2212{-difference}" if difference else "0",
+    }
+    return {
+        "start": previous_start.isoformat(),
+        "end": previous_end.isoformat(),
+        **before,
+        "changes": changes,
+        "by_feature": [
+            {
+                "feature": name,
+                "clicks": n,
+                "previous_clicks": previous_clicks.get(name, 0),
+                "change": percent_change(engine, n, 1, previous_clicks.get(name, 0), 1),
+            }
+            for name, n in by_feature(engine, start, end, **f)
+        ],
+    }
+
+
 def stats(
     engine: Engine,
     start: date,
@@ -181,13 +280,32 @@ def stats(
     gender: str = "all",
     feature: str | None = None,
     source: str = "all",
+    *,
+    today: date | None = None,
+    granularity: str = "auto",
+    compare: tuple[date, date] | None = None,
 ) -> dict:
-    """The exact body of GET /api/v1/stats for these filters (the page's four panels), in the documented key order."""
+    """The exact body of GET /api/v1/stats for these filters (the page's four panels, the trend's buckets and the
+    comparison with the range `compare`, when given), in the documented key order. `today` defaults to the current
+    UTC date (the app's clock when TODAY is not pinned)."""
     f = dict(age_group=age_group, gender=gender, feature=feature, source=source)
+    today = today or datetime.now(UTC).date()
+    size = granularity_for(start, end, granularity)
+    buckets = series(engine, start, end, size, today, **f)
+    if compare is not None:
+        before = series(engine, *compare, size, today, **f)
+        for i, bucket in enumerate(buckets):
+            aligned = before[i] if i < len(before) else None
+            bucket["previous_start"] = aligned and aligned["start"]
+            bucket["previous_end"] = aligned and aligned["end"]
+            bucket["previous_clicks"] = aligned and aligned["clicks"]
     return {
         **cards(engine, start, end, **f),
         "by_feature": [{"feature": name, "clicks": n} for name, n in by_feature(engine, start, end, **f)],
         "daily": [{"date": day.isoformat(), "clicks": n} for day, n in daily(engine, start, end, **f)],
         "by_age_group": [{"age_group": group, "clicks": n} for group, n in by_age_group(engine, start, end, **f)],
         "by_gender": [{"gender": g, "clicks": n} for g, n in by_gender(engine, start, end, **f)],
+        "granularity": size,
+        "series": buckets,
+        "comparison": comparison(engine, start, end, *compare, **f) if compare else None,
     }

@@ -38,6 +38,13 @@ def genders(*clicks: int) -> list[dict]:
     return [{"gender": g, "clicks": n} for g, n in zip(("Male", "Female", "Other", "unknown"), clicks)]
 
 
+def trend(start: str, clicks: list[int]) -> dict:
+    """What every body ends with when compare is off: daily buckets (all complete: these days are long over)."""
+    days = daily(start, clicks)
+    series = [{"start": d["date"], "end": d["date"], "clicks": d["clicks"], "complete": True} for d in days]
+    return {"granularity": "day", "series": series, "comparison": None}
+
+
 MARCH = {"start": str(START), "end": str(END)}
 
 
@@ -58,13 +65,15 @@ def test_all_filters_open(logged_in_client, known):
         "daily": daily("2026-03-01", [6, 0, 2, 1, 2]),
         "by_age_group": ages(3, 4, 3, 1),  # the click without a known person is 'unknown'
         "by_gender": genders(6, 3, 1, 1),
+        **trend("2026-03-01", [6, 0, 2, 1, 2]),
     }
 
 
 def test_key_order_is_the_documented_one(logged_in_client, known):
     body = logged_in_client.get("/api/v1/stats?start=2026-03-01&end=2026-03-05").get_data(as_text=True)
     keys = ("total_clicks", "top_feature", "daily_average", "features_tracked", "by_feature", "daily")
-    positions = [body.index(f'"{key}"') for key in (*keys, "by_age_group", "by_gender")]
+    trend_keys = ("granularity", "series", "comparison")
+    positions = [body.index(f'"{key}"') for key in (*keys, "by_age_group", "by_gender", *trend_keys)]
     assert positions == sorted(positions)
 
 
@@ -74,7 +83,7 @@ def test_feature_narrows_the_daily_series_and_the_breakdowns(logged_in_client, k
     assert narrowed["daily"] == daily("2026-03-01", [0, 0, 2, 1, 0])
     assert narrowed["by_age_group"] == ages(0, 0, 2, 1)
     assert narrowed["by_gender"] == genders(2, 0, 0, 1)
-    following = ("daily", "by_age_group", "by_gender")
+    following = ("daily", "series", "by_age_group", "by_gender")
     assert {k: v for k, v in narrowed.items() if k not in following} == {
         k: v for k, v in everything.items() if k not in following
     }
@@ -94,6 +103,7 @@ def test_age_group_18_to_40_includes_both_ends(logged_in_client, known):
         "daily": daily("2026-03-01", [3, 0, 0, 0, 1]),
         "by_age_group": ages(3, 4, 3, 1),  # its own dimension is not filtered: every group stays
         "by_gender": genders(0, 3, 1),
+        **trend("2026-03-01", [3, 0, 0, 0, 1]),
     }
 
 
@@ -107,6 +117,7 @@ def test_gender_male(logged_in_client, known):
         "daily": daily("2026-03-01", [3, 0, 2, 0, 1]),
         "by_age_group": ages(3, 0, 3),
         "by_gender": genders(6, 3, 1, 1),
+        **trend("2026-03-01", [3, 0, 2, 0, 1]),
     }
 
 
@@ -156,6 +167,7 @@ def test_an_empty_range_is_all_zeros_not_an_error(logged_in_client, known):
         "daily": daily("2026-04-01", [0, 0, 0]),
         "by_age_group": ages(0, 0, 0),
         "by_gender": genders(0, 0, 0),
+        **trend("2026-04-01", [0, 0, 0]),
     }
 
 

@@ -126,7 +126,7 @@ def test_long_name_selected_other_not_and_tooltips_readable(many, engine, analys
         window = board.driver.execute_script("return window.innerWidth;")
         assert 0 < right_edge(board, "clear-feature-chip") <= window  # the chip stays on screen
         title = board.driver.find_element(By.ID, "daily-trend-chart-title")
-        assert title.text == f"Daily clicks: {LONG_FEATURE}"  # whole in the DOM, cut on screen by an ellipsis
+        assert title.text == f"Clicks over time: {LONG_FEATURE}"  # whole in the DOM, cut on screen by an ellipsis
         assert right_edge(board, "daily-trend-chart-title") <= window
         shot(board, f"long-name-selected-{width}")
     set_width(board, 1440)

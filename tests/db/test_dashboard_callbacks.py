@@ -72,7 +72,7 @@ def test_all_filters_open(engine, known):
     assert segments(update, "age-group-chart") == [("<18", 3), ("18-40", 4), (">40", 3), ("unknown", 1)]
     assert segments(update, "gender-chart") == [("Male", 6), ("Female", 3), ("Other", 1), ("unknown", 1)]
     assert update.values["feature-chip-container.children"] is None
-    assert update.values["daily-trend-chart-title.children"] == "Daily clicks: all features"
+    assert update.values["daily-trend-chart-title.children"] == "Clicks over time: all features"
     assert update.message == ""
 
 
@@ -94,7 +94,7 @@ def test_selected_feature_narrows_the_line_and_the_breakdowns_not_the_cards_or_b
     assert list(line(update).values()) == [3, 0, 0, 0, 1]
     assert segments(update, "age-group-chart") == [("<18", 3), ("18-40", 0), (">40", 1)]
     assert segments(update, "gender-chart") == [("Male", 4), ("Female", 0), ("Other", 0)]
-    assert update.values["daily-trend-chart-title.children"] == "Daily clicks: search"
+    assert update.values["daily-trend-chart-title.children"] == "Clicks over time: search"
     chip = update.values["feature-chip-container.children"]
     assert (chip.id, text_of(chip.children)) == ("clear-feature-chip", "search ×")
     colors = trace(update, "feature-bar-chart")["marker"]["color"]
@@ -218,7 +218,7 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
     assert values[:5] == ["11", "export", "4 clicks", "2.2", "3"]
     assert text_of(values[5].children) == "export ×"
     assert [values[i]["data"][0]["type"] for i in (6, 7, 9, 10)] == ["bar", "scatter", "bar", "bar"]
-    assert values[8] == "Daily clicks: export"
+    assert values[8] == "Clicks over time: export"
     assert values[11:13] == ["Updated 2026-03-05 14:02:07 UTC", " (2026-03-05 14:02:07 UTC)"]
     assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
     assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11}

@@ -59,14 +59,14 @@ def test_daily_trend_has_one_point_per_day_zeros_included(engine, known):
     shown = run_panel(daily_trend.PANEL, engine, Filters(START, END))
     assert trace(shown)["x"] == ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05"]
     assert trace(shown)["y"] == [6, 0, 2, 1, 2]
-    assert (trace(shown)["name"], shown.title) == ("All features", "Daily clicks: all features")
+    assert (trace(shown)["name"], shown.title) == ("All features", "Clicks over time: all features")
     assert daily_trend.PANEL.stats_json(shown.rows)[1] == {"date": "2026-03-02", "clicks": 0}
 
 
 def test_daily_trend_follows_the_selected_feature(engine, known):
     shown = run_panel(daily_trend.PANEL, engine, Filters(START, END, age_group="18-40", feature="export"))
     assert trace(shown)["y"] == [3, 0, 0, 0, 1]
-    assert (trace(shown)["name"], shown.title) == ("export", "Daily clicks: export")
+    assert (trace(shown)["name"], shown.title) == ("export", "Clicks over time: export")
 
 
 def test_daily_trend_without_clicks_keeps_its_zero_line_under_a_note(engine, known):

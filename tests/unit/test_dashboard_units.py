@@ -19,18 +19,55 @@ from layouts.placement import BOARD
 from panels.board import Place
 from tests.dash_client import text_of
 from tests.panels import clicks_by_weekday
+from view import View
 from view_codec.cookie import (
     COOKIE_PREFIX,
     MAX_AGE_SECONDS,
     SALT,
     cookie_name,
-    dump_filters,
-    load_filters,
-    saved_filters_from_cookies,
+    dump_view,
+    load_view,
+    saved_view_from_cookies,
 )
 
 SECRET = "unit-secret"
 FILTERS = Filters(date(2026, 3, 1), date(2026, 3, 10), "18-40", "Female", "search")
+FAR_FUTURE = date(2999, 12, 31)  # "today" for resolving the custom ranges of these cookies
+
+
+# The cookie keeps a View; these tests write custom ranges and read them back as Filters.
+def dump_filters(secret: str, user_id: int, filters: Filters) -> str:
+    return dump_view(secret, user_id, View.from_filters(filters))
+
+
+def load_filters(secret: str, user_id: int, token: str | None) -> Filters | None:
+    view = load_view(secret, user_id, token)
+    return None if view is None else view.resolve(FAR_FUTURE)
+
+
+def saved_filters_from_cookies(secret: str, user_id: int | None, cookies) -> Filters | None:
+    view = saved_view_from_cookies(secret, user_id, cookies)
+    return None if view is None else view.resolve(FAR_FUTURE)
+
+
+def test_cookie_keeps_the_preset_so_it_rolls_forward():
+    view = View(preset="last_7_days", source="api", compare="previous_period", granularity="week")
+    loaded = load_view(SECRET, 7, dump_view(SECRET, 7, view))
+    assert loaded == view
+    assert loaded.resolve(date(2026, 3, 15)) == Filters(date(2026, 3, 9), date(2026, 3, 15), source="api")
+    assert loaded.resolve(date(2026, 3, 16)) == Filters(date(2026, 3, 10), date(2026, 3, 16), source="api")
+    payload = URLSafeTimedSerializer(SECRET, salt=SALT).loads(dump_view(SECRET, 7, view))
+    assert "s" not in payload and "e" not in payload  # a preset keeps no dates
+    custom = View.from_filters(FILTERS, compare="year_over_year")
+    assert load_view(SECRET, 7, dump_view(SECRET, 7, custom)) == custom
+
+
+def test_cookie_from_before_presets_loads_as_a_custom_range():
+    before = {"u": 7, "s": "2026-03-01", "e": "2026-03-10", "a": "<18", "g": "all", "f": None, "o": "api"}
+    token = URLSafeTimedSerializer(SECRET, salt=SALT).dumps(before)
+    assert load_view(SECRET, 7, token) == View(
+        preset="custom", start=date(2026, 3, 1), end=date(2026, 3, 10), age_group="<18", source="api"
+    )
 
 
 def click(feature: str, timestamp: int = 1) -> dict:
@@ -339,14 +376,17 @@ def test_the_check_catches_a_control_without_a_name():
 
     layout = dashboard_layout("Ana", FILTERS)
     layout.children.append(dbc.Button("Export", id="export-button"))
-    layout.children.append(html.Div(dcc.RadioItems(id="granularity", options=["day", "week"])))
-    assert unnamed_controls(layout) == ["export-button", "granularity"]
+    layout.children.append(html.Div(dcc.RadioItems(id="zoom-level", options=["day", "week"])))
+    assert unnamed_controls(layout) == ["export-button", "zoom-level"]
 
 
 def test_meta_analytics_names():
     names = {cid: name for cid, (name, _props) in ids.TRACKED_CONTROLS.items()}
     assert names == {
+        "date-preset": "date_preset",
         "date-range": "date_picker",
+        "compare-mode": "compare_mode",
+        "granularity": "granularity",
         "filter-age-group": "filter_age",
         "filter-gender": "filter_gender",
         "filter-source": "filter_source",
@@ -396,7 +436,7 @@ def test_layout_carries_the_saved_filters():
     assert by_id["selected-feature"].data == "search"
     assert text_of(by_id["clear-feature-chip"].children) == "search ×"
     assert by_id["analyst-name"].children == "Ana"
-    assert by_id["daily-trend-chart-title"].children == "Daily clicks: search"  # no flash of the default title
+    assert by_id["daily-trend-chart-title"].children == "Clicks over time: search"  # no flash of the default title
     assert by_id["age-group-chart-title"].children == "Clicks by age group"
     for stable in (
         "stat-total-clicks",
