@@ -1,7 +1,8 @@
 """Reading the rollup levels (db/rollup.py): clicks for one set of filters, grouped by one column, in one query.
 
 Each level row already sums every value of the dimensions it marks EVERY, so a filter picks rows by equality: a
-dimension filtered on reads its value, one left at `all` reads EVERY, the grouped one reads each of its values. A
+dimension filtered on reads its value, one left at `all` reads EVERY, the grouped one reads each of its values; the
+source, never summed in a level, reads both of its values when it is `all`. A
 range is read as its whole months from `rollup_month` and the days before and after them from `rollup_day`: a
 year is 12 month rows per group instead of 365 day rows, and a range without a whole month reads days only.
 """
@@ -52,22 +53,22 @@ def split(start: date, end: date) -> Split:
 
 def _conditions(table: Table, f: Filters, group: str | None, follow_feature: bool) -> list:
     """Equality on every dimension: the filter's value, EVERY for `all` (or an ignored selection), each value for the
-    grouped one."""
+    grouped one and for the source at `all` (one index scan per value, each reading one period range)."""
     chosen = {
         "feature": f.feature if follow_feature and f.feature is not None else EVERY,
         "age_group": EVERY if f.age_group == ALL else f.age_group,
         "gender": EVERY if f.gender == ALL else f.gender,
-        "source": EVERY if f.source == ALL else f.source,
+        "source": None if f.source == ALL else f.source,  # None: both sources (a level has no EVERY for it)
     }
     conditions = []
     for dimension, value in chosen.items():
         column = table.c[dimension]
-        if dimension != group:
-            conditions.append(column == value)
-        elif dimension == "feature":
+        if dimension == group and dimension == "feature":
             conditions.append(column != EVERY)
-        else:
+        elif dimension == group or value is None:
             conditions.append(column.in_(VALUES[dimension]))
+        else:
+            conditions.append(column == value)
     return conditions
 
 
@@ -75,7 +76,10 @@ def clicks_by_day(conn: Connection, f: Filters) -> dict[date, int]:
     """{day: clicks} under every filter, the selected feature included, for the days with a row (day level only)."""
     d = rollup_day
     query = select(d.c.day, d.c.clicks).where(*_conditions(d, f, None, True), d.c.day >= f.start, d.c.day <= f.end)
-    return {day: int(clicks) for day, clicks in conn.execute(query)}
+    counted: dict[date, int] = {}
+    for day, clicks in conn.execute(query):  # one row per source and day when the source is `all`
+        counted[day] = counted.get(day, 0) + int(clicks)
+    return counted
 
 
 def clicks_grouped(conn: Connection, f: Filters, group: str, *, follow_feature: bool = True) -> list[tuple[str, int]]:

@@ -4,11 +4,12 @@ The rollup has three tables, kept consistent with each other and with the raw ev
 - `feature_daily (day, feature, age_group, gender, source) -> clicks`: the base level, the events counted by their
   local day and every dimension.
 - `rollup_day (feature, age_group, gender, source, day) -> clicks` and `rollup_month (..., month)`: the levels. Each
-  holds the base level summed over every combination of "one value or every value" of the four dimensions (a
-  `GROUP BY CUBE`), EVERY ('') standing for "every value" (never a stored feature, age group, gender or source). So
-  any filter combination reads one row per day (or month) and grouped value: the total of a year for "all
-  features, all age groups, gender Female" is 12 month rows, not the ~700 k base rows of that year. `month` is the
-  first day of the local month.
+  holds the base level summed over every combination of "one value or every value" of feature, age group and
+  gender (a `GROUP BY CUBE`), per source, EVERY ('') standing for "every value" (never a stored feature, age group
+  or gender). So any filter combination reads at most two rows (one per source) per day (or month) and grouped
+  value: the total of a year for "all features, all age groups, gender Female" is 24 month rows, not the ~540 k
+  base rows of that year. `month` is the first day of the local month. The source is not summed over: it has only
+  two values, and each summed dimension multiplies the rows every write touches.
 
 There are exactly three ways the rollup changes, all written here:
 - `upsert_ctes(rows)`: add the events of `rows` (a CTE of rows just inserted into `events`) to every table. The
@@ -79,7 +80,8 @@ class Level(NamedTuple):
 
 
 EVERY = ""  # in a level's key: every value of that dimension
-DIMENSIONS = ("feature", "age_group", "gender", "source")
+DIMENSIONS = ("feature", "age_group", "gender", "source")  # a level's key, before its period
+SUMMED = ("feature", "age_group", "gender")  # the dimensions a level also holds EVERY for (not the source)
 DAY = Level("rollup_day", "day", "day")
 MONTH = Level("rollup_month", "month", "date_trunc('month', day)::date")
 LEVELS = (DAY, MONTH)
@@ -93,11 +95,11 @@ def level_key(level: Level) -> str:
 
 def cube_sql(level: Level, base: str) -> str:
     """SELECT the level's rows (key and clicks) from `base` rows (day, feature, age_group, gender, source,
-    clicks): every combination of one or every value of each dimension, in key order."""
-    dims = ", ".join(f"coalesce({d}, '{EVERY}') AS {d}" for d in DIMENSIONS)  # base dimensions are never NULL
+    clicks): per source, every combination of one or every value of feature, age group and gender, in key order."""
+    dims = ", ".join(f"coalesce({d}, '{EVERY}') AS {d}" for d in SUMMED)  # base dimensions are never NULL
     return (
-        f"SELECT {dims}, {level.period_of_day} AS {level.period}, sum(clicks)::bigint AS clicks FROM {base}"
-        f" GROUP BY {level.period_of_day}, CUBE ({', '.join(DIMENSIONS)}) ORDER BY {level_key(level)}"
+        f"SELECT {dims}, source, {level.period_of_day} AS {level.period}, sum(clicks)::bigint AS clicks FROM {base}"
+        f" GROUP BY {level.period_of_day}, source, CUBE ({', '.join(SUMMED)}) ORDER BY {level_key(level)}"
     )
 
 

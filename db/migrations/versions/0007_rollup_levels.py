@@ -1,8 +1,8 @@
 """Rollup levels: `rollup_day` and `rollup_month` hold feature_daily summed over every combination of one or every
-value ('') of feature, age group, gender and source, per day and per month, so any filter reads one row per day or
-month and grouped value (db/rollup.py). Created and backfilled from feature_daily (which is kept past a retention
-horizon, so old days are counted too), under an EXCLUSIVE lock on feature_daily: dashboards keep reading, event
-writers wait until the commit.
+value ('') of feature, age group and gender, per source, per day and per month, so any filter reads at most one row
+per source, day or month and grouped value (db/rollup.py). Created and backfilled from feature_daily (which is kept
+past a retention horizon, so old days are counted too), under an EXCLUSIVE lock on feature_daily: dashboards keep
+reading, event writers wait until the commit.
 
 Revision ID: 0007_rollup_levels
 Revises: 0006_rollup_source
@@ -22,9 +22,9 @@ depends_on = None
 # later changes there do not change what this revision did).
 _BACKFILL = """
 INSERT INTO {table} (feature, age_group, gender, source, {period}, clicks)
-SELECT coalesce(feature, ''), coalesce(age_group, ''), coalesce(gender, ''), coalesce(source, ''), {period_of_day},
+SELECT coalesce(feature, ''), coalesce(age_group, ''), coalesce(gender, ''), source, {period_of_day},
        sum(clicks)::bigint
-FROM feature_daily GROUP BY {period_of_day}, CUBE (feature, age_group, gender, source)
+FROM feature_daily GROUP BY {period_of_day}, source, CUBE (feature, age_group, gender)
 """
 LEVELS = (("rollup_day", "day", "day"), ("rollup_month", "month", "date_trunc('month', day)::date"))
 
