@@ -69,7 +69,10 @@ def test_each_level_is_checked_against_the_base_table(engine, settings):
             text("SELECT count(DISTINCT date_trunc('month', day)) FROM feature_daily WHERE feature = 'chart_bar'")
         ).scalar_one()
     assert levels(engine) == (0, 0)
-    first_day_total = "WHERE (feature, age_group, gender, source) = ('', '', '', 'dashboard') AND day = (SELECT min(day) FROM rollup_day)"
+    first_day_total = (
+        "WHERE (feature, age_group, gender, source) = ('', '', '', 'dashboard')"
+        " AND day = (SELECT min(day) FROM rollup_day)"
+    )
     with engine.begin() as conn:
         conn.execute(text(f"UPDATE rollup_day SET clicks = clicks + 1 {first_day_total}"))
     assert levels(engine) == (1, 0)  # the all-features, all-segments row of one day differs
