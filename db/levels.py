@@ -4,7 +4,9 @@ Each level row already sums every value of the dimensions it marks EVERY, so a f
 dimension filtered on reads its value, one left at `all` reads EVERY, the grouped one reads each of its values; the
 source, never summed in a level, reads both of its values when it is `all`. A
 range is read as its whole months from `rollup_month` and the days before and after them from `rollup_day`: a
-year is 12 month rows per group instead of 365 day rows, and a range without a whole month reads days only.
+year is 12 month rows per group instead of 365 day rows, and a range without a whole month reads days only. The
+levels count closed days only (db/rollup.py): the days after the mark, in practice today, are read from the base
+table `feature_daily` in the same statement (one snapshot), a day's worth of rows at most.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import Connection, Table, desc, func, select, union_all
 
 from db.filters import Filters
 from db.rollup import EVERY
-from db.schema import rollup_day, rollup_month
+from db.schema import feature_daily, rollup_closed, rollup_day, rollup_month
 from domain import AGE_GROUPS, ALL, GENDERS, SOURCES, UNKNOWN
 
 # the values a grouped dimension can have (the feature, being free text, is read as "not EVERY")
@@ -72,10 +74,26 @@ def _conditions(table: Table, f: Filters, group: str | None, follow_feature: boo
     return conditions
 
 
+def _open_days(f: Filters, group: str | None, follow_feature: bool, column: str):
+    """The base rows of the range's days after the closed mark, under the filters (the grouped dimension free),
+    as (`column` AS value, clicks)."""
+    b = feature_daily
+    conditions = [b.c.day >= f.start, b.c.day <= f.end, b.c.day > select(rollup_closed.c.through).scalar_subquery()]
+    chosen = {"age_group": f.age_group, "gender": f.gender, "source": f.source}
+    conditions += [b.c[name] == value for name, value in chosen.items() if value != ALL and name != group]
+    if follow_feature and f.feature is not None and group != "feature":
+        conditions.append(b.c.feature == f.feature)
+    return select(b.c[column].label("value"), b.c.clicks).where(*conditions)
+
+
 def clicks_by_day(conn: Connection, f: Filters) -> dict[date, int]:
-    """{day: clicks} under every filter, the selected feature included, for the days with a row (day level only)."""
+    """{day: clicks} under every filter, the selected feature included, for the days with a row: closed days from the
+    day level, later ones from the base."""
     d = rollup_day
-    query = select(d.c.day, d.c.clicks).where(*_conditions(d, f, None, True), d.c.day >= f.start, d.c.day <= f.end)
+    closed = select(d.c.day.label("value"), d.c.clicks).where(
+        *_conditions(d, f, None, True), d.c.day >= f.start, d.c.day <= f.end
+    )
+    query = union_all(closed, _open_days(f, None, True, "day"))
     counted: dict[date, int] = {}
     for day, clicks in conn.execute(query):  # one row per source and day when the source is `all`
         counted[day] = counted.get(day, 0) + int(clicks)
@@ -101,8 +119,8 @@ def clicks_grouped(conn: Connection, f: Filters, group: str, *, follow_feature: 
                 *_conditions(d, f, group, follow_feature), d.c.day >= first, d.c.day <= last
             )
         )
-    rows = parts[0] if len(parts) == 1 else union_all(*parts)
-    sub = rows.subquery()
+    parts.append(_open_days(f, group, follow_feature, group))
+    sub = union_all(*parts).subquery()
     clicks = func.sum(sub.c.clicks).label("clicks")
     query = select(sub.c.value, clicks).group_by(sub.c.value).having(clicks > 0).order_by(desc("clicks"), sub.c.value)
     return [(value, int(n)) for value, n in conn.execute(query)]

@@ -11,6 +11,12 @@ The rollup has three tables, kept consistent with each other and with the raw ev
   base rows of that year. `month` is the first day of the local month. The source is not summed over: it has only
   two values, and each summed dimension multiplies the rows every write touches.
 
+Days are closed once (`close`, run by the event writer on its first write of a new day, for every day before
+today): the levels count exactly the base rows of the days up to the mark `rollup_closed.through`; later days, in
+practice today, are counted in the base alone, and readers add those few base rows (db/levels.py). So live traffic,
+which lands on today, writes one base row per group as it always did, and the summing into the levels is paid once
+per day, for the whole day; an event for a closed day (a late one) is added to the levels as it is written.
+
 There are exactly three ways the rollup changes, all written here:
 - `upsert_ctes(rows)`: add the events of `rows` (a CTE of rows just inserted into `events`) to every table. The
   event writer uses it on its `INSERT ... RETURNING` rows and the demo-data loader (`upsert_sql`) on the id range it
@@ -19,7 +25,9 @@ There are exactly three ways the rollup changes, all written here:
 - `rebuild(conn, timezone)`: recount the whole rollup from the raw events (after ANALYTICS_TIMEZONE changed);
   refused once retention removed raw events (db/retention.py): it would lose those days' figures.
 - `mismatches(conn, timezone)`: not a change, the check that the base level equals the events grouped the same way
-  (from the retention horizon on, when there is one) and that each level equals the base level's cube.
+  (from the retention horizon on, when there is one) and that each level equals the cube of the base level's closed
+  days.
+(`close` moves counts between the levels and "base only", which changes no number.)
 
 A base row is one (day, feature, age_group, gender, source) with its clicks; `day` is the event's local date in the
 analytics time zone, passed as the bind parameter `tz`.
@@ -51,24 +59,59 @@ def grouped_sql(rows: str, tz_param: str) -> str:
 
 def upsert_sql(rows: str, tz_param: str = ":tz") -> str:
     """One statement that adds the events in `rows` (a table, or a parenthesised subquery with an alias) to every
-    rollup table."""
+    rollup table. Run HOLD_SQL first in the same transaction."""
     return f"WITH {upsert_ctes(rows, tz_param)} SELECT 1"
 
 
 def upsert_ctes(rows: str, tz_param: str = ":tz") -> str:
     """The WITH items (after the caller's own, e.g. the `inserted` CTE) that add the events in `rows` to every rollup
-    table: the base level from the events grouped once, each level from those groups.
+    table: the base level from the events grouped once; the levels, from those groups, only for closed days (late
+    events: the days of live traffic are open and counted in the base alone until `close`).
 
     Rows are written in key order, table after table, so concurrent writers lock rollup rows in the same order and
-    cannot deadlock.
+    cannot deadlock. The caller must hold the closed mark (HOLD_SQL, an earlier statement of its transaction), so
+    that no `close` runs between its reading which days are closed and its commit.
     """
     ctes = [
         f"rollup_delta AS ({grouped_sql(rows, tz_param)})",
         f"rollup_base AS (INSERT INTO feature_daily AS t ({_KEY}, clicks) SELECT {_KEY}, clicks FROM rollup_delta"
         f" ORDER BY {_KEY} ON CONFLICT ({_KEY}) DO UPDATE SET clicks = t.clicks + EXCLUDED.clicks)",
+        "rollup_late AS (SELECT * FROM rollup_delta WHERE day <= (SELECT through FROM rollup_closed))",
     ]
-    ctes += [f"rollup_{level.table} AS ({level_insert_sql(level, 'rollup_delta', add=True)})" for level in LEVELS]
+    ctes += [f"rollup_{level.table} AS ({level_insert_sql(level, 'rollup_late', add=True)})" for level in LEVELS]
     return ",\n".join(ctes)
+
+
+# Every writer of the rollup runs this first in its transaction: it keeps `close` away until the commit, and says
+# through which day the levels count.
+HOLD_SQL = "SELECT through FROM rollup_closed FOR SHARE"
+
+
+def close_sql(tz_param: str = ":tz") -> list[str]:
+    """The statements, in one transaction, that close every day before today (in the time zone of `tz_param`): each
+    level gets the cube of the base rows of the days after the old mark up to yesterday, and the mark moves. The
+    first statement waits for the writers holding the mark (HOLD_SQL) to commit, so the second sees their rows."""
+    target = f"((now() AT TIME ZONE {tz_param})::date - 1)"
+    days = (
+        "(SELECT b.* FROM feature_daily b WHERE b.day > (SELECT through FROM rollup_closed)"
+        f" AND b.day <= {target}) AS closing"
+    )
+    return [
+        "SELECT through FROM rollup_closed FOR UPDATE",
+        *(level_insert_sql(level, days, add=True) for level in LEVELS),
+        f"UPDATE rollup_closed SET through = {target} WHERE through < {target}",
+    ]
+
+
+def close(conn: Connection, timezone: str) -> None:
+    """Close every day before today in `timezone` (see close_sql), in the caller's transaction."""
+    for statement in close_sql():
+        conn.execute(text(statement), {"tz": timezone})
+
+
+def closed_through(conn: Connection):
+    """The last day the levels count (every later day is counted in the base only)."""
+    return conn.execute(text("SELECT through FROM rollup_closed")).scalar_one()
 
 
 class Level(NamedTuple):
@@ -85,7 +128,7 @@ SUMMED = ("feature", "age_group", "gender")  # the dimensions a level also holds
 DAY = Level("rollup_day", "day", "day")
 MONTH = Level("rollup_month", "month", "date_trunc('month', day)::date")
 LEVELS = (DAY, MONTH)
-TABLES = ("feature_daily", *(level.table for level in LEVELS))  # every table of the rollup
+TABLES = ("feature_daily", *(level.table for level in LEVELS))  # every table of the rollup with clicks
 
 
 def level_key(level: Level) -> str:
@@ -129,15 +172,18 @@ def rebuild(conn: Connection, timezone: str) -> int:
             " lose those days' figures"
         )
     conn.execute(text("SET LOCAL statement_timeout = 0"))
-    conn.execute(text(f"LOCK TABLE {', '.join(TABLES)} IN EXCLUSIVE MODE"))
+    conn.execute(text(f"LOCK TABLE {', '.join(TABLES)}, rollup_closed IN EXCLUSIVE MODE"))
     for table in TABLES:
         conn.execute(text(f"DELETE FROM {table}"))
     inserted = conn.execute(
         text(f"INSERT INTO feature_daily ({_KEY}, clicks) {grouped_sql('events', ':tz')}"), {"tz": timezone}
     )
     for level in LEVELS:
-        conn.execute(text(level_insert_sql(level, "feature_daily", add=False)))
+        conn.execute(text(level_insert_sql(level, CLOSED_BASE, add=False)))
     return inserted.rowcount
+
+
+CLOSED_BASE = "(SELECT * FROM feature_daily WHERE day <= (SELECT through FROM rollup_closed)) AS closed"
 
 
 def mismatches(conn: Connection, timezone: str) -> int:
@@ -161,9 +207,9 @@ def base_mismatches(conn: Connection, timezone: str) -> int:
 
 
 def level_mismatches(conn: Connection, level: Level) -> int:
-    """Number of the level's keys whose clicks differ from the cube of feature_daily."""
+    """Number of the level's keys whose clicks differ from the cube of feature_daily's closed days."""
     query = (
-        f"WITH cube AS ({cube_sql(level, 'feature_daily')}) SELECT count(*) FROM cube c"
+        f"WITH cube AS ({cube_sql(level, CLOSED_BASE)}) SELECT count(*) FROM cube c"
         f" FULL JOIN {level.table} l USING ({level_key(level)}) WHERE c.clicks IS DISTINCT FROM l.clicks"
     )
     return conn.execute(text(query)).scalar_one()

@@ -125,6 +125,14 @@ def _rollup_level(name: str, period: str) -> Table:
 
 
 rollup_day = _rollup_level("rollup_day", "day")
+# The levels count the base rows of the days up to `through` (closed days); later days only the base. One row.
+rollup_closed = Table(
+    "rollup_closed",
+    metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("through", Date, nullable=False),
+    CheckConstraint("id", name="rollup_closed_one_row"),
+)
 rollup_month = _rollup_level("rollup_month", "month")
 
 api_keys = Table(

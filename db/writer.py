@@ -21,6 +21,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -282,9 +284,22 @@ class EventWriter:
         conn = self._connect()
         with conn.transaction(), conn.cursor() as cur:
             copy_events(cur, staged)
+            closed_through = cur.execute(rollup.HOLD_SQL).fetchone()[0]
             cur.execute(INSERT_SQL, {"tz": self.timezone_name})
             counts = {caller: count for caller, count in cur.fetchall()}
+        if closed_through < datetime.now(ZoneInfo(self.timezone_name)).date() - timedelta(days=1):
+            self._close_days(conn)
         return counts
+
+    def _close_days(self, conn: psycopg.Connection) -> None:
+        """A new day began since the rollup levels were last closed: close the days before today (db/rollup.py),
+        once, after the events are committed. A failure only postpones it (the numbers are right either way)."""
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                for statement in rollup.close_sql("%(tz)s"):
+                    cur.execute(statement, {"tz": self.timezone_name})
+        except psycopg.Error as exc:
+            log.warning("closing the rollup's days failed, trying again on the next write: %s", exc)
 
     def _connect(self) -> psycopg.Connection:
         if self._conn is not None and not self._conn.closed:

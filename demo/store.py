@@ -23,8 +23,8 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, select, text
 
+from db.rollup import HOLD_SQL, upsert_sql
 from db.rollup import TABLES as ROLLUP_TABLES
-from db.rollup import upsert_sql
 from db.schema import users
 from db.users import NewUser, User, create_users, set_password, users_by_email
 from demo.encoder import COLUMNS, SIGNATURE, TRAILER
@@ -117,6 +117,7 @@ def copy_events(
 def add_to_rollup(conn: Connection, timezone: str, first: uuid.UUID, last: uuid.UUID) -> None:
     """Add the events with ids in [first, last] to the rollup, days in `timezone`."""
     copied = "(SELECT * FROM events WHERE event_id BETWEEN :first AND :last) AS copied"
+    conn.execute(text(HOLD_SQL))
     conn.execute(text(upsert_sql(copied)), {"tz": timezone, "first": first, "last": last})
 
 

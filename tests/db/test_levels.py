@@ -1,6 +1,7 @@
 """The rollup levels (db/rollup.py, read by db/levels.py): every number read from them equals the raw-SQL oracle for
 ranges inside a month, crossing month and year boundaries, made of whole months, of one day and of ten years, under
-filters and a selected feature; and every level stays equal to the raw events after writes with duplicates."""
+filters and a selected feature; open days (today) are read from the base and closing them changes no number; and
+every level stays equal to the raw events after writes with duplicates, late events and a close."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from db.filters import Filters
 from db.levels import Split, split
 from db.queries import clicks_by_feature
-from db.rollup import mismatches
+from db.rollup import close, closed_through, mismatches
 from db.users import create_user
 from db.writer import Event
 from panels.age_group import clicks_by_age_group
@@ -111,3 +113,51 @@ def test_every_level_equals_the_raw_events_after_writes_with_duplicates(engine, 
     assert writer.submit(again).duplicates == 1  # and a later one
     with engine.connect() as conn:
         assert mismatches(conn, "UTC") == 0
+
+
+def test_open_days_come_from_the_base_and_the_writer_closes_the_days_before_today(engine, writer):
+    today = datetime.now(UTC).date()
+    with engine.begin() as conn:  # as if nothing had been closed for three days (no events yet, levels empty)
+        conn.execute(text("UPDATE rollup_closed SET through = :day"), {"day": today - timedelta(days=3)})
+    at = [
+        datetime.combine(today - timedelta(days=back), datetime.min.time(), UTC) + timedelta(hours=1)
+        for back in (2, 1, 0)
+    ]
+    events = [Event(feature, "api", None, moment) for moment in at for feature in ("search", "search", "export")]
+    assert writer.submit(events).accepted == 9
+    with engine.connect() as conn:
+        # the write itself was for three open days; then the writer closed the two before today
+        assert closed_through(conn) == today - timedelta(days=1)
+        assert mismatches(conn, "UTC") == 0
+        assert (
+            conn.execute(
+                text("SELECT sum(clicks) FROM rollup_day WHERE feature = '' AND age_group = '' AND gender = ''")
+            ).scalar_one()
+            == 6
+        )  # today is not in the levels
+    check_against_oracle(engine, today - timedelta(days=40), today)
+    late = Event("share", "dashboard", None, at[0] + timedelta(hours=3))  # a closed day: straight into the levels
+    assert writer.submit([late]).accepted == 1
+    with engine.begin() as conn:
+        assert mismatches(conn, "UTC") == 0
+        close(conn, "UTC")  # nothing left to close: a no-op
+        assert closed_through(conn) == today - timedelta(days=1)
+    check_against_oracle(engine, today - timedelta(days=1), today)
+    check_against_oracle(engine, today.replace(day=1), today)
+
+
+def check_against_oracle(engine, start: date, end: date) -> None:
+    for age_group, feature, source in [("all", None, "all"), ("unknown", "search", "api"), ("all", "share", "all")]:
+        f = Filters(start, end, age_group, "all", feature, source)
+        kw = dict(age_group=age_group, gender="all", feature=feature, source=source)
+        with engine.connect() as conn:
+            assert [(r.feature, r.clicks) for r in clicks_by_feature(conn, f)] == oracle.by_feature(
+                engine, start, end, **kw
+            )
+            assert [(r.day, r.clicks) for r in daily_clicks(conn, f)] == oracle.daily(engine, start, end, **kw)
+            assert [(r.value, r.clicks) for r in clicks_by_age_group(conn, f)] == oracle.by_age_group(
+                engine, start, end, **kw
+            )
+            assert [(r.value, r.clicks) for r in clicks_by_gender(conn, f)] == oracle.by_gender(
+                engine, start, end, **kw
+            )

@@ -19,6 +19,7 @@ def test_upgrade_from_an_empty_database_creates_every_table(pg_server_url):
             "feature_daily",
             "rollup_day",
             "rollup_month",
+            "rollup_closed",
             "api_keys",
             "sessions",
             "auth_throttle",
@@ -139,7 +140,8 @@ def test_0006_backfills_the_rollup_by_source_from_the_raw_events(pg_server_url):
 
 def test_rollup_levels_are_backfilled_from_the_base_table_and_dropped_on_downgrade(pg_server_url):
     """0007: rollup_day and rollup_month hold feature_daily summed over every combination of one or every ('')
-    value of each dimension, per day and per (local) month, including days before a retention horizon."""
+    value of feature, age group and gender, per source, per day and per (local) month, for every day before today
+    (closed), including days before a retention horizon; today stays in feature_daily only."""
     from sqlalchemy import text
 
     from db.rollup import mismatches
@@ -154,10 +156,17 @@ def test_rollup_levels_are_backfilled_from_the_base_table_and_dropped_on_downgra
                     "INSERT INTO feature_daily (day, feature, age_group, gender, source, clicks) VALUES"
                     " ('2025-12-31', 'export', '<18', 'Male', 'api', 4),"  # before the horizon: no raw events
                     " ('2026-01-01', 'export', '<18', 'Female', 'api', 5),"
-                    " ('2026-01-31', 'search', 'unknown', 'unknown', 'dashboard', 7)"
+                    " ('2026-01-31', 'search', 'unknown', 'unknown', 'dashboard', 7),"
+                    " ((now() AT TIME ZONE 'UTC')::date, 'today', 'unknown', 'unknown', 'api', 1)"  # open
                 )
             )
             conn.execute(text("INSERT INTO retention_horizon (raw_events_from) VALUES ('2026-01-01')"))
+            conn.execute(
+                text(
+                    "INSERT INTO events (event_id, feature, occurred_at, age_group, gender, source)"
+                    " VALUES (gen_random_uuid(), 'today', now(), 'unknown', 'unknown', 'api')"
+                )
+            )
             for feature, at, age, gender, source, count in [
                 ("export", "2026-01-01 10:00+00", "<18", "Female", "api", 5),
                 ("search", "2026-01-31 23:00+00", "unknown", "unknown", "dashboard", 7),
@@ -198,6 +207,8 @@ def test_rollup_levels_are_backfilled_from_the_base_table_and_dropped_on_downgra
             # 8 combinations of one or every feature, age group and gender per base row, each on its own day
             assert clicks("SELECT count(*) FROM rollup_day") == [(24,)]
             assert clicks("SELECT count(*) FROM rollup_day WHERE source = ''") == [(0,)]  # never summed
+            assert clicks("SELECT count(*) FROM rollup_day WHERE feature = 'today'") == [(0,)]
+            assert clicks("SELECT through = (now() AT TIME ZONE 'UTC')::date - 1 FROM rollup_closed") == [(True,)]
         from alembic import command
 
         config = alembic_config()
@@ -205,7 +216,7 @@ def test_rollup_levels_are_backfilled_from_the_base_table_and_dropped_on_downgra
             config.attributes["connection"] = conn
             command.downgrade(config, "0006_rollup_source")
             conn.commit()
-        assert {"rollup_day", "rollup_month"}.isdisjoint(inspect(engine).get_table_names())
+        assert {"rollup_day", "rollup_month", "rollup_closed"}.isdisjoint(inspect(engine).get_table_names())
     finally:
         engine.dispose()
         drop_database(pg_server_url, name)
