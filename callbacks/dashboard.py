@@ -134,20 +134,23 @@ def read_view(
     compare: str | None,
     granularity: str | None,
     today: date | None,
+    dates_edited: bool = True,
 ) -> Choice:
-    """The view the controls show: the preset when the picker's dates are its range as of `today`, else a custom
-    range of those dates. Raises InvalidFilter for a compare mode or granularity that does not exist."""
+    """The view the controls show: the preset when the picker's dates are its range as of `today`, or when the dates
+    were not what changed (a preset rolled over since the page was loaded: its range as of today wins); else a custom
+    range of the picker's dates. Raises InvalidFilter for a compare mode or granularity that does not exist."""
     choice = Choice.from_filters(
         filters, compare=compare or periods.DEFAULT_COMPARE, granularity=granularity or periods.DEFAULT_GRANULARITY
     )
     named = today is not None and preset in periods.PRESET_VALUES and preset != periods.CUSTOM
-    if named and periods.preset_range(preset, today) == (filters.start, filters.end):
+    if named and (not dates_edited or periods.preset_range(preset, today) == (filters.start, filters.end)):
         return replace(choice, preset=preset, start=None, end=None)
     return choice
 
 
 def waiting_for_dates(preset: str | None, start: str | None, end: str | None, today: date) -> bool:
-    """True when a preset was just chosen and the picker does not show its dates yet (they are on their way)."""
+    """True when the picker does not show the preset's dates as of today: after a preset choice, or a Refresh once
+    the preset rolled over, callbacks/presets.py sets them (the figures follow when they arrive)."""
     if preset not in periods.PRESET_VALUES or preset == periods.CUSTOM:
         return False
     first, last = periods.preset_range(preset, today)
@@ -270,14 +273,18 @@ def update_dashboard(
     preset: str | None = None,
     compare: str | None = None,
     granularity: str | None = None,
+    dates_edited: bool = True,
 ) -> Update:
     """Validate the filter values and compute the whole view on one connection, with the comparison range when
     `compare` is on and the trend in buckets of `granularity`. Invalid or incomplete filters (an end after `today`,
     when given), a database that does not answer and a value the database refuses keep the last results, with a
-    message. A range still being picked (one date missing) is a hint, never an error."""
+    message. A range still being picked (one date missing) is a hint, never an error. `dates_edited` False: the
+    dates were not what changed, so a named preset's range as of `today` wins over the picker's (it rolled over)."""
     try:
         filters = read_filters(start, end, age_group, gender, feature, source)
-        choice = read_view(preset, filters, compare, granularity, today)
+        choice = read_view(preset, filters, compare, granularity, today, dates_edited)
+        if choice.preset != periods.CUSTOM:
+            filters = choice.resolve(today)
     except InvalidFilter as error:
         message = filter_message(error)
         return Update(None, message, None, hint=message == BOTH_DATES_NEEDED)
@@ -327,7 +334,8 @@ def register(app, board: Board) -> None:
     def update(start, end, age_group, gender, source, feature, _refresh_clicks, preset, compare, granularity):
         appstate = state()
         today = clock.today(appstate.settings)
-        if ctx.triggered_id == ids.DATE_PRESET and waiting_for_dates(preset, start, end, today):
+        trigger = ctx.triggered_id
+        if trigger in (ids.DATE_PRESET, ids.REFRESH_BUTTON) and waiting_for_dates(preset, start, end, today):
             return [no_update] * len(declared)  # the preset's dates follow (callbacks/presets.py): compute then
         result = update_dashboard(
             appstate.database.engine.connect,
@@ -342,6 +350,7 @@ def register(app, board: Board) -> None:
             preset=preset,
             compare=compare,
             granularity=granularity,
+            dates_edited=trigger in (ids.DATE_RANGE, None),
         )
         user_id = current_user_id()
         if result.view is not None and user_id is not None:

@@ -2,7 +2,8 @@
 
 - Choosing a preset sets the picker's dates to the preset's range as of today. It is one interaction, recorded once
   as `date_preset`: the callback sets the RESET_PENDING mark with the dates, so the picker's recorder
-  (callbacks/tracking.py) records no `date_picker` for them.
+  (callbacks/tracking.py) records no `date_picker` for them. Refresh does the same when the preset rolled over since
+  the page was loaded (a new day): the picker moves on, recorded only as `refresh_button`.
 - Editing a date in the picker (one `date_picker` event per changed date) turns the preset into `custom` when the
   dates no longer are the preset's range, silently: the mark keeps the preset's recorder from counting it.
 
@@ -54,11 +55,12 @@ def register(app) -> None:
         Output(ids.DATE_RANGE, "end_date", allow_duplicate=True),
         Output(ids.RESET_PENDING, "data", allow_duplicate=True),
         Input(ids.DATE_PRESET, "value"),
+        Input(ids.REFRESH_BUTTON, "n_clicks"),
         State(ids.DATE_RANGE, "start_date"),
         State(ids.DATE_RANGE, "end_date"),
         prevent_initial_call=True,
     )
-    def preset_chosen(preset, start, end):
+    def preset_chosen(preset, _refresh_clicks, start, end):
         return dates_for_preset(preset, start, end, clock.today(state().settings))
 
     @app.callback(

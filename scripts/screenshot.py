@@ -1,6 +1,7 @@
 """Take docs/screenshot.png: the dashboard on demo data, logged in, in headless Chromium (about 1400x1700).
 
     uv run scripts/screenshot.py [--out docs/screenshot.png] [--width 1400] [--height 1700] [--select FEATURE]
+                                 [--preset PRESET] [--compare MODE] [--granularity SIZE]
 
 Starts a throw-away embedded PostgreSQL in a temporary folder (or uses DATABASE_URL's server with a fresh database
 `clickboard_screenshot`, dropped at the end), migrates, seeds the demo data (`demo.seeding.seed_demo`), serves the
@@ -66,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--height", type=int, default=1700)
     parser.add_argument("--select", default=None, help="click this feature's bar before the shot")
     parser.add_argument("--events", type=int, default=5000, help="demo events to seed (default 5000)")
+    parser.add_argument("--days", type=int, default=30, help="spread the demo events over this many days (default 30)")
+    parser.add_argument("--preset", default=None, help="choose this date preset first (e.g. last_7_days)")
+    parser.add_argument("--compare", default=None, help="then this compare mode (previous_period, year_over_year)")
+    parser.add_argument("--granularity", default=None, help="then this granularity (day, week, month)")
     args = parser.parse_args(argv)
 
     from selenium.webdriver.common.by import By
@@ -85,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings)
         appstate = state(app.server)
         upgrade(appstate.database.engine)
-        report = seed_demo(appstate.database.engine, settings, events=args.events, seed=7)
+        report = seed_demo(appstate.database.engine, settings, events=args.events, days=args.days, seed=7)
         server, base = serve_in_thread(app.server)
         driver = chrome(args.width, args.height)
         try:
@@ -96,6 +101,17 @@ def main(argv: list[str] | None = None) -> int:
             driver.find_element(By.ID, "login-submit").click()
             wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#feature-bar-chart g.point path")))
             wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks").text not in ("", "…"))
+            from selenium.webdriver.support.ui import Select
+
+            for control, value in (("date-preset", args.preset), ("compare-mode", args.compare)):
+                if value:
+                    Select(driver.find_element(By.ID, control)).select_by_value(value)
+                    time.sleep(1.5)
+            if args.granularity:
+                Select(driver.find_element(By.ID, "granularity")).select_by_value(args.granularity)
+                time.sleep(1.5)
+            if args.compare:
+                wait.until(lambda d: d.find_element(By.ID, "stat-total-clicks-change").text != "")
             if args.select:
                 bars = driver.find_elements(By.CSS_SELECTOR, "#feature-bar-chart g.point path")
                 labels = driver.execute_script(
@@ -106,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 ActionChains(driver).click(bars[labels.index(args.select)]).perform()
                 wait.until(EC.presence_of_element_located((By.ID, "clear-feature-chip")))
                 ActionChains(driver).move_to_element(driver.find_element(By.ID, "header")).perform()  # no hover box
+            driver.execute_script("document.activeElement.blur();")  # no focus ring on the last control used
             time.sleep(1.0)  # let plotly finish its transitions
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             driver.save_screenshot(args.out)

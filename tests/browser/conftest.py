@@ -130,7 +130,7 @@ class Dashboard:
     def cards(self) -> tuple:
         return tuple(self.text(i) for i in CARD_IDS)
 
-    def until(self, condition, what: str, timeout: float = 10.0):
+    def until(self, condition, what: str, timeout: float = 10.0, on_timeout=None):
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -140,7 +140,8 @@ class Dashboard:
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what}")
+                shown = f" (shown: {on_timeout()!r})" if on_timeout else ""
+                raise AssertionError(f"timed out waiting for {what}{shown}")
             time.sleep(0.1)
 
     def wait_cards(self, expected: tuple):

@@ -69,21 +69,36 @@ def test_the_dashboard_has_no_serious_violations_and_its_landmarks(page, engine)
     assert axe_violations(driver) == []
     labels = {label.get_attribute("for") for label in driver.find_elements(By.TAG_NAME, "label")}
     assert {"date-range", "filter-age-group", "filter-gender", "feature-table-search"} <= labels
+    assert {"date-preset", "compare-mode", "granularity", "filter-source"} <= labels
 
     # every control is reached by Tab, in page order, the feature table's buttons included
     driver.execute_script("window.scrollTo(0, 0); document.getElementById('logout-button').focus();")
     reached = []
-    for _ in range(16):
+    for _ in range(24):
         ActionChains(driver).send_keys(Keys.TAB).perform()
         active = driver.switch_to.active_element
         element_id = active.get_attribute("id") or ""
         reached.append(active.text if element_id.startswith("{") else element_id)
-    expected = ["date-range", "date-range-end-date", "filter-age-group", "filter-gender"]
-    expected += ["refresh-button", "feature-table-search", "feature-table-sort-feature", "feature-table-sort-clicks"]
+    expected = ["date-preset", "date-range", "date-range-end-date", "compare-mode", "granularity", "refresh-button"]
+    expected += [
+        "filter-age-group",
+        "filter-gender",
+        "filter-source",
+        "feature-table-search",
+        "feature-table-sort-feature",
+        "feature-table-sort-clicks",
+    ]
     expected += [LONG_FEATURE, "feature_01"]
     assert [step for step in reached if step in expected] == expected, reached
     ActionChains(driver).send_keys(Keys.ESCAPE).perform()
     driver.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
+
+    # compare on: the change texts and the table's change column, a weekly trend with its comparison line
+    page.select("compare-mode", "Previous period")
+    page.select("granularity", "Week")
+    page.until(lambda: page.text("stat-total-clicks-change") != "", "the change texts")
+    page.until(page.settled, "no callback pending")
+    assert axe_violations(driver) == []
 
     page.click_bar(LONG_FEATURE)  # with a selection: the chip, the highlighted row
     page.until(lambda: page.chip() == f"{LONG_FEATURE} ×", "the chip")

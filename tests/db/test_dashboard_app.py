@@ -121,9 +121,10 @@ def test_tampered_or_foreign_cookie_is_ignored(logged_in_client, analyst, known)
 
 def create_user_and_token(client, analyst) -> str:
     from db.filters import Filters
-    from view_codec.cookie import dump_filters
+    from view import View
+    from view_codec.cookie import dump_view
 
-    return dump_filters("test-secret-key", analyst.id + 1, Filters(START, END, "all", "Male"))
+    return dump_view("test-secret-key", analyst.id + 1, View.from_filters(Filters(START, END, "all", "Male")))
 
 
 def test_two_analysts_in_one_browser_keep_separate_filters(client, analyst, engine, known):

@@ -209,6 +209,12 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
         "empty-state.hidden",
         "empty-state-filters.children",
         "feature-table-data.data",
+        "stat-total-clicks-change.children",
+        "stat-top-feature-change.children",
+        "stat-daily-average-change.children",
+        "stat-features-tracked-change.children",
+        "stat-comparison-range.children",
+        "feature-table-head-change.hidden",
         "status-banner.hidden",
         "reset-pending.data",
         "date-range-message.className",
@@ -221,8 +227,9 @@ def test_one_callback_fills_the_cards_the_chip_and_every_panel_in_order(engine, 
     assert values[8] == "Clicks over time: export"
     assert values[11:13] == ["Updated 2026-03-05 14:02:07 UTC", " (2026-03-05 14:02:07 UTC)"]
     assert values[13:15] == [True, "From 2026-03-01 to 2026-03-05."]  # clicks: no empty state
-    assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11}
-    assert values[16:] == [True, False, "small text-danger", ""]
+    assert values[15] == {"rows": [["export", 4], ["search", 4], ["share", 3]], "total": 11, "changes": None}
+    assert values[16:22] == ["", "", "", "", "", True]  # compare off: no change texts, no change column
+    assert values[22:] == [True, False, "small text-danger", ""]
 
 
 def test_the_whole_view_takes_one_connection_and_four_queries(engine, known):
