@@ -1,6 +1,7 @@
 """The one writer of the rollup, which every dashboard and API number is read from.
 
-The rollup has three tables, kept consistent with each other and with the raw events in the same transaction:
+The rollup has three tables of clicks and a mark, kept consistent with each other and with the raw events in the
+same transaction:
 - `feature_daily (day, feature, age_group, gender, source) -> clicks`: the base level, the events counted by their
   local day and every dimension.
 - `rollup_day (feature, age_group, gender, source, day) -> clicks` and `rollup_month (..., month)`: the levels. Each
@@ -12,16 +13,18 @@ The rollup has three tables, kept consistent with each other and with the raw ev
   two values, and each summed dimension multiplies the rows every write touches.
 
 Days are closed once (`close`, run by the event writer on its first write of a new day, for every day before
-today): the levels count exactly the base rows of the days up to the mark `rollup_closed.through`; later days, in
-practice today, are counted in the base alone, and readers add those few base rows (db/levels.py). So live traffic,
-which lands on today, writes one base row per group as it always did, and the summing into the levels is paid once
-per day, for the whole day; an event for a closed day (a late one) is added to the levels as it is written.
+today): the levels count exactly the base rows of the days up to the mark `rollup_closed.through` (one row); later
+days, in practice today, are counted in the base alone, and readers add those few base rows (db/levels.py). So live
+traffic, which lands on today, writes one base row per group as it always did, and the summing into the levels is
+paid once per day, for the whole day; an event for a closed day (a late one) is added to the levels as it is
+written.
 
-There are exactly three ways the rollup changes, all written here:
+There are exactly three ways the rollup's clicks change, all written here:
 - `upsert_ctes(rows)`: add the events of `rows` (a CTE of rows just inserted into `events`) to every table. The
   event writer uses it on its `INSERT ... RETURNING` rows and the demo-data loader (`upsert_sql`) on the id range it
   just copied, in the same transaction as the events, so raw events and rollup never disagree. The events are
-  grouped once by the base key; the levels are computed from those few groups, not from the events.
+  grouped once by the base key; the levels are computed from those few groups (of closed days), not from the
+  events. Every writer runs HOLD_SQL first in its transaction.
 - `rebuild(conn, timezone)`: recount the whole rollup from the raw events (after ANALYTICS_TIMEZONE changed);
   refused once retention removed raw events (db/retention.py): it would lose those days' figures.
 - `mismatches(conn, timezone)`: not a change, the check that the base level equals the events grouped the same way
