@@ -24,9 +24,9 @@ too. `simulated` sends compare off but makes the callback compute the whole view
 for the previous period as well: more work than a real comparison. `off` computes the current range only. Every
 request sends preset `custom` and granularity `auto`.
 
-Database: DATABASE_URL's server (database `clickboard_bench_dash`, dropped and re-created), else an embedded
-PostgreSQL in a temporary folder; either is deleted at the end (--keep keeps the server database; --reuse skips the
-seeding when that kept database already holds the data set).
+Database: DATABASE_URL's server (database --db-name, default `clickboard_bench_dash`, dropped and re-created), else
+an embedded PostgreSQL in a temporary folder; either is deleted at the end (--keep keeps the server database;
+--reuse skips the seeding when that kept database already holds the data set).
 """
 
 from __future__ import annotations
@@ -381,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
         "--compare", choices=["previous_period", "year_over_year", "simulated", "off"], default="previous_period"
     )
     parser.add_argument("--seed", type=int, default=20261125)
-    parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database on DATABASE_URL's server")
+    parser.add_argument("--db-name", default=BENCH_DB, help="the database's name on DATABASE_URL's server")
+    parser.add_argument("--keep", action="store_true", help="keep the database on DATABASE_URL's server")
     parser.add_argument("--reuse", action="store_true", help="with --keep: use the kept data set when it is there")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -396,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp,
-        scratch_database(BENCH_DB, keep=args.keep, reuse=args.reuse) as scratch,
+        scratch_database(args.db_name, keep=args.keep, reuse=args.reuse) as scratch,
     ):
         workdir = Path(tmp)
         for size in sizes:
