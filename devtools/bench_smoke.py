@@ -29,6 +29,7 @@ RUNS: dict[str, list[list[str]]] = {
     ],
     "load.py": [
         ["--mode", "both", "--duration", "2", "--processes", "1"],
+        ["--mode", "batch", "--duration", "2", "--processes", "1", "--spread-days", "0"],
         ["--mode", "batch", "--duration", "6", "--processes", "1", "--fault", "pg-stop"],
         ["--mode", "single", "--duration", "6", "--processes", "1", "--fault", "kill-worker"],
     ],
