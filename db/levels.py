@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, Table, desc, func, select, union_all
+from sqlalchemy import Connection
 
 from db.filters import Filters
 from db.rollup import EVERY
-from db.schema import feature_daily, rollup_closed, rollup_day, rollup_month
 from domain import AGE_GROUPS, ALL, GENDERS, SOURCES, UNKNOWN
 
 # the values a grouped dimension can have (the feature, being free text, is read as "not EVERY")
@@ -53,49 +52,97 @@ def split(start: date, end: date) -> Split:
     return Split(months_from, months_to, tuple(days))
 
 
-def _conditions(table: Table, f: Filters, group: str | None, follow_feature: bool) -> list:
-    """Equality on every dimension: the filter's value, EVERY for `all` (or an ignored selection), each value for the
-    grouped one and for the source at `all` (one index scan per value, each reading one period range)."""
-    chosen = {
-        "feature": f.feature if follow_feature and f.feature is not None else EVERY,
+# Each question is one SQL statement per shape (which parts a range has, which filters are set), written once and
+# run with bind parameters: building and compiling SQLAlchemy Core unions per call cost more app time than the
+# database spent answering them.
+_STATEMENTS: dict[tuple, str] = {}
+_LEVEL_DIMENSIONS = ("feature", "age_group", "gender")  # never "all" in a level row's key: a value or EVERY
+
+
+def _values(dimension: str) -> str:
+    return ", ".join(f"'{value}'" for value in VALUES[dimension])  # domain constants, never user input
+
+
+def _level_part(table: str, period: str, group: str, source_all: bool, bounds: tuple[str, str, str]) -> str:
+    """A level's rows of one period range under the filters, as (value, clicks)."""
+    conditions = []
+    for dimension in _LEVEL_DIMENSIONS:
+        if dimension == group:
+            conditions.append("feature <> ''" if dimension == "feature" else f"{dimension} IN ({_values(dimension)})")
+        else:
+            conditions.append(f"{dimension} = %({dimension})s")
+    conditions.append(f"source IN ({_values('source')})" if source_all else "source = %(source)s")
+    low, high, high_op = bounds
+    column = period if group == "day" else group
+    return (
+        f"SELECT {column} AS value, clicks FROM {table} WHERE {' AND '.join(conditions)}"
+        f" AND {period} >= %({low})s AND {period} {high_op} %({high})s"
+    )
+
+
+def _open_part(group: str, filtered: tuple[str, ...]) -> str:
+    """The base rows of the range's days after the closed mark (today, in practice), as (value, clicks)."""
+    conditions = "".join(f" AND {dimension} = %({dimension})s" for dimension in filtered)
+    return (
+        f"SELECT {group} AS value, clicks FROM feature_daily WHERE day >= %(start)s AND day <= %(end)s"
+        f" AND day > (SELECT through FROM rollup_closed){conditions}"
+    )
+
+
+def _statement(group: str, has_months: bool, edges: int, source_all: bool, filtered: tuple[str, ...]) -> str:
+    key = (group, has_months, edges, source_all, filtered)
+    if key not in _STATEMENTS:
+        parts = []
+        if has_months:
+            parts.append(_level_part("rollup_month", "month", group, source_all, ("months_from", "months_to", "<")))
+        for i in range(edges):
+            parts.append(_level_part("rollup_day", "day", group, source_all, (f"from{i}", f"to{i}", "<=")))
+        parts.append(_open_part(group, filtered))
+        rows = " UNION ALL ".join(parts)
+        if group == "day":
+            _STATEMENTS[key] = rows
+        else:
+            _STATEMENTS[key] = (
+                f"SELECT value, sum(clicks) AS clicks FROM ({rows}) AS counted GROUP BY value"
+                " HAVING sum(clicks) > 0 ORDER BY clicks DESC, value"
+            )
+    return _STATEMENTS[key]
+
+
+def _run(conn: Connection, f: Filters, group: str, follow_feature: bool, use_months: bool):
+    feature = f.feature if follow_feature and f.feature is not None and group != "feature" else None
+    s = split(f.start, f.end) if use_months else Split(None, None, ((f.start, f.end),))
+    params: dict = {
+        "feature": feature if feature is not None else EVERY,
         "age_group": EVERY if f.age_group == ALL else f.age_group,
         "gender": EVERY if f.gender == ALL else f.gender,
-        "source": None if f.source == ALL else f.source,  # None: both sources (a level has no EVERY for it)
+        "source": f.source,
+        "start": f.start,
+        "end": f.end,
+        "months_from": s.months_from,
+        "months_to": s.months_to,
     }
-    conditions = []
-    for dimension, value in chosen.items():
-        column = table.c[dimension]
-        if dimension == group and dimension == "feature":
-            conditions.append(column != EVERY)
-        elif dimension == group or value is None:
-            conditions.append(column.in_(VALUES[dimension]))
-        else:
-            conditions.append(column == value)
-    return conditions
-
-
-def _open_days(f: Filters, group: str | None, follow_feature: bool, column: str):
-    """The base rows of the range's days after the closed mark, under the filters (the grouped dimension free),
-    as (`column` AS value, clicks)."""
-    b = feature_daily
-    conditions = [b.c.day >= f.start, b.c.day <= f.end, b.c.day > select(rollup_closed.c.through).scalar_subquery()]
-    chosen = {"age_group": f.age_group, "gender": f.gender, "source": f.source}
-    conditions += [b.c[name] == value for name, value in chosen.items() if value != ALL and name != group]
-    if follow_feature and f.feature is not None and group != "feature":
-        conditions.append(b.c.feature == f.feature)
-    return select(b.c[column].label("value"), b.c.clicks).where(*conditions)
+    for i, (first, last) in enumerate(s.days):
+        params[f"from{i}"], params[f"to{i}"] = first, last
+    filtered = tuple(
+        dimension
+        for dimension, on in (
+            ("feature", feature is not None),
+            ("age_group", f.age_group != ALL and group != "age_group"),
+            ("gender", f.gender != ALL and group != "gender"),
+            ("source", f.source != ALL),
+        )
+        if on
+    )
+    sql = _statement(group, s.months_from is not None, len(s.days), f.source == ALL, filtered)
+    return conn.exec_driver_sql(sql, params)
 
 
 def clicks_by_day(conn: Connection, f: Filters) -> dict[date, int]:
     """{day: clicks} under every filter, the selected feature included, for the days with a row: closed days from the
     day level, later ones from the base."""
-    d = rollup_day
-    closed = select(d.c.day.label("value"), d.c.clicks).where(
-        *_conditions(d, f, None, True), d.c.day >= f.start, d.c.day <= f.end
-    )
-    query = union_all(closed, _open_days(f, None, True, "day"))
     counted: dict[date, int] = {}
-    for day, clicks in conn.execute(query):  # one row per source and day when the source is `all`
+    for day, clicks in _run(conn, f, "day", True, use_months=False):  # a row per source and day for source `all`
         counted[day] = counted.get(day, 0) + int(clicks)
     return counted
 
@@ -103,24 +150,4 @@ def clicks_by_day(conn: Connection, f: Filters) -> dict[date, int]:
 def clicks_grouped(conn: Connection, f: Filters, group: str, *, follow_feature: bool = True) -> list[tuple[str, int]]:
     """(value of the dimension `group`, clicks) under the filters, for the values with clicks, most clicked first,
     ties in the database's text order. `follow_feature` False ignores the selected feature."""
-    parts = []
-    s = split(f.start, f.end)
-    if s.months_from is not None:
-        m = rollup_month
-        parts.append(
-            select(m.c[group].label("value"), m.c.clicks).where(
-                *_conditions(m, f, group, follow_feature), m.c.month >= s.months_from, m.c.month < s.months_to
-            )
-        )
-    d = rollup_day
-    for first, last in s.days:
-        parts.append(
-            select(d.c[group].label("value"), d.c.clicks).where(
-                *_conditions(d, f, group, follow_feature), d.c.day >= first, d.c.day <= last
-            )
-        )
-    parts.append(_open_days(f, group, follow_feature, group))
-    sub = union_all(*parts).subquery()
-    clicks = func.sum(sub.c.clicks).label("clicks")
-    query = select(sub.c.value, clicks).group_by(sub.c.value).having(clicks > 0).order_by(desc("clicks"), sub.c.value)
-    return [(value, int(n)) for value, n in conn.execute(query)]
+    return [(value, int(n)) for value, n in _run(conn, f, group, follow_feature, use_months=True)]
