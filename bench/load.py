@@ -98,10 +98,12 @@ def _ids(prefix: str, start: int, count: int) -> list[str]:
     return [f"{prefix}{n:012x}" for n in range(start, start + count)]
 
 
-def _time_pool(now: datetime, rng: random.Random, size: int = 4096) -> list[str]:
-    """Random occurred_at values over the last 20 days (a pool: formatting dates costs the generator CPU)."""
-    base = now - timedelta(days=20)
-    return [(base + timedelta(microseconds=rng.randrange(20 * 86400 * 10**6))).isoformat() for _ in range(size)]
+def _time_pool(now: datetime, rng: random.Random, size: int = 4096, days: float = 20.0) -> list[str]:
+    """Random occurred_at values over the last `days` days, or within the last minute for 0 (a pool: formatting
+    dates costs the generator CPU)."""
+    span = timedelta(days=days) if days > 0 else timedelta(minutes=1)
+    micros = span // timedelta(microseconds=1)
+    return [(now - span + timedelta(microseconds=rng.randrange(micros))).isoformat() for _ in range(size)]
 
 
 def _body(ids: list[str], user_ids: list[int], times: list[str], rng: random.Random, mode: str = "batch") -> bytes:
@@ -205,7 +207,7 @@ async def _run_connection(cfg: dict, worker: int, conn_no: int, result: dict, st
     client = Client(cfg["host"], cfg["port"], _head(cfg))
     key_tail = f'"api_key":"{cfg["key"]}"}}'.encode()
     size, counter = cfg["batch"], 0
-    times = _time_pool(datetime.now(UTC), rng)
+    times = _time_pool(datetime.now(UTC), rng, days=cfg["spread_days"])
     latencies, acked, retries = result["latencies"], result["acked"], result["retries"]
     loop_time = time.perf_counter
     while time.time() < stop_at:
@@ -676,6 +678,12 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of load per mode (default 15)")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument(
+        "--spread-days",
+        type=float,
+        default=20.0,
+        help="events' occurred_at spread uniformly over this many past days (0: the last minute, like live traffic)",
+    )
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes (default 2)")
     parser.add_argument("--connections", type=int, default=None, help="connections per process (batch 8, single 32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
@@ -727,6 +735,7 @@ def main(argv=None) -> int:
                 "connections": args.connections or (32 if mode == "single" else 8),
                 "user_ids": env.user_ids,
                 "seed": random.randrange(1 << 30),
+                "spread_days": args.spread_days,
             }
             fault = None
             if args.fault == "pg-stop":

@@ -1,4 +1,5 @@
-"""The stat cards' questions, and the filter conditions every panel query shares; all answered from feature_daily.
+"""The stat cards' questions, and the filter conditions on the base rollup table (feature_daily) for panel queries
+that need every dimension of a day; the built-in panels read the rollup levels through db/levels.py instead.
 
 Each chart's own query lives in its panel (panels/); the bar chart's is `clicks_by_feature`, which the cards use too.
 """
@@ -8,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Connection, desc, func, select
+from sqlalchemy import Connection
 
 from db.filters import ALL, Filters
+from db.levels import clicks_grouped
 from db.schema import feature_daily as fd
 
 CARD_KEYS = ("total_clicks", "top_feature", "daily_average", "features_tracked")  # their keys in the stats API
@@ -48,15 +50,8 @@ def where(f: Filters, *, feature: bool = True) -> list:
 def clicks_by_feature(conn: Connection, f: Filters) -> list[FeatureClicks]:
     """Clicks per feature under the date and demographic filters (not the selection), most clicked first, ties
     alphabetical."""
-    clicks = func.sum(fd.c.clicks).label("clicks")
-    query = (
-        select(fd.c.feature, clicks)
-        .where(*where(f, feature=False))
-        .group_by(fd.c.feature)
-        .having(func.sum(fd.c.clicks) > 0)
-        .order_by(desc("clicks"), fd.c.feature)
-    )
-    return [FeatureClicks(row.feature, int(row.clicks)) for row in conn.execute(query)]
+    rows = clicks_grouped(conn, f, "feature", follow_feature=False)
+    return [FeatureClicks(feature, clicks) for feature, clicks in rows]
 
 
 def stat_cards(by_feature: list[FeatureClicks], days: int) -> StatCards:

@@ -125,6 +125,37 @@ feature_daily = Table(
     CheckConstraint(sql_in("source", SOURCES), name="feature_daily_source_valid"),
 )
 
+
+def _rollup_level(name: str, period: str) -> Table:
+    """A rollup level (db/rollup.py): the base level summed over every combination of one or every ('') value of
+    each dimension, per `period` (a day, or the first day of a month)."""
+    table = Table(
+        name,
+        metadata,
+        Column("feature", Text, primary_key=True),
+        Column("age_group", Text, primary_key=True),
+        Column("gender", Text, primary_key=True),
+        Column("source", Text, primary_key=True),
+        Column(period, Date, primary_key=True),
+        Column("clicks", BigInteger, nullable=False),
+        CheckConstraint("clicks >= 0", name=f"{name}_clicks_nonnegative"),
+    )
+    # clicks per feature (the feature is the one dimension grouped, the others fixed): the key leads with the feature
+    Index(f"{name}_by_feature", table.c.age_group, table.c.gender, table.c.source, table.c[period])
+    return table
+
+
+rollup_day = _rollup_level("rollup_day", "day")
+# The levels count the base rows of the days up to `through` (closed days); later days only the base. One row.
+rollup_closed = Table(
+    "rollup_closed",
+    metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("through", Date, nullable=False),
+    CheckConstraint("id", name="rollup_closed_one_row"),
+)
+rollup_month = _rollup_level("rollup_month", "month")
+
 api_keys = Table(
     "api_keys",
     metadata,

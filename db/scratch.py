@@ -41,6 +41,17 @@ def create_database(server_url: str, name: str, *, template: str | None = None) 
     return database_url(server_url, name)
 
 
+def database_exists(server_url: str, name: str) -> bool:
+    """True when the server of `server_url` has a database `name`."""
+    admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+    finally:
+        admin.dispose()
+    return found is not None
+
+
 def drop_database(server_url: str, name: str) -> None:
     """Drop `name` on the server of `server_url` (connections to it are closed)."""
     admin = make_engine(server_url, isolation_level="AUTOCOMMIT")
@@ -52,11 +63,12 @@ def drop_database(server_url: str, name: str) -> None:
 
 
 @contextmanager
-def scratch_database(name: str, *, keep: bool = False) -> Iterator[ScratchDatabase]:
+def scratch_database(name: str, *, keep: bool = False, reuse: bool = False) -> Iterator[ScratchDatabase]:
     """A fresh, empty database for the duration of the block.
 
     With DATABASE_URL set: database `name` on that server, dropped and re-created, and dropped again when the block
-    ends (unless `keep`). Without it: an embedded PostgreSQL in a temporary folder, deleted when the process exits.
+    ends (unless `keep`); with `reuse`, a database `name` left by an earlier `keep` is used as it is. Without it:
+    an embedded PostgreSQL in a temporary folder, deleted when the process exits.
     """
     server_url = normalize_database_url(os.environ.get("DATABASE_URL") or None)
     if not server_url:
@@ -66,7 +78,8 @@ def scratch_database(name: str, *, keep: bool = False) -> Iterator[ScratchDataba
         atexit.register(shutil.rmtree, folder, ignore_errors=True)  # runs after the server's own cleanup (LIFO)
         yield ScratchDatabase(start_embedded(folder / "pgdata", cleanup="delete"), f"embedded PostgreSQL in {folder}")
         return
-    url = create_database(server_url, name)
+    url = database_url(server_url, name) if reuse and database_exists(server_url, name) else None
+    url = url or create_database(server_url, name)
     try:
         yield ScratchDatabase(url, f"database {name} on DATABASE_URL")
     finally:

@@ -23,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -117,9 +119,8 @@ WITH inserted AS (
     FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id {people_join}
     ON CONFLICT (event_id) DO NOTHING
     RETURNING event_id, feature, occurred_at, age_group, gender, source
-), rollup AS (
-    {rollup}
-)
+),
+{rollup}
 SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GROUP BY s.caller
 """
 INSERT_SQL = _INSERT.format(
@@ -127,7 +128,7 @@ INSERT_SQL = _INSERT.format(
     age_group=age_group_sql("u.age"),
     gender=f"coalesce(u.gender, '{UNKNOWN}')",
     people_join="",
-    rollup=rollup.upsert_sql("inserted", "%(tz)s"),
+    rollup=rollup.upsert_ctes("inserted", "%(tz)s"),
 )
 # A person's age: as given, or from the birth date on the event's local day (unknown for a day before the birth).
 _LOCAL_DAY = "(s.occurred_at AT TIME ZONE %(tz)s)::date"
@@ -139,7 +140,7 @@ INSERT_WITH_PEOPLE_SQL = _INSERT.format(
     age_group=age_group_sql(f"coalesce(u.age, {_PERSON_AGE})"),
     gender=f"coalesce(u.gender, p.gender, '{UNKNOWN}')",
     people_join="LEFT JOIN people p ON p.external_id = s.person",
-    rollup=rollup.upsert_sql("inserted", "%(tz)s"),
+    rollup=rollup.upsert_ctes("inserted", "%(tz)s"),
 )
 
 
@@ -315,9 +316,22 @@ class EventWriter:
         with conn.transaction(), conn.cursor() as cur:
             named = copy_events(cur, staged)
             people.apply_sql(cur, traits, named)
+            closed_through = cur.execute(rollup.HOLD_SQL).fetchone()[0]
             cur.execute(INSERT_WITH_PEOPLE_SQL if named else INSERT_SQL, {"tz": self.timezone_name})
             counts = {caller: count for caller, count in cur.fetchall()}
+        if closed_through < datetime.now(ZoneInfo(self.timezone_name)).date() - timedelta(days=1):
+            self._close_days(conn)
         return counts
+
+    def _close_days(self, conn: psycopg.Connection) -> None:
+        """A new day began since the rollup levels were last closed: close the days before today (db/rollup.py),
+        once, after the events are committed. A failure only postpones it (the numbers are right either way)."""
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                for statement in rollup.close_sql("%(tz)s"):
+                    cur.execute(statement, {"tz": self.timezone_name})
+        except psycopg.Error as exc:
+            log.warning("closing the rollup's days failed, trying again on the next write: %s", exc)
 
     def _connect(self) -> psycopg.Connection:
         if self._conn is not None and not self._conn.closed:

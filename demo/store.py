@@ -7,8 +7,8 @@
   current one. This bulk loader is the second way events are written (the event writer in `db/writer.py` is the
   first): it skips the writer's staging table and duplicate check because its ids are new by construction, and
   `seed_demo` refuses a rerun that would repeat them.
-- The rollup gets the copied events through `db.rollup.upsert_sql`, the same SQL the event writer uses, over the
-  id range just copied.
+- The rollup (every level) gets the copied events through `db.rollup.upsert_sql`, the same SQL the event writer
+  uses, over the id range just copied.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, select, text
 
-from db.rollup import upsert_sql
+from db.rollup import HOLD_SQL, upsert_sql
+from db.rollup import TABLES as ROLLUP_TABLES
 from db.schema import users
 from db.users import NewUser, User, create_users, set_password, users_by_email
 from demo.encoder import COLUMNS, SIGNATURE, TRAILER
@@ -50,8 +51,8 @@ def is_empty(conn: Connection) -> bool:
 
 
 def wipe(conn: Connection) -> None:
-    """Delete every user, event and rollup row (API keys stay)."""
-    conn.execute(text("TRUNCATE users, people, events, feature_daily RESTART IDENTITY"))
+    """Delete every user, event and rollup row, every level (API keys stay)."""
+    conn.execute(text(f"TRUNCATE users, people, events, {', '.join(ROLLUP_TABLES)} RESTART IDENTITY"))
 
 
 def any_event_between(conn: Connection, first: uuid.UUID, last: uuid.UUID) -> bool:
@@ -116,6 +117,7 @@ def copy_events(
 def add_to_rollup(conn: Connection, timezone: str, first: uuid.UUID, last: uuid.UUID) -> None:
     """Add the events with ids in [first, last] to the rollup, days in `timezone`."""
     copied = "(SELECT * FROM events WHERE event_id BETWEEN :first AND :last) AS copied"
+    conn.execute(text(HOLD_SQL))
     conn.execute(text(upsert_sql(copied)), {"tz": timezone, "first": first, "last": last})
 
 

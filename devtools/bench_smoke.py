@@ -23,11 +23,15 @@ BENCH = PROJECT / "bench"
 # script -> the argument lists to run it with (every mode and option that changes what it does, at a tiny size)
 RUNS: dict[str, list[list[str]]] = {
     "bulk_seed.py": [["--events", "3000", "--users", "9", "--days", "3", "--seed", "7"]],
-    "dashboard_speed.py": [["--sizes", "2000", "--requests", "5", "--days", "14"]],
+    "dashboard_speed.py": [
+        ["--sizes", "2000", "--requests", "3", "--days", "40", "--ranges", "1,35,3650"],
+        ["--sizes", "2000", "--requests", "3", "--days", "14", "--dataset", "demo", "--compare", "off"],
+    ],
     "export_speed.py": [["--events", "3000", "--days", "400", "--repeat", "2"]],
     "load.py": [
         ["--mode", "both", "--duration", "2", "--processes", "1"],
         ["--mode", "compat", "--duration", "2", "--processes", "1"],
+        ["--mode", "batch", "--duration", "2", "--processes", "1", "--spread-days", "0"],
         ["--mode", "batch", "--duration", "6", "--processes", "1", "--fault", "pg-stop"],
         ["--mode", "single", "--duration", "6", "--processes", "1", "--fault", "kill-worker"],
         # a key rate the load exceeds: 429 + Retry-After answers are retried, and every event still counted once
@@ -41,7 +45,11 @@ RUNS: dict[str, list[list[str]]] = {
 # the same on a server: (script, arguments, environment), "{server}" replaced by --server's URL
 SERVER_RUNS: list[tuple[str, list[str], dict[str, str]]] = [
     ("bulk_seed.py", ["--events", "3000", "--users", "9", "--days", "3", "--seed", "7"], {"DATABASE_URL": "{server}"}),
-    ("dashboard_speed.py", ["--sizes", "2000", "--requests", "5", "--days", "14"], {"DATABASE_URL": "{server}"}),
+    (
+        "dashboard_speed.py",
+        ["--sizes", "2000", "--requests", "3", "--days", "14", "--features", "5", "--ranges", "7"],
+        {"DATABASE_URL": "{server}"},
+    ),
     ("export_speed.py", ["--events", "3000", "--days", "400", "--repeat", "2"], {"DATABASE_URL": "{server}"}),
     ("load.py", ["--mode", "batch", "--duration", "2", "--processes", "1", "--database-url", "{server}"], {}),
 ]

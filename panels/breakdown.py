@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from db.filters import Filters
-from db.queries import where
-from db.schema import feature_daily as fd
+from db.levels import clicks_grouped
 from domain import ALL, UNKNOWN
 from layouts.theme import PLOTLY_TEMPLATE
 from panels.figures import count_axis, highlight
@@ -28,10 +27,7 @@ class Segment:
 
 def clicks_by_segment(conn: Connection, f: Filters, dimension: str, segments: tuple[str, ...]) -> list[Segment]:
     """Clicks per value of `dimension` ('age_group' or 'gender') under every filter but that dimension's own."""
-    column = fd.c[dimension]
-    clicks = func.sum(fd.c.clicks).label("clicks")
-    query = select(column, clicks).where(*where(replace(f, **{dimension: ALL}))).group_by(column)
-    counted = {value: int(n) for value, n in conn.execute(query)}
+    counted = dict(clicks_grouped(conn, replace(f, **{dimension: ALL}), dimension))
     rows = [Segment(value, counted.get(value, 0)) for value in segments]
     if counted.get(UNKNOWN, 0) > 0:
         rows.append(Segment(UNKNOWN, counted[UNKNOWN]))

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 import periods
 from db.filters import Filters
-from db.queries import where
-from db.schema import feature_daily as fd
+from db.levels import clicks_by_day
 from layouts.theme import MUTED, PLOTLY_TEMPLATE, PRIMARY, SELECTED
 from panels.figures import as_text, count_axis, shorten
 from panels.panel import Panel, Timeline
@@ -30,9 +29,7 @@ class DayClicks:
 
 def daily_clicks(conn: Connection, f: Filters) -> list[DayClicks]:
     """One entry per day of the range, zero-filled; only the selected feature when one is set."""
-    clicks = func.sum(fd.c.clicks).label("clicks")
-    query = select(fd.c.day, clicks).where(*where(f)).group_by(fd.c.day)
-    counted = {row.day: int(row.clicks) for row in conn.execute(query)}
+    counted = clicks_by_day(conn, f)
     return [DayClicks(day, counted.get(day, 0)) for day in date_range(f.start, f.end)]
 
 

@@ -11,7 +11,17 @@ from db.rollup import mismatches
 from db.scratch import create_database, drop_database
 from tests.api.conftest import run_cli
 
-TABLES = ("users", "events", "feature_daily", "api_keys", "sessions", "invites", "audit_log")
+TABLES = (
+    "users",
+    "events",
+    "feature_daily",
+    "rollup_day",
+    "rollup_month",
+    "api_keys",
+    "sessions",
+    "invites",
+    "audit_log",
+)
 
 
 def fingerprint(engine) -> dict[str, tuple[int, str]]:

@@ -17,6 +17,9 @@ def test_upgrade_from_an_empty_database_creates_every_table(pg_server_url):
             "users",
             "events",
             "feature_daily",
+            "rollup_day",
+            "rollup_month",
+            "rollup_closed",
             "api_keys",
             "sessions",
             "auth_throttle",
@@ -132,6 +135,90 @@ def test_0006_backfills_the_rollup_by_source_from_the_raw_events(pg_server_url):
                 ("2026-03-01", "export", 5),
                 ("2026-03-02", "filter_age", 1),
             ]
+    finally:
+        engine.dispose()
+        drop_database(pg_server_url, name)
+
+
+def test_rollup_levels_are_backfilled_from_the_base_table_and_dropped_on_downgrade(pg_server_url):
+    """0007: rollup_day and rollup_month hold feature_daily summed over every combination of one or every ('')
+    value of feature, age group and gender, per source, per day and per (local) month, for every day before today
+    (closed), including days before a retention horizon; today stays in feature_daily only."""
+    from sqlalchemy import text
+
+    from db.rollup import mismatches
+
+    name = "cb_levels_migration_test"
+    engine = make_engine(create_database(pg_server_url, name))
+    try:
+        upgrade(engine, "0006_rollup_source")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO feature_daily (day, feature, age_group, gender, source, clicks) VALUES"
+                    " ('2025-12-31', 'export', '<18', 'Male', 'api', 4),"  # before the horizon: no raw events
+                    " ('2026-01-01', 'export', '<18', 'Female', 'api', 5),"
+                    " ('2026-01-31', 'search', 'unknown', 'unknown', 'dashboard', 7),"
+                    " ((now() AT TIME ZONE 'UTC')::date, 'today', 'unknown', 'unknown', 'api', 1)"  # open
+                )
+            )
+            conn.execute(text("INSERT INTO retention_horizon (raw_events_from) VALUES ('2026-01-01')"))
+            conn.execute(
+                text(
+                    "INSERT INTO events (event_id, feature, occurred_at, age_group, gender, source)"
+                    " VALUES (gen_random_uuid(), 'today', now(), 'unknown', 'unknown', 'api')"
+                )
+            )
+            for feature, at, age, gender, source, count in [
+                ("export", "2026-01-01 10:00+00", "<18", "Female", "api", 5),
+                ("search", "2026-01-31 23:00+00", "unknown", "unknown", "dashboard", 7),
+            ]:
+                for _ in range(count):
+                    conn.execute(
+                        text(
+                            "INSERT INTO events (event_id, feature, occurred_at, age_group, gender, source)"
+                            " VALUES (gen_random_uuid(), :feature, :at, :age, :gender, :source)"
+                        ),
+                        {"feature": feature, "at": at, "age": age, "gender": gender, "source": source},
+                    )
+        upgrade(engine, "0007_rollup_levels")
+        with engine.begin() as conn:
+            assert mismatches(conn, "UTC") == 0
+
+            def clicks(sql: str) -> list[tuple]:
+                return [tuple(row) for row in conn.execute(text(sql))]
+
+            everything = "feature = '' AND age_group = '' AND gender = ''"
+            assert clicks(
+                f"SELECT day::text, sum(clicks) FROM rollup_day WHERE {everything} GROUP BY 1 ORDER BY 1"
+            ) == [
+                ("2025-12-31", 4),
+                ("2026-01-01", 5),
+                ("2026-01-31", 7),
+            ]
+            assert clicks(
+                f"SELECT month::text, sum(clicks) FROM rollup_month WHERE {everything} GROUP BY 1 ORDER BY 1"
+            ) == [
+                ("2025-12-01", 4),
+                ("2026-01-01", 12),
+            ]
+            assert clicks(
+                "SELECT feature, clicks FROM rollup_month WHERE month = '2026-01-01' AND age_group = ''"
+                " AND gender = '' AND source = 'api' ORDER BY 1"
+            ) == [("", 5), ("export", 5)]
+            # 8 combinations of one or every feature, age group and gender per base row, each on its own day
+            assert clicks("SELECT count(*) FROM rollup_day") == [(24,)]
+            assert clicks("SELECT count(*) FROM rollup_day WHERE source = ''") == [(0,)]  # never summed
+            assert clicks("SELECT count(*) FROM rollup_day WHERE feature = 'today'") == [(0,)]
+            assert clicks("SELECT through = (now() AT TIME ZONE 'UTC')::date - 1 FROM rollup_closed") == [(True,)]
+        from alembic import command
+
+        config = alembic_config()
+        with engine.connect() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0006_rollup_source")
+            conn.commit()
+        assert {"rollup_day", "rollup_month", "rollup_closed"}.isdisjoint(inspect(engine).get_table_names())
     finally:
         engine.dispose()
         drop_database(pg_server_url, name)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_people"
-down_revision = "0006_rollup_source"
+down_revision = "0007_rollup_levels"
 branch_labels = None
 depends_on = None
 
