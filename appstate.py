@@ -30,7 +30,7 @@ class AppState:
     api_keys: VerifiedKeys
     known_users: KnownUsers
     board: Board  # the dashboard's panels; the stats API answers with the same ones
-    retention: RetentionSchedule | None = None  # with EVENT_RETENTION_DAYS: started at the first request
+    retention: RetentionSchedule | None = None  # purges and forgets old undated ids; started at the first request
 
     def close(self) -> None:
         """Flush the writer's queue and close the database connections (on shutdown, and after each test)."""

@@ -21,7 +21,7 @@ from pydantic_core import SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
 from api.errors import ApiError
-from db.events import BIGINT_MAX, Event
+from db.events import BIGINT_MAX, Event, received_now
 from domain import FEATURE_PATTERN, FEATURE_RULE
 
 MAX_EVENTS = 1000
@@ -61,10 +61,6 @@ def _field(name: str, schema: cs.CoreSchema, **default) -> cs.DataclassField:
     return cs.dataclass_field(name, cs.with_default_schema(checked, **default) if default else checked)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 _occurred_at = cs.chain_schema(
     [
         cs.str_schema(strict=True, pattern=OCCURRED_AT_PATTERN),
@@ -84,7 +80,8 @@ _EVENT_SCHEMA = cs.dataclass_schema(
             # not in the body: every event of this API is an "api" event
             cs.dataclass_field("source", cs.with_default_schema(cs.str_schema(), default=SOURCE), init=False),
             _field("user_id", cs.nullable_schema(cs.int_schema(strict=True, ge=1, le=BIGINT_MAX)), default=None),
-            _field("occurred_at", _null_is_missing(_occurred_at, _now), default_factory=_now),
+            # a missing time is the receipt time, marked so: such an event is deduplicated by its id alone
+            _field("occurred_at", _null_is_missing(_occurred_at, received_now), default_factory=received_now),
             _field("event_id", _null_is_missing(_event_id, uuid.uuid4), default_factory=uuid.uuid4),
         ],
         extra_behavior="forbid",

@@ -3,6 +3,10 @@
 Events are typed: `event_id` a `uuid.UUID`, `occurred_at` an aware `datetime`, `user_id` an `int` or None. The writer
 stages them with a binary COPY (psycopg's C encoders: no text formatting or parsing of ids and timestamps on either
 side) into a temporary table, one row per event tagged with the id of the submission it came from.
+
+An event whose sender left out its time carries a `ReceivedAt` (the server's clock at receipt, a `datetime`
+subclass) as `occurred_at`: the writer then deduplicates it by its id alone (table undated_event_ids), since a
+retry of it gets another receipt time. Any other `occurred_at` makes (event_id, occurred_at) the event's identity.
 """
 
 from __future__ import annotations
@@ -19,12 +23,27 @@ from domain import FEATURE_MAX_LENGTH, SOURCES
 BIGINT_MAX = 2**63 - 1
 
 
+class ReceivedAt(datetime):
+    """The time an event was received, standing in for the occurred_at its sender did not give."""
+
+    __slots__ = ()
+
+
+def received_now() -> datetime:
+    """Now, marked as a stand-in for a missing occurred_at (see ReceivedAt)."""
+    return ReceivedAt.now(UTC)
+
+
+def is_undated(event: Event) -> bool:
+    return type(event.occurred_at) is ReceivedAt
+
+
 @dataclass(frozen=True, slots=True)  # slots: no per-event __dict__ for the garbage collector to track
 class Event:
     feature: str
     source: str
     user_id: int | None = None
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = field(default_factory=received_now)  # not given: deduplicated by event_id alone
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -59,11 +78,14 @@ CREATE TEMP TABLE IF NOT EXISTS writer_stage (
     feature text NOT NULL,
     user_id bigint,
     occurred_at timestamptz NOT NULL,
-    source text NOT NULL
+    source text NOT NULL,
+    undated boolean NOT NULL
 ) ON COMMIT DELETE ROWS
 """
-COPY_SQL = "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source) FROM STDIN (FORMAT BINARY)"
-COPY_TYPES = ("int8", "uuid", "text", "int8", "timestamptz", "text")
+COPY_SQL = (
+    "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source, undated) FROM STDIN (FORMAT BINARY)"
+)
+COPY_TYPES = ("int8", "uuid", "text", "int8", "timestamptz", "text", "bool")
 
 # What encoding a value that slipped past check_events raises on our side (a surrogate in a text, say): like a
 # psycopg.DataError from the server, the fault of the submission's data, not of the connection.
@@ -77,4 +99,5 @@ def copy_events(cursor: psycopg.Cursor, submissions: Sequence[tuple[int, Sequenc
         write = copy.write_row
         for caller, events in submissions:
             for e in events:
-                write((caller, e.event_id, e.feature, e.user_id, e.occurred_at, e.source))
+                occurred = e.occurred_at
+                write((caller, e.event_id, e.feature, e.user_id, occurred, e.source, type(occurred) is ReceivedAt))
