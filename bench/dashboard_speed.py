@@ -12,6 +12,8 @@ loopback round trip. Prints p50 / p95 / max.
 
 Database: DATABASE_URL's server (database `clickboard_bench_dash`, dropped and re-created), else an embedded
 PostgreSQL in a temporary folder; either is deleted at the end (--keep keeps the server database).
+`--existing-database-url URL` measures a database as it is instead (say one seeded with 100 million events by
+`seed.py`): nothing is seeded or dropped; a bench analyst is added to log in with.
 """
 
 from __future__ import annotations
@@ -109,7 +111,21 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, seed: int) -> dict:
+def bench_login(engine) -> tuple[str, str]:
+    """A new analyst in an existing database: (email, password)."""
+    import secrets
+
+    from db.users import NewUser, create_users
+
+    email, password = f"bench-{os.getpid()}-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(16)
+    with engine.begin() as conn:
+        create_users(conn, [NewUser(email, "Bench", 30, "Other")], password)
+    return email, password
+
+
+def run_size(
+    url: str, workdir: Path, events: int, days: int, requests_n: int, seed: int, existing: bool = False
+) -> dict:
     import requests
     from sqlalchemy import text
     from tqdm import tqdm
@@ -128,8 +144,12 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
     engine = appstate.database.engine
     upgrade(engine)
     began = time.perf_counter()
-    with tqdm(total=events, unit=" events", unit_scale=True, disable=events <= 1_000_000) as bar:
-        report = seed_demo(engine, settings, events=events, days=days, seed=seed, reset=True, progress=bar.update)
+    if existing:
+        email, password = bench_login(engine)
+    else:
+        with tqdm(total=events, unit=" events", unit_scale=True, disable=events <= 1_000_000) as bar:
+            report = seed_demo(engine, settings, events=events, days=days, seed=seed, reset=True, progress=bar.update)
+        email, password = report.demo_email, report.demo_password
     seed_seconds = time.perf_counter() - began
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
@@ -147,7 +167,7 @@ def run_size(url: str, workdir: Path, events: int, days: int, requests_n: int, s
         token = csrf_token(session.get(f"{base}/login").text)
         response = session.post(
             f"{base}/login",
-            data={"csrf_token": token, "email": report.demo_email, "password": report.demo_password},
+            data={"csrf_token": token, "email": email, "password": password},
             allow_redirects=False,
         )
         if response.status_code != 302:
@@ -212,8 +232,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=365, help="days of demo data")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database on DATABASE_URL's server")
+    parser.add_argument("--existing-database-url", default=None, help="measure this database as it is (kept)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.existing_database_url:
+        from config import normalize_database_url
+
+        url = normalize_database_url(args.existing_database_url)
+        print(f"machine: {machine()}")
+        print(f"load before: {load()}")
+        with tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp:
+            result = run_size(url, Path(tmp), 0, args.days, args.requests, args.seed, existing=True)
+        return summarize([result])
 
     print(f"machine: {machine()}")
     print(f"load before: {load()}")
@@ -244,6 +274,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"max {max(c):6.2f} ms"
             )
             print(f"   load: {load()}", flush=True)
+    return summarize(results)
+
+
+def summarize(results: list[dict]) -> int:
+    for r in results:
+        s = r["server"]
+        print(f"\n{r['events']:,} events: server p50 {statistics.median(s):.2f} ms, p95 {percentile(s, 0.95):.2f} ms")
+    print(f"load after: {load()}")
     print("\n| events | rollup rows | server p50 | server p95 | round trip p50 | round trip p95 |")
     print("|---:|---:|---:|---:|---:|---:|")
     for r in results:
