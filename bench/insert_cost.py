@@ -1,7 +1,7 @@
 """What one batch insert of new events costs PostgreSQL, in counts a busy machine cannot blur: buffers and WAL.
 
     uv run bench/insert_cost.py --existing-database-url postgresql://postgres@127.0.0.1:5432/big [--batches 200]
-    uv run bench/insert_cost.py --database-url postgresql://postgres@127.0.0.1:5432/postgres   # a fresh, empty one
+    uv run bench/insert_cost.py      # a fresh, empty database: on DATABASE_URL's server, else an embedded one
 
 Stages batches of --batch-size events (random uuid ids, times spread over the last 20 days like bench/load.py) the
 way the event writer does and runs the writer's own INSERT statement under EXPLAIN (ANALYZE, BUFFERS, WAL), after a
@@ -103,7 +103,6 @@ def _sum(plan: dict, name: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--existing-database-url", help="measure this database as it is (nothing is kept)")
-    parser.add_argument("--database-url", help="a server to make a fresh, empty database on (dropped afterwards)")
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
@@ -115,20 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from db.engine import make_engine
         from db.migrate import upgrade
-        from db.scratch import create_database, drop_database
+        from db.scratch import scratch_database
 
-        if not args.database_url:
-            parser.error("give --existing-database-url or --database-url")
-        admin = normalize_database_url(args.database_url)
-        name = f"cb_insert_cost_{os.getpid()}"
-        url = create_database(admin, name)
-        try:
-            engine = make_engine(url)
+        with scratch_database(f"cb_insert_cost_{os.getpid()}") as scratch:
+            engine = make_engine(scratch.url)
             upgrade(engine)
             engine.dispose()
-            result = measure(url, args.batches, args.batch_size, args.seed)
-        finally:
-            drop_database(admin, name)
+            result = measure(scratch.url, args.batches, args.batch_size, args.seed)
     result["date"] = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     result["load"] = os.getloadavg()[0]
     print(json.dumps(result, indent=2))
