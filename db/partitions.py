@@ -93,8 +93,9 @@ class PsycopgPartitions:
         self.known.clear()
 
     def ensure(self, conn, first: datetime, last: datetime) -> None:
-        """Make the partitions of every month from `first` to `last` exist (own transaction, before the caller's)."""
-        wanted = months_between(first, last)
+        """Make the partitions of every month from `first` to `last`, and of the month after, exist (own transaction,
+        before the caller's). The month after is made ahead, so the first events of a new month find it waiting."""
+        wanted = [*months_between(first, last), next_month(month_of(last))]
         if not missing(self.known, wanted):
             return
         with conn.transaction(), conn.cursor() as cur:
