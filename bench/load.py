@@ -298,7 +298,7 @@ class Environment:
         engine.dispose()
         env = self.env()
         key_out = subprocess.run(
-            [sys.executable, "app.py", "create-api-key", "load-generator"],
+            [sys.executable, "app.py", "create-api-key", f"load-generator-{os.getpid()}"],
             cwd=PROJECT,
             env=env,
             capture_output=True,
