@@ -108,8 +108,7 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
         # by our own proxies; without this setting those headers are ignored (anyone can send them)
         hops = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops)
-    if settings.event_retention_days is not None:
-        _schedule_retention(server)
+    _schedule_retention(server)
     server.wsgi_app = BodyDeadline(server.wsgi_app, settings.body_timeout_seconds)  # every body, ingestion included
     if settings.log_format == "json":
         from request_log import RequestLog, configure_json_logging
@@ -120,8 +119,8 @@ def create_app(settings: Settings | None = None, board: Board | None = None) -> 
 
 
 def _schedule_retention(server: flask.Flask) -> None:
-    """Purge old raw events in the background (db/retention.py), from the first request on: building the app
-    starts nothing."""
+    """Purge old raw events (when EVENT_RETENTION_DAYS is set) and forget old ids of events sent without a time in
+    the background (db/retention.py), from the first request on: building the app starts nothing."""
     from datetime import UTC, datetime
 
     from db.retention import RetentionSchedule
@@ -130,6 +129,7 @@ def _schedule_retention(server: flask.Flask) -> None:
     appstate.retention = RetentionSchedule(
         lambda: appstate.database.engine,
         days=appstate.settings.event_retention_days,
+        max_age_days=appstate.settings.event_max_age_days,
         timezone=appstate.settings.timezone,
         clock=lambda: datetime.now(UTC),
     )

@@ -34,7 +34,7 @@ class AppState:
     known_users: KnownUsers
     key_allowance: KeyAllowance  # the per-API-key rate limit
     board: Board  # the dashboard's panels; the stats API answers with the same ones
-    retention: RetentionSchedule | None = None  # with EVENT_RETENTION_DAYS: started at the first request
+    retention: RetentionSchedule | None = None  # purges and forgets old undated ids; started at the first request
 
     def close(self) -> None:
         """Flush the writer's queue and close the database connections (on shutdown, and after each test)."""

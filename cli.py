@@ -1,5 +1,5 @@
 """The command line: `uv run app.py [serve|migrate|create-api-key|list-api-keys|revoke-api-key|promote|demote|
-create-invite|forget-person|rebuild-rollup|purge-events|backup|restore]` (see `--help`).
+create-invite|forget-person|rebuild-rollup|purge-events|migrate-events|backup|restore]` (see `--help`).
 
 Each command prints a clear error on stderr and exits non-zero on bad arguments or settings.
 """
@@ -204,6 +204,37 @@ def _purge_events(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _migrate_events(args: argparse.Namespace, settings: Settings) -> int:
+    """Move the rows of events_legacy into the partitioned events table in short transactions (db/events_move.py)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from db.events_move import move_events
+    from db.migrate import upgrade
+
+    database = Database(settings)
+    moved = 0
+
+    def progress(rows: int) -> None:
+        nonlocal moved
+        moved += rows
+        print(f"\rMoved {moved:,} events ...", end="", file=sys.stderr, flush=True)
+
+    try:
+        upgrade(database.engine)
+        done = move_events(database.engine, batch=args.batch, progress=progress)
+    except SQLAlchemyError as exc:
+        print(f"\nerror: stopped ({str(exc).splitlines()[0]}); run it again to carry on", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    if done.left:
+        print(f"\rMoved {done.moved:,} events; {done.left:,} are left (run it again).")
+        return 1
+    space = "its space given back" if done.truncated else "its space comes back with the next run or autovacuum"
+    print(f"\rMoved {done.moved:,} events into the monthly partitions; events_legacy is empty ({space}).")
+    return 0
+
+
 def _admin_command(settings: Settings, change: Callable[[Connection], T], report: Callable[[T], None]) -> int:
     """Run `change` in one transaction on the migrated database, then `report` its result. Exit code 1 with
     `error: ...` on stderr when it is refused (ApiKeyError, RoleError, InviteError, UnknownPerson: nothing was
@@ -351,6 +382,17 @@ def port_number(text: str) -> int:
     return port
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        number = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 class OneLineErrors(argparse.ArgumentParser):
     """Bad arguments are one line on stderr ("app.py: error: ...", `--help` shows the usage) and exit status 2."""
 
@@ -399,6 +441,11 @@ def build_parser() -> argparse.ArgumentParser:
         "rebuild-rollup", help="recount the daily rollup from the raw events in ANALYTICS_TIMEZONE (after changing it)"
     )
     commands.add_parser("purge-events", help="remove raw events older than EVENT_RETENTION_DAYS now (figures are kept)")
+    move = commands.add_parser(
+        "migrate-events",
+        help="move the events stored before the monthly partitions into them, while the app runs (once, after 0009)",
+    )
+    move.add_argument("--batch", type=positive_int, default=10_000, help="rows per transaction (default 10,000)")
     backup = commands.add_parser("backup", help="write the whole database to FILE (pg_dump's custom format)")
     backup.add_argument("file", help="the backup file to write")
     restore = commands.add_parser("restore", help="replace the database's contents with a backup (stop the app first)")
@@ -420,6 +467,7 @@ COMMANDS = {
     "forget-person": _forget_person,
     "rebuild-rollup": _rebuild_rollup,
     "purge-events": _purge_events,
+    "migrate-events": _migrate_events,
     "backup": _backup,
     "restore": _restore,
 }

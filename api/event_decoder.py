@@ -24,7 +24,7 @@ from pydantic_core import SchemaValidator, ValidationError
 from pydantic_core import core_schema as cs
 
 from api.errors import ApiError
-from db.events import BIGINT_MAX, Event
+from db.events import BIGINT_MAX, Event, received_now
 from domain import FEATURE_MAX_LENGTH, FEATURE_RULE, PERSON_ID_RULE, clean_feature, is_person_id
 
 MAX_EVENTS = 1000
@@ -86,10 +86,6 @@ def _person(value: str) -> str:
     return value
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 _occurred_at = cs.chain_schema(
     [
         cs.str_schema(strict=True, pattern=OCCURRED_AT_PATTERN),
@@ -118,7 +114,8 @@ _EVENT_SCHEMA = cs.dataclass_schema(
             # not in the body: every event of this API is an "api" event
             cs.dataclass_field("source", cs.with_default_schema(cs.str_schema(), default=SOURCE), init=False),
             _field("user_id", cs.nullable_schema(cs.int_schema(strict=True, ge=1, le=BIGINT_MAX)), default=None),
-            _field("occurred_at", _null_is_missing(_occurred_at, _now), default_factory=_now),
+            # a missing time is the receipt time, marked so: such an event is deduplicated by its id alone
+            _field("occurred_at", _null_is_missing(_occurred_at, received_now), default_factory=received_now),
             _field("event_id", _null_is_missing(_event_id, uuid.uuid4), default_factory=uuid.uuid4),
             _field(
                 "person",

@@ -29,7 +29,7 @@ from api import sdk_fast, sdk_input
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
 from api.sdk_batch import BadMessage, SdkBatch, decode_all, in_window, tool_errors, write
 from appstate import AppState
-from db.events import Event
+from db.events import Event, received_now
 from db.people import Traits
 from domain import API, FEATURE_RULE, PERSON_ID_RULE, clean_feature
 
@@ -75,7 +75,7 @@ def _decode_one(message: object, batch: SdkBatch, features: frozenset[str], now:
     except ValueError as exc:
         raise BadMessage("uuid", f"uuid {exc}") from None
     try:
-        occurred_at = sdk_input.parse_time(message.get("timestamp")) or now
+        occurred_at = sdk_input.parse_time(message.get("timestamp")) or received_now()  # no time: by id alone
     except ValueError:
         message = "timestamp must be an ISO-8601 date and time, e.g. 2026-11-25T10:00:00+00:00"
         raise BadMessage("timestamp", message) from None

@@ -22,7 +22,7 @@ from api import sdk_fast, sdk_input
 from api.ingestion import IngestionApp, IngestRequest, Reply, Route
 from api.sdk_batch import BadMessage, SdkBatch, decode_all, in_window, tool_errors, write
 from appstate import AppState
-from db.events import Event
+from db.events import Event, received_now
 from db.people import Traits
 from domain import API, FEATURE_RULE, PERSON_ID_RULE, clean_feature
 
@@ -70,7 +70,7 @@ def _decode_one(message: object, batch: SdkBatch, now: datetime) -> None:
         raise BadMessage("messageId", f"messageId {exc}") from None
     stamp = "timestamp" if message.get("timestamp") is not None else "originalTimestamp"
     try:
-        occurred_at = sdk_input.parse_time(message.get(stamp)) or now
+        occurred_at = sdk_input.parse_time(message.get(stamp)) or received_now()  # no time: by id alone
     except ValueError:
         raise BadMessage(stamp, f"{stamp} must be an ISO-8601 date and time, e.g. 2026-11-25T10:00:00.000Z") from None
     batch.events.append(Event(feature=feature, source=API, occurred_at=occurred_at, event_id=event_id, person=person))

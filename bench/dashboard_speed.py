@@ -27,6 +27,8 @@ request sends preset `custom` and granularity `auto`.
 Database: DATABASE_URL's server (database --db-name, default `clickboard_bench_dash`, dropped and re-created), else
 an embedded PostgreSQL in a temporary folder; either is deleted at the end (--keep keeps the server database;
 --reuse skips the seeding when that kept database already holds the data set).
+`--existing-database-url URL` measures a database as it is instead (say one seeded with 100 million events by
+`seed.py`): nothing is seeded or dropped; a bench analyst is added to log in with.
 """
 
 from __future__ import annotations
@@ -252,6 +254,18 @@ def seed(engine, settings, args, events: int):
     return report.demo_email, report.demo_password
 
 
+def bench_login(engine) -> tuple[str, str]:
+    """A new analyst in an existing database: (email, password)."""
+    import secrets
+
+    from db.users import NewUser, create_users
+
+    email, password = f"bench-{os.getpid()}-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(16)
+    with engine.begin() as conn:
+        create_users(conn, [NewUser(email, "Bench", 30, "Other")], password)
+    return email, password
+
+
 def vacuum_rollup(engine) -> None:
     """VACUUM ANALYZE the rollup tables (what autovacuum does soon after a bulk load), ANALYZE the rest."""
     from sqlalchemy import text
@@ -259,6 +273,7 @@ def vacuum_rollup(engine) -> None:
     from db.rollup import TABLES
 
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("SET statement_timeout = 0"))  # a loaded machine analyzes 10 M rows slowly
         for table in TABLES:
             conn.execute(text(f"VACUUM (ANALYZE) {table}"))
         conn.execute(text("ANALYZE"))
@@ -279,10 +294,16 @@ def run_size(url: str, workdir: Path, events: int, args) -> dict:
     appstate = state(app.server)
     engine = appstate.database.engine
     upgrade(engine)
+    existing = bool(args.existing_database_url)
+    # a big existing table is not counted row by row: the rollup counts every event
+    count = "SELECT coalesce(sum(clicks), 0) FROM feature_daily" if existing else "SELECT count(*) FROM events"
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+        stored = conn.execute(text(count)).scalar_one()
     began = time.perf_counter()
-    if args.reuse and stored == events:
+    if existing:
+        email, password, seed_seconds = *bench_login(engine), 0.0
+        vacuum_rollup(engine)
+    elif args.reuse and stored == events:
         email, password, seed_seconds = "demo01@example.com", "bench-password", 0.0
         vacuum_rollup(engine)  # a migration may just have filled new rollup tables
     else:
@@ -290,7 +311,7 @@ def run_size(url: str, workdir: Path, events: int, args) -> dict:
         seed_seconds = time.perf_counter() - began
         vacuum_rollup(engine)
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+        stored = conn.execute(text(count)).scalar_one()
         rollup_rows = conn.execute(text("SELECT count(*) FROM feature_daily")).scalar_one()
         first, last = conn.execute(text("SELECT min(day), max(day) FROM feature_daily")).one()
         features = [r[0] for r in conn.execute(text("SELECT DISTINCT feature FROM feature_daily"))]
@@ -384,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db-name", default=BENCH_DB, help="the database's name on DATABASE_URL's server")
     parser.add_argument("--keep", action="store_true", help="keep the database on DATABASE_URL's server")
     parser.add_argument("--reuse", action="store_true", help="with --keep: use the kept data set when it is there")
+    parser.add_argument("--existing-database-url", default=None, help="measure this database as it is (kept)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     args.ranges = [int(r) for r in args.ranges.split(",") if r.strip()]
@@ -393,6 +415,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data set: {args.dataset}, {args.days} days" + (f", {args.features} features" * (args.dataset == "product")))
     print(f"compare: {args.compare}")
     results = []
+    if args.existing_database_url:
+        from config import normalize_database_url
+
+        with tempfile.TemporaryDirectory(prefix="clickboard-bench-dash-") as tmp:
+            result = run_size(normalize_database_url(args.existing_database_url), Path(tmp), 0, args)
+        return summarize([result])
     from db.scratch import scratch_database
 
     with (
@@ -409,6 +437,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"(seeded in {result['seed_seconds']:.1f} s)"
             )
             print(f"   load: {load()}", flush=True)
+    return summarize(results)
+
+
+def summarize(results: list[dict]) -> int:
+    print(f"load after: {load()}")
     print("\n| events | rollup rows | range (days) | server p50 | server p95 | server max | round trip p95 |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:

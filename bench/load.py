@@ -7,6 +7,10 @@
     uv run bench/load.py --mode batch --fault pg-stop      # crash-stop PostgreSQL mid-run, restart it
     uv run bench/load.py --mode batch --fault kill-worker  # kill -9 a gunicorn worker mid-run
     uv run bench/load.py --database-url postgresql://u:p@127.0.0.1:5432/postgres   # fresh database on a server
+    uv run bench/load.py --mode batch --existing-database-url postgresql://u:p@127.0.0.1:5432/big   # a full one
+
+With --existing-database-url the load goes into that database as it is (say one bulk-seeded with 100 million
+events by `seed.py`), which is kept; only the events of the run are checked (those received since it started).
 
 What it does: provides a fresh database (an embedded PostgreSQL it owns in a temporary folder, or a new database on
 --database-url that it drops afterwards), migrates it, creates an API key with `app.py create-api-key`, starts
@@ -332,7 +336,9 @@ class Environment:
         from db.migrate import upgrade
         from db.scratch import create_database
 
-        if self.args.database_url:
+        if self.args.existing_database_url:
+            self.url = normalize_database_url(self.args.existing_database_url)
+        elif self.args.database_url:
             self.admin_url = normalize_database_url(self.args.database_url)
             self.db_name = f"cb_load_{os.getpid()}"
             self.url = create_database(self.admin_url, self.db_name)
@@ -367,7 +373,7 @@ class Environment:
                             "VALUES (:e, 'x', :n, :a, :g) RETURNING id"
                         ),
                         {
-                            "e": f"load{i}@example.com",
+                            "e": f"load{os.getpid()}-{i}@example.com",
                             "n": f"Load {i}",
                             "a": 10 + i % 60,
                             "g": ("Male", "Female", "Other")[i % 3],
@@ -378,7 +384,7 @@ class Environment:
         engine.dispose()
         env = self.env()
         key_out = subprocess.run(
-            [sys.executable, "app.py", "create-api-key", "load-generator"],
+            [sys.executable, "app.py", "create-api-key", f"load-generator-{os.getpid()}"],
             cwd=PROJECT,
             env=env,
             capture_output=True,
@@ -477,8 +483,20 @@ class Environment:
 
         return [c.pid for c in psutil.Process(self.gunicorn.pid).children()]
 
+    def baseline(self) -> None:
+        """Note what an existing database holds before the run (its rollup total and the server's clock)."""
+        import psycopg
+
+        from db.engine import libpq_url
+
+        with psycopg.connect(libpq_url(self.url)) as conn:
+            self.rollup_before = int(conn.execute("SELECT coalesce(sum(clicks), 0) FROM feature_daily").fetchone()[0])
+            self.started_at = conn.execute("SELECT now()").fetchone()[0]
+
     def verify(self, result: dict) -> dict:
         """Compare the database with what was acknowledged."""
+        if self.args.existing_database_url:
+            return self.verify_existing(result)
         import psycopg
 
         from db.engine import libpq_url
@@ -500,6 +518,38 @@ class Environment:
             "unacknowledged_stored": stored - stored_acked,
             "rollup_sum": int(rollup),
             "rollup_matches": int(rollup) == stored,
+            "acknowledged_listed_twice": sum(c for _, _, c in result["acked"]) - acked,
+        }
+
+    def verify_existing(self, result: dict) -> dict:
+        """As verify, for the events received since `baseline()` only (one scan of the table)."""
+        import psycopg
+
+        from db.engine import libpq_url
+
+        with psycopg.connect(libpq_url(self.url)) as conn:
+            conn.execute("SET statement_timeout = 0")
+            conn.execute("CREATE TEMP TABLE acked (event_id uuid PRIMARY KEY)")
+            with conn.cursor().copy("COPY acked (event_id) FROM STDIN") as copy:
+                for prefix, start, count in result["acked"]:
+                    for event_id in _ids(prefix, start, count):
+                        copy.write_row((event_id,))
+            conn.execute("ANALYZE acked")
+            acked = conn.execute("SELECT count(*) FROM acked").fetchone()[0]
+            stored, stored_acked = conn.execute(
+                "SELECT count(*), count(a.event_id) FROM events e LEFT JOIN acked a USING (event_id)"
+                " WHERE e.received_at >= %s",
+                (self.started_at,),
+            ).fetchone()
+            rollup = conn.execute("SELECT coalesce(sum(clicks), 0) FROM feature_daily").fetchone()[0]
+        added = int(rollup) - self.rollup_before
+        return {
+            "acknowledged": acked,
+            "stored": stored,
+            "missing": acked - stored_acked,
+            "unacknowledged_stored": stored - stored_acked,
+            "rollup_sum": added,
+            "rollup_matches": added == stored,
             "acknowledged_listed_twice": sum(c for _, _, c in result["acked"]) - acked,
         }
 
@@ -700,6 +750,9 @@ def main(argv=None) -> int:
     parser.add_argument("--fault", choices=["none", "pg-stop", "kill-worker"], default="none")
     parser.add_argument("--database-url", default=None, help="a server to create a fresh database on")
     parser.add_argument(
+        "--existing-database-url", default=None, help="load into this database as it is (kept), e.g. a 100 M one"
+    )
+    parser.add_argument(
         "--pg-setting",
         action="append",
         default=None,
@@ -710,7 +763,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.pg_setting is None:
         args.pg_setting = ["shared_buffers=1GB", "max_wal_size=8GB", "checkpoint_timeout=15min"]
-    if args.fault == "pg-stop" and args.database_url:
+    if args.fault == "pg-stop" and (args.database_url or args.existing_database_url):
         parser.error("--fault pg-stop needs the embedded server the benchmark owns (leave out --database-url)")
 
     env = Environment(args)
@@ -718,7 +771,8 @@ def main(argv=None) -> int:
     try:
         threads = f" x {args.threads} threads" if args.worker_class == "gthread" else ""
         workers = f"{args.workers} {args.worker_class} workers{threads}"
-        print(f"Starting a fresh database and gunicorn ({workers}) ...", flush=True)
+        which = "the given database" if args.existing_database_url else "a fresh database"
+        print(f"Starting {which} and gunicorn ({workers}) ...", flush=True)
         env.start()
         print(f"PostgreSQL {env.pg_version} {env.pg_settings}; gunicorn on 127.0.0.1:{env.port}", flush=True)
         groups = {"both": ["batch", "single"], "compat": ["batch", "people", "segment", "posthog"]}
@@ -742,11 +796,14 @@ def main(argv=None) -> int:
                 fault = pg_stop_fault(env, at=args.duration / 3, down=3.0)
             elif args.fault == "kill-worker":
                 fault = kill_worker_fault(env, at=args.duration / 3)
+            if args.existing_database_url:
+                env.baseline()
             print(f"Running {mode} mode for {args.duration:.0f} s ...", flush=True)
             result = run_load(cfg, args.duration, fault, env.cpu_sample)
             check = env.verify(result)
             summaries.append(report(mode, result, check, cfg))
-            env.reset_data()
+            if not args.existing_database_url:
+                env.reset_data()
     finally:
         env.close()
     ratios = compare_modes(summaries)

@@ -4,6 +4,10 @@ Events are typed: `event_id` a `uuid.UUID`, `occurred_at` an aware `datetime`, `
 account's id), `person` a `str` or None (a person's external id, db/people.py; at most one of the two). The writer
 stages them with a binary COPY (psycopg's C encoders: no text formatting or parsing of ids and timestamps on either
 side) into a temporary table, one row per event tagged with the id of the submission it came from.
+
+An event whose sender left out its time carries a `ReceivedAt` (the server's clock at receipt, a `datetime`
+subclass) as `occurred_at`: the writer then deduplicates it by its id alone (table undated_event_ids), since a
+retry of it gets another receipt time. Any other `occurred_at` makes (event_id, occurred_at) the event's identity.
 """
 
 from __future__ import annotations
@@ -20,12 +24,27 @@ from domain import FEATURE_MAX_LENGTH, PERSON_ID_RULE, SOURCES, is_person_id
 BIGINT_MAX = 2**63 - 1
 
 
+class ReceivedAt(datetime):
+    """The time an event was received, standing in for the occurred_at its sender did not give."""
+
+    __slots__ = ()
+
+
+def received_now() -> datetime:
+    """Now, marked as a stand-in for a missing occurred_at (see ReceivedAt)."""
+    return ReceivedAt.now(UTC)
+
+
+def is_undated(event: Event) -> bool:
+    return type(event.occurred_at) is ReceivedAt
+
+
 @dataclass(frozen=True, slots=True)  # slots: no per-event __dict__ for the garbage collector to track
 class Event:
     feature: str
     source: str
     user_id: int | None = None
-    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = field(default_factory=received_now)  # not given: deduplicated by event_id alone
     event_id: uuid.UUID = field(default_factory=uuid.uuid4)
     person: str | None = None  # a person's external id (db/people.py); the writer resolves it to the person's id
 
@@ -67,13 +86,15 @@ CREATE TEMP TABLE IF NOT EXISTS writer_stage (
     user_id bigint,
     occurred_at timestamptz NOT NULL,
     source text NOT NULL,
-    person text
+    person text,
+    undated boolean NOT NULL
 ) ON COMMIT DELETE ROWS
 """
 COPY_SQL = (
-    "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source, person) FROM STDIN (FORMAT BINARY)"
+    "COPY writer_stage (caller, event_id, feature, user_id, occurred_at, source, person, undated)"
+    " FROM STDIN (FORMAT BINARY)"
 )
-COPY_TYPES = ("int8", "uuid", "text", "int8", "timestamptz", "text", "text")
+COPY_TYPES = ("int8", "uuid", "text", "int8", "timestamptz", "text", "text", "bool")
 
 # What encoding a value that slipped past check_events raises on our side (a surrogate in a text, say): like a
 # psycopg.DataError from the server, the fault of the submission's data, not of the connection.
@@ -92,5 +113,8 @@ def copy_events(cursor: psycopg.Cursor, submissions: Sequence[tuple[int, Sequenc
                 person = e.person
                 if person is not None:
                     people.add(person)
-                write((caller, e.event_id, e.feature, e.user_id, e.occurred_at, e.source, person))
+                occurred = e.occurred_at
+                write(
+                    (caller, e.event_id, e.feature, e.user_id, occurred, e.source, person, type(occurred) is ReceivedAt)
+                )
     return people

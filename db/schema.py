@@ -65,21 +65,32 @@ users = Table(
 )
 Index("users_email_lower_key", func.lower(users.c.email), unique=True)  # emails are unique regardless of case
 
+
+def _event_columns(key: tuple[str, ...]) -> list:
+    """The columns of a raw-events table, `key` its primary key."""
+    return [
+        Column("event_id", Uuid, primary_key="event_id" in key),
+        Column("feature", Text, nullable=False),
+        Column("user_id", BigInteger, nullable=True),
+        Column("occurred_at", DateTime(timezone=True), nullable=False, primary_key="occurred_at" in key),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+        Column("age_group", Text, nullable=False),
+        Column("gender", Text, nullable=False),
+        Column("source", Text, nullable=False),
+        CheckConstraint("length(feature) BETWEEN 1 AND 100", name="events_feature_length"),
+        CheckConstraint(sql_in("age_group", (*AGE_GROUPS, UNKNOWN)), name="events_age_group_valid"),
+        CheckConstraint(sql_in("gender", (*GENDERS, UNKNOWN)), name="events_gender_valid"),
+        CheckConstraint(sql_in("source", SOURCES), name="events_source_valid"),
+    ]
+
+
+# Raw events, range-partitioned by occurred_at into one table per UTC month (db/partitions.py makes them). The key
+# (event_id, occurred_at) is the idempotency rule for events that carry a time; see undated_event_ids for the others.
 events = Table(
     "events",
     metadata,
-    Column("event_id", Uuid, primary_key=True),
-    Column("feature", Text, nullable=False),
-    Column("user_id", BigInteger, nullable=True),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
-    Column("age_group", Text, nullable=False),
-    Column("gender", Text, nullable=False),
-    Column("source", Text, nullable=False),
-    CheckConstraint("length(feature) BETWEEN 1 AND 100", name="events_feature_length"),
-    CheckConstraint(sql_in("age_group", (*AGE_GROUPS, UNKNOWN)), name="events_age_group_valid"),
-    CheckConstraint(sql_in("gender", (*GENDERS, UNKNOWN)), name="events_gender_valid"),
-    CheckConstraint(sql_in("source", SOURCES), name="events_source_valid"),
+    *_event_columns(("event_id", "occurred_at")),
+    postgresql_partition_by="RANGE (occurred_at)",
 )
 
 # Who a product's events are about (db/people.py): an external id chosen by the sending app, and the traits identify
@@ -102,6 +113,22 @@ people = Table(
 )
 
 Index("events_occurred_at_brin", events.c.occurred_at, postgresql_using="brin")  # retention finds old events
+
+# The ids of events sent without occurred_at (the server's clock stood in): such an event is a duplicate when its id
+# was seen without a time within EVENT_MAX_AGE_DAYS (db/retention.py forgets older ids). Small: only those events.
+undated_event_ids = Table(
+    "undated_event_ids",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+)
+Index("undated_event_ids_received_at_brin", undated_event_ids.c.received_at, postgresql_using="brin")
+
+# The events table as it was before the monthly partitions (one table, event_id its key), renamed by migration
+# 0009_events_layout; `uv run app.py migrate-events` moves its rows into `events` while the app runs and leaves it
+# empty. Until then the event writer treats an id found here as a duplicate, whatever its time (the old rule).
+events_legacy = Table("events_legacy", metadata, *_event_columns(("event_id",)))
+Index("events_legacy_occurred_at_brin", events_legacy.c.occurred_at, postgresql_using="brin")
 
 # After a retention purge (db/retention.py): the first day whose raw events are all kept. One row at most.
 retention_horizon = Table(

@@ -1,17 +1,21 @@
 """The one path every click takes into the database: grouped, idempotent, acknowledged only after commit.
 
 Callers `submit()` a list of typed `Event`s (and optionally identify calls, db/people.Traits) and block. A flusher
-thread takes whatever submissions are waiting (up to `max_batch_rows` events) and, in one transaction, COPYs them into a
-staging table (db/events.py encodes them), makes the people they name known and applies the identify calls
-(db/people.py: traits first, so every event of the commit gets them), inserts them into `events` with ON CONFLICT
-(event_id) DO NOTHING, adds the rows actually inserted to the `feature_daily` rollup, and commits. Only then does each
-caller get its (accepted, duplicates). Any failure rolls the whole group back and every caller in it gets an exception,
-so nothing is ever half-written or acknowledged early; a submission whose values the database refuses is retried alone,
-so it cannot fail the others (its caller gets EventsRefused).
+thread takes whatever submissions are waiting (up to `max_batch_rows` events) and, in one transaction, COPYs them into
+a staging table (db/events.py encodes them), makes the people they name known and applies the identify calls
+(db/people.py: traits first, so every event of the commit gets them), inserts them into `events` (monthly partitions,
+made when first needed: db/partitions.py) leaving out duplicates, adds the rows actually inserted to the rollup
+(db/rollup.py), and commits. Only then does each caller get its (accepted, duplicates). Any failure rolls the whole
+group back and every caller in it gets an exception, so nothing is ever half-written or acknowledged early; a
+submission whose values the database refuses is retried alone, so it cannot fail the others (its caller gets
+EventsRefused).
 
-Repeated event ids are resolved in one place, the flusher, across the whole group: the first occurrence wins (within
-a submission and across submissions), every later one is left out of the stage and counts as a duplicate of its
-caller. The queue is bounded in submissions and in events (WriterOverloaded).
+The idempotency rule: an event is stored once per (event_id, occurred_at); an event sent without occurred_at
+(db.events.ReceivedAt) once per event_id among those sent without one within EVENT_MAX_AGE_DAYS (undated_event_ids,
+forgotten after that by db/retention.py); and an id still in `events_legacy` (rows not yet moved to the partitioned
+layout) is a duplicate whatever its time. Repeats within a group are resolved in one place, the flusher: the first
+occurrence wins (within a submission and across submissions), every later one is left out of the stage and counts
+as a duplicate of its caller. The queue is bounded in submissions and in events (WriterOverloaded).
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ import metrics
 from db import people, rollup
 from db.engine import CONNECT_ARGS, libpq_url
 from db.errors import bad_value_message
-from db.events import ENCODING_ERRORS, STAGE_DDL, Event, check_events, copy_events
+from db.events import ENCODING_ERRORS, STAGE_DDL, Event, ReceivedAt, check_events, copy_events
+from db.partitions import PsycopgPartitions
 from db.people import Traits, check_traits
 from domain import UNKNOWN, age_group_sql
 
@@ -111,17 +116,26 @@ _STOP = object()
 
 # Age group and gender are captured from the account or the person at write time; the rollup is fed only by rows
 # actually inserted (RETURNING), through the one rollup writer (db/rollup.py). Two forms: without people (accounts
-# only, the common native batch) and with them, so the people join costs nothing when no event names a person.
+# only, the common native batch) and with them, so the people join costs nothing when no event names a person. An
+# undated event goes in only when its id is new to undated_event_ids; concurrent writers of one id wait for each other
+# on that key (and on events' key).
 _INSERT = """
-WITH inserted AS (
+WITH undated AS (
+    INSERT INTO undated_event_ids (event_id)
+    SELECT event_id FROM writer_stage WHERE undated
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id
+), inserted AS (
     INSERT INTO events (event_id, feature, user_id, occurred_at, received_at, age_group, gender, source)
     SELECT s.event_id, s.feature, {user_id}, s.occurred_at, now(), {age_group}, {gender}, s.source
     FROM writer_stage s LEFT JOIN users u ON u.id = s.user_id {people_join}
-    ON CONFLICT (event_id) DO NOTHING
+    WHERE (NOT s.undated OR s.event_id IN (SELECT event_id FROM undated))
+      AND NOT EXISTS (SELECT FROM events_legacy l WHERE l.event_id = s.event_id)
+    ON CONFLICT (event_id, occurred_at) DO NOTHING
     RETURNING event_id, feature, occurred_at, age_group, gender, source
 ),
 {rollup}
-SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id) GROUP BY s.caller
+SELECT s.caller, count(*) FROM inserted JOIN writer_stage s USING (event_id, occurred_at) GROUP BY s.caller
 """
 INSERT_SQL = _INSERT.format(
     user_id="s.user_id",
@@ -170,6 +184,7 @@ class EventWriter:
         self._start_lock = threading.Lock()
         self._closed = False
         self._sids = itertools.count(1)  # submission ids: unique for the writer's life, tag every staged row
+        self._partitions = PsycopgPartitions()  # the months known to have a partition
 
     # -- public -------------------------------------------------------------------------------------------
     def submit(
@@ -291,6 +306,9 @@ class EventWriter:
         for attempt in range(3):
             try:
                 return self._write(group)
+            except psycopg.errors.CheckViolation:  # "no partition found": retention dropped a month we had cached
+                log.warning("event write found no partition; looking again (attempt %d)", attempt + 1)
+                self._partitions.forget()
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 log.warning("event write hit a deadlock; retrying (attempt %d)", attempt + 1)
                 time.sleep(0.01 * (attempt + 1))
@@ -313,6 +331,9 @@ class EventWriter:
         staged = first_occurrences([(submission.sid, submission.events) for submission in group])
         traits = [t for submission in group for t in submission.traits]
         conn = self._connect()
+        times = [e.occurred_at for _, events in staged for e in events]
+        if times:
+            self._partitions.ensure(conn, min(times), max(times))
         with conn.transaction(), conn.cursor() as cur:
             named = copy_events(cur, staged)
             people.apply_sql(cur, traits, named)
@@ -352,26 +373,36 @@ class EventWriter:
             self._conn = None
 
 
+def identity(event: Event) -> tuple[int, object]:
+    """What makes two events the same one: the id and the time, or the id alone for an event sent without a time."""
+    occurred = event.occurred_at
+    return event.event_id.int, None if type(occurred) is ReceivedAt else occurred
+
+
 def first_occurrences(
     submissions: Sequence[tuple[int, Sequence[Event]]],
 ) -> list[tuple[int, Sequence[Event]]]:
-    """The (caller, events) pairs with every event id kept only where it first occurs, in order.
+    """The (caller, events) pairs with every event (by `identity`) kept only where it first occurs, in order.
 
-    The one place repeated ids are resolved: a later copy (in the same submission or a later one of the group) is
-    left out, so it is not inserted and counts as a duplicate of its caller.
+    The one place repeats are resolved: a later copy (in the same submission or a later one of the group) is left
+    out, so it is not inserted and counts as a duplicate of its caller.
     """
     seen: set[int] = set()
+    identities: set[tuple[int, object]] | None = None  # built only once some id repeats
     kept: list[tuple[int, Sequence[Event]]] = []
     for caller, events in submissions:
-        keys = [e.event_id.int for e in events]  # ints hash in C; UUID.__hash__ is Python code
-        if seen.isdisjoint(keys) and len(set(keys)) == len(keys):  # the common case: all new
-            seen.update(keys)
-            kept.append((caller, events))
-            continue
+        if identities is None:
+            keys = [e.event_id.int for e in events]  # ints hash in C; UUID.__hash__ is Python code
+            if seen.isdisjoint(keys) and len(set(keys)) == len(keys):  # the common case: all new
+                seen.update(keys)
+                kept.append((caller, events))
+                continue
+            identities = {identity(e) for _, earlier in kept for e in earlier}
         fresh = []
-        for key, event in zip(keys, events):
-            if key not in seen:
-                seen.add(key)
+        for event in events:
+            key = identity(event)
+            if key not in identities:
+                identities.add(key)
                 fresh.append(event)
         kept.append((caller, fresh))
     return kept

@@ -136,7 +136,8 @@ def _seed(
             )
             user_ids = np.array([u.id for u in accounts], dtype=np.int64)
             chunks = _chunks(sampler, Encoder(id_hi, DASHBOARD), user_ids, events, id_lo)
-            store.copy_events(conn, chunks, freeze=reset, progress=progress)
+            store.make_partitions(conn, window)
+            store.copy_events(conn, chunks, progress=progress)
             store.add_to_rollup(conn, settings.timezone, first, last)
     return SeedReport(
         users_created=created,

@@ -19,15 +19,18 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy import Connection, select, text
 
+from db.partitions import ensure_partitions
 from db.rollup import HOLD_SQL, upsert_sql
 from db.rollup import TABLES as ROLLUP_TABLES
 from db.schema import users
 from db.users import NewUser, User, create_users, set_password, users_by_email
 from demo.encoder import COLUMNS, SIGNATURE, TRAILER
+from demo.window import PG_EPOCH, Window
 
 SEED_LOCK = 727275  # advisory lock: one seed at a time per database (migrations use 727274)
 LOCK_WAIT_SECONDS = 30
@@ -92,19 +95,25 @@ def other_demo_user_ids(conn: Connection, known: Sequence[int]) -> list[int]:
     return list(conn.execute(query).scalars())
 
 
+def make_partitions(conn: Connection, window: Window) -> None:
+    """Make the monthly partitions of `events` (db/partitions.py) that the window's events fall in."""
+    first = PG_EPOCH + timedelta(microseconds=int(window.start_us[0]))
+    last = PG_EPOCH + timedelta(microseconds=int(window.limit_us[-1]))
+    ensure_partitions(conn, first, last)
+
+
 def copy_events(
-    conn: Connection, chunks: Iterable[tuple[bytes, int]], *, freeze: bool, progress: Callable[[int], None] | None
+    conn: Connection, chunks: Iterable[tuple[bytes, int]], *, progress: Callable[[int], None] | None
 ) -> None:
     """COPY the binary rows of `chunks` ((rows, how many)) into `events`, calling `progress` with each count.
 
-    `freeze` writes the rows frozen; PostgreSQL allows it only right after `wipe` in the same transaction.
+    PostgreSQL routes each row to its month's partition (COPY FREEZE is not allowed on a partitioned table).
     """
-    options = ", FREEZE" if freeze else ""
     raw = conn.connection.driver_connection
     with (
         closing(ahead(chunks)) as rows,
         raw.cursor() as cur,
-        cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY{options})") as copy,
+        cur.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
         copy.write(SIGNATURE)
         for data, count in rows:

@@ -5,15 +5,18 @@
 The benchmarks are not part of the test suite (their figures come from real sizes, recorded in bench/RESULTS.md), but
 a benchmark that no longer runs is a broken tool: this runs each one briefly and fails when one exits non-zero. A
 script in bench/ without an entry in RUNS fails the check too, so a new benchmark cannot be forgotten here. With
---server, the scripts that can use a PostgreSQL server instead of their own embedded one run once more on it.
+--server, the scripts that can use a PostgreSQL server instead of their own embedded one run once more on it. A mode
+that measures an existing database (`{scratch}` in its arguments) gets a small seeded one made for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,8 +29,13 @@ RUNS: dict[str, list[list[str]]] = {
     "dashboard_speed.py": [
         ["--sizes", "2000", "--requests", "3", "--days", "40", "--ranges", "1,35,3650"],
         ["--sizes", "2000", "--requests", "3", "--days", "14", "--dataset", "demo", "--compare", "off"],
+        ["--existing-database-url", "{scratch}", "--requests", "3", "--ranges", "7"],
     ],
     "export_speed.py": [["--events", "3000", "--days", "400", "--repeat", "2"]],
+    "insert_cost.py": [
+        ["--batches", "3", "--batch-size", "50"],
+        ["--existing-database-url", "{scratch}", "--batches", "3"],
+    ],
     "load.py": [
         ["--mode", "both", "--duration", "2", "--processes", "1"],
         ["--mode", "compat", "--duration", "2", "--processes", "1"],
@@ -36,11 +44,13 @@ RUNS: dict[str, list[list[str]]] = {
         ["--mode", "single", "--duration", "6", "--processes", "1", "--fault", "kill-worker"],
         # a key rate the load exceeds: 429 + Retry-After answers are retried, and every event still counted once
         ["--mode", "batch", "--duration", "3", "--processes", "1", "--key-rate", "2000"],
+        ["--mode", "batch", "--duration", "2", "--processes", "1", "--existing-database-url", "{scratch}"],
     ],
     "login_attack.py": [["--attackers", "2", "--seconds", "2", "--accounts", "5"]],
     "login_timing.py": [["--tries", "3", "--rounds", "1"]],
     "page_weight.py": [["--events", "200"]],
     "replica_lag.py": [["--seconds", "2", "--rate", "1000", "--batch", "100"], ["--seconds", "2", "--rate", "0"]],
+    "random_ids.py": [["--seed-events", "3000"]],
 }
 # the same on a server: (script, arguments, environment), "{server}" replaced by --server's URL
 SERVER_RUNS: list[tuple[str, list[str], dict[str, str]]] = [
@@ -80,17 +90,54 @@ def main(argv: list[str] | None = None) -> int:
     for name, run, extra in plan:
         if args.only and name != args.only:
             continue
-        command = [sys.executable, str(BENCH / name), *run]
-        started = time.monotonic()
-        result = subprocess.run(command, cwd=PROJECT, env=base | extra, capture_output=True, text=True)
-        took = time.monotonic() - started
-        status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
-        where = " (server)" if extra or (args.server and args.server in run) else ""
-        print(f"bench/{name} {' '.join(run)}{where}: {status} in {took:.0f} s", flush=True)
-        if result.returncode != 0:
-            failed.append(name)
-            print(result.stdout[-3000:], result.stderr[-3000:], sep="\n", file=sys.stderr)
+        if "{scratch}" in run:  # a mode that measures an existing database: a small seeded one, made here
+            with seeded_scratch(args.server) as url:
+                failed += smoke(name, [a.replace("{scratch}", url) for a in run], base | extra, args.server)
+            continue
+        failed += smoke(name, run, base | extra, args.server)
     return 1 if failed else 0
+
+
+@contextlib.contextmanager
+def seeded_scratch(server: str | None):
+    """The URL of a migrated database holding a few thousand demo events, for the duration of the block."""
+    from config import Settings
+    from db.engine import make_engine
+    from db.migrate import upgrade
+    from db.scratch import scratch_database
+    from demo.seeding import seed_demo
+
+    saved = os.environ.get("DATABASE_URL")
+    if server:
+        os.environ["DATABASE_URL"] = server
+    else:
+        os.environ.pop("DATABASE_URL", None)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, scratch_database(f"cb_smoke_{os.getpid()}") as scratch:
+            engine = make_engine(scratch.url)
+            upgrade(engine)
+            settings = Settings(database_url=scratch.url, secret_key="smoke", data_dir=Path(tmp))
+            seed_demo(engine, settings, events=3000, users=9, days=14, seed=3, reset=True)
+            engine.dispose()
+            yield scratch.url
+    finally:
+        if saved is not None:
+            os.environ["DATABASE_URL"] = saved
+
+
+def smoke(name: str, run: list[str], env: dict[str, str], server: str | None) -> list[str]:
+    """Run one script with `run`; return [name] when it failed."""
+    command = [sys.executable, str(BENCH / name), *run]
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
+    took = time.monotonic() - started
+    status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
+    where = " (server)" if "DATABASE_URL" in env or (server and any(server in a for a in run)) else ""
+    print(f"bench/{name} {' '.join(run)}{where}: {status} in {took:.0f} s", flush=True)
+    if result.returncode != 0:
+        print(result.stdout[-3000:], result.stderr[-3000:], sep="\n", file=sys.stderr)
+        return [name]
+    return []
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -71,8 +72,9 @@ def test_flush_returns_exact_counts_of_every_batch_sent_since_the_last_flush(das
     client = cb.Clickboard(f"http://127.0.0.1:{port}", api_key, batch_size=500, progress=messages.append)
     with LiveServer(dash_app, port):
         ids = [str(uuid.uuid4()) for _ in range(1234)]
+        at = datetime.now(UTC) - timedelta(minutes=5)
         for event_id in ids:
-            client.track("client_feature", event_id=event_id)
+            client.track("client_feature", occurred_at=at, event_id=event_id)
         assert len(client.pending) == 234  # two full batches went already
         assert client.flush() == {"accepted": 1234, "duplicates": 0}
         assert client.pending == []
@@ -83,9 +85,9 @@ def test_flush_returns_exact_counts_of_every_batch_sent_since_the_last_flush(das
         ]
         assert client.flush() == {"accepted": 0, "duplicates": 0}  # nothing sent since
 
-        # the same ids again, and 6 new ones: the server counts each event once
+        # the same events again (id and time), and 6 new ones: the server counts each event once
         for event_id in ids[:10]:
-            client.track("client_feature", event_id=event_id)
+            client.track("client_feature", occurred_at=at, event_id=event_id)
         for _ in range(6):
             client.track("client_feature", user_id=None)
         assert client.flush() == {"accepted": 6, "duplicates": 10}
