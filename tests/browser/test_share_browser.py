@@ -203,3 +203,42 @@ def test_the_theme_survives_a_reload_and_passes_axe_in_both_modes(board, engine,
     violations = axe_violations(board.driver)
     assert violations == [], [(v["id"], v["nodes"]) for v in violations]
     board.wait_events({"theme_toggle": 2}, user_id_of(engine, ANALYST_EMAIL))
+
+
+def timer_prop(board: Dashboard, prop: str):
+    """A prop of the auto-refresh timer as the renderer holds it (its layout store)."""
+    return board.driver.execute_script(
+        "const s = window.store.getState(); let node = s.layout;"
+        "for (const k of s.paths.strs['auto-refresh-timer']) { node = node[k]; }"
+        "return node.props[arguments[0]];",
+        prop,
+    )
+
+
+def set_hidden(board: Dashboard, hidden: bool) -> None:
+    """The tab hidden or shown again, as the browser reports it (document.hidden and its event)."""
+    board.driver.execute_script(
+        "const hidden = arguments[0];"
+        "Object.defineProperty(document, 'hidden', {configurable: true, get: () => hidden});"
+        "const state = hidden ? 'hidden' : 'visible';"
+        "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => state});"
+        "document.dispatchEvent(new Event('visibilitychange'));",
+        hidden,
+    )
+
+
+def test_auto_refresh_pauses_while_the_tab_is_hidden(board, engine, analyst):
+    board.login(ANALYST_EMAIL, ANALYST_PASSWORD)
+    assert (timer_prop(board, "disabled"), timer_prop(board, "interval")) == (True, 60000)  # off
+    Select(board.driver.find_element(By.ID, "auto-refresh")).select_by_value("5m")
+    board.until(lambda: timer_prop(board, "disabled") is False, "the timer running")
+    assert timer_prop(board, "interval") == 300000
+    set_hidden(board, True)
+    board.until(lambda: timer_prop(board, "disabled") is True, "paused while hidden")
+    set_hidden(board, False)
+    board.until(lambda: timer_prop(board, "disabled") is False, "running again")
+    Select(board.driver.find_element(By.ID, "auto-refresh")).select_by_value("off")
+    board.until(lambda: timer_prop(board, "disabled") is True, "off")
+    set_hidden(board, False)  # shown again while off: stays off
+    assert timer_prop(board, "disabled") is True
+    board.wait_events({"auto_refresh": 2}, user_id_of(engine, ANALYST_EMAIL))  # two choices; ticks record nothing

@@ -37,6 +37,10 @@ DESIGN_FEATURES = {
     "reset_filters",
     "chart_age_group",
     "chart_gender",
+    "theme_toggle",
+    "auto_refresh",
+    "export_csv",
+    "share_link",
 }
 CELLS = {(a, g) for a in ("<18", "18-40", ">40") for g in ("Male", "Female", "Other")}
 
