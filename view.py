@@ -25,7 +25,7 @@ from db.filters import (
     InvalidFilter,
     parse_date,
 )
-from domain import ALL, FEATURE_RULE, is_feature_name
+from domain import ALL, FEATURE_RULE, clean_feature, is_feature_name
 
 PARAMS: tuple[str, ...] = (
     "preset",
@@ -147,7 +147,7 @@ class View:
             age_group=get("age_group") or ALL,
             gender=get("gender") or ALL,
             source=get("source") or ALL,
-            feature=get("feature"),
+            feature=_stripped(get("feature")),
             compare=get("compare") or periods.DEFAULT_COMPARE,
             granularity=get("granularity") or periods.DEFAULT_GRANULARITY,
         )
@@ -168,3 +168,8 @@ class View:
         if self.granularity != periods.DEFAULT_GRANULARITY:
             params["granularity"] = self.granularity
         return params
+
+
+def _stripped(feature: str | None) -> str | None:
+    """A feature name read like the API reads it: stripped as stored (a bad one is kept, to be refused by name)."""
+    return (clean_feature(feature) or feature) if feature else None

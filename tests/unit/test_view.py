@@ -62,7 +62,7 @@ def test_preset_rolls_forward():
         ({"age_group": "teen"}, "age_group"),
         ({"gender": "x"}, "gender"),
         ({"source": "web"}, "source"),
-        ({"feature": "<b>"}, "feature"),
+        ({"feature": "a\tb"}, "feature"),
         ({"compare": "yes"}, "compare"),
         ({"granularity": "hour"}, "granularity"),
     ],
