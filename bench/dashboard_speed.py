@@ -118,7 +118,8 @@ def seed_product(engine, settings, *, events: int, days: int, features: int, see
                 yield encoder.rows(combo, rng.integers(1, 10_000, size=m), at, first_lo + written), m
                 written += m
 
-        store.copy_events(conn, chunks(), freeze=False, progress=progress)
+        store.make_partitions(conn, window)
+        store.copy_events(conn, chunks(), progress=progress)
         last = first_lo + events - 1
         store.add_to_rollup(conn, settings.timezone, event_id(id_hi, first_lo), event_id(id_hi, last))
 
