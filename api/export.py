@@ -13,8 +13,7 @@ import flask
 
 import clock
 import export
-from api.errors import error_response
-from api.stats import _refusal as read_refusal
+from api.stats import bad_request, query_refusal, read_refusal
 from appstate import state
 from db.filters import InvalidFilter
 from view import PARAMS as VIEW_PARAMS
@@ -26,31 +25,22 @@ PATH = "/api/v1/export"
 PARAMS = (*VIEW_PARAMS, "table")
 
 
-def _bad_request(param: str, message: str):
-    return error_response(400, f"{param}: {message}", [{"param": param, "message": message}])
-
-
 @bp.get(PATH)
 def export_view():
-    refusal = read_refusal()
+    refusal = read_refusal() or query_refusal(PARAMS)
     if refusal is not None:
         return refusal
     args = flask.request.args
-    for name in args:
-        if name not in PARAMS:
-            return _bad_request(name[:100], f"unknown parameter; allowed: {', '.join(PARAMS)}")
-        if len(args.getlist(name)) > 1:
-            return _bad_request(name, "given more than once")
     table = args.get("table")
     if table not in export.TABLES:
-        return _bad_request("table", f"required, one of {', '.join(export.TABLES)}")
+        return bad_request("table", f"required, one of {', '.join(export.TABLES)}")
     appstate = state()
     today = clock.today(appstate.settings)
     try:
         choice = View.parse({name: args.get(name) for name in VIEW_PARAMS})
         choice.resolve(today)
     except InvalidFilter as exc:
-        return _bad_request(exc.param, exc.message)
+        return bad_request(exc.param, exc.message)
     with appstate.database.read_connect() as conn:  # the read replica when there is one
         file = export.export_csv(appstate.board, conn, choice, today, table)
     return csv_response(file)

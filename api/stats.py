@@ -39,7 +39,7 @@ from view import PARAMS, View
 bp = flask.Blueprint("stats", __name__)
 
 
-def _refusal() -> flask.Response | None:
+def read_refusal() -> flask.Response | None:
     """None for a logged-in session or a valid `Authorization: Bearer <api key>` with the scope `read`; else the
     401 (no valid key) or 403 (a key without `read`)."""
     if flask_login.current_user.is_authenticated:
@@ -56,28 +56,34 @@ def _refusal() -> flask.Response | None:
     return None
 
 
-def _bad_request(param: str, message: str):
+def bad_request(param: str, message: str) -> flask.Response:
     return error_response(400, f"{param}: {message}", [{"param": param, "message": message}])
+
+
+def query_refusal(allowed: tuple[str, ...]) -> flask.Response | None:
+    """A 400 naming the first query parameter that is not in `allowed` or is given more than once; else None."""
+    args = flask.request.args
+    for name in args:
+        if name not in allowed:
+            return bad_request(name[:100], f"unknown parameter; allowed: {', '.join(allowed)}")
+        if len(args.getlist(name)) > 1:
+            return bad_request(name, "given more than once")
+    return None
 
 
 @bp.get("/api/v1/stats")
 def stats():
-    refusal = _refusal()
+    refusal = read_refusal() or query_refusal(PARAMS)
     if refusal is not None:
         return refusal
     args = flask.request.args
-    for name in args:
-        if name not in PARAMS:
-            return _bad_request(name[:100], f"unknown parameter; allowed: {', '.join(PARAMS)}")
-        if len(args.getlist(name)) > 1:
-            return _bad_request(name, "given more than once")
     appstate = state()
     today = clock.today(appstate.settings)
     try:
         view = View.parse(args)
         filters, comparison = view.resolve(today), view.comparison(today)
     except InvalidFilter as exc:
-        return _bad_request(exc.param, exc.message)
+        return bad_request(exc.param, exc.message)
     database = appstate.database
     timeline = Timeline(today=today, granularity=view.granularity, comparison=comparison)
     with read_connect() as conn:
