@@ -16,7 +16,7 @@ from api.ingestion import IngestionApp, IngestRequest, Reply, Route
 from api.rate_limit import refuse_if_empty, spend
 from appstate import AppState
 from db.api_keys import VerifiedKey
-from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriterOverloaded
+from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriteResult, WriterOverloaded
 from domain import INGEST
 
 PATH = "/api/v1/events"
@@ -33,23 +33,30 @@ def post_events(appstate: AppState, request: IngestRequest) -> Reply:
         data, max_age_days=appstate.settings.event_max_age_days, unknown_users=appstate.known_users.unknown
     )
     spend(appstate, key, len(events))
+    result = submit(appstate, events, ids="event ids")
+    return Reply(202, f'{{"accepted": {result.accepted}, "duplicates": {result.duplicates}}}'.encode())
+
+
+def submit(appstate: AppState, events, traits=(), *, ids: str) -> WriteResult:
+    """Write through the event writer, its failures answered as every ingestion endpoint does: 429 when its queue is
+    full, 503 when nothing could be committed, 400 when the database refused the events (nothing written); `ids` names
+    what a retry must resend ("event ids", "message ids")."""
     try:
-        result = appstate.writer.submit(events, timeout=SUBMIT_TIMEOUT)
+        return appstate.writer.submit(events, traits, timeout=SUBMIT_TIMEOUT)
     except WriterOverloaded:
         raise ApiError(
             429,
-            "too many events queued; retry shortly with the same event ids",
+            f"too many events queued; retry shortly with the same {ids}",
             headers={"Retry-After": RETRY_AFTER_OVERLOADED},
         ) from None
     except (DatabaseUnavailable, WriterClosed) as exc:
         raise ApiError(
-            503, f"the events could not be committed ({exc}); retry with the same event ids", headers=RETRY_LATER
+            503, f"the events could not be committed ({exc}); retry with the same {ids}", headers=RETRY_LATER
         ) from None
-    except EventsRefused as exc:
+    except (EventsRefused, ValueError) as exc:  # ValueError: refused before queueing (the decoders prevent it)
         raise ApiError(
             400, "the database refused these events; nothing was written", [detail(None, None, str(exc))]
         ) from None
-    return Reply(202, f'{{"accepted": {result.accepted}, "duplicates": {result.duplicates}}}'.encode())
 
 
 def authenticate(appstate: AppState, authorization: str | None) -> VerifiedKey:

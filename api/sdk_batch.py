@@ -10,15 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from api.errors import RETRY_LATER, ApiError, database_error
+from api.errors import ApiError, database_error
 from api.event_decoder import _outside_window, detail
-from api.events import RETRY_AFTER_OVERLOADED, SUBMIT_TIMEOUT
+from api.events import submit
 from api.rate_limit import spend
 from appstate import AppState
 from db.api_keys import VerifiedKey
 from db.events import Event
 from db.people import Traits
-from db.writer import DatabaseUnavailable, EventsRefused, WriterClosed, WriteResult, WriterOverloaded
+from db.writer import WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -101,19 +101,4 @@ def write(appstate: AppState, key: VerifiedKey, batch: SdkBatch) -> WriteResult:
     """Take the batch's events and identify calls from the key's rate limit (429), then write them through the event
     writer in one commit (traits first, db/people.py); answered after commit, errors as the native API's."""
     spend(appstate, key, len(batch.events) + len(batch.traits))
-    try:
-        return appstate.writer.submit(batch.events, batch.traits, timeout=SUBMIT_TIMEOUT)
-    except WriterOverloaded:
-        raise ApiError(
-            429,
-            "too many events queued; retry shortly with the same message ids",
-            headers={"Retry-After": RETRY_AFTER_OVERLOADED},
-        ) from None
-    except (DatabaseUnavailable, WriterClosed) as exc:
-        raise ApiError(
-            503, f"the events could not be committed ({exc}); retry with the same message ids", headers=RETRY_LATER
-        ) from None
-    except (EventsRefused, ValueError) as exc:  # ValueError: refused before queueing (the decoders prevent it)
-        raise ApiError(
-            400, "the database refused these events; nothing was written", [detail(None, None, str(exc))]
-        ) from None
+    return submit(appstate, batch.events, batch.traits, ids="message ids")
