@@ -6,7 +6,8 @@ The benchmarks are not part of the test suite (their figures come from real size
 a benchmark that no longer runs is a broken tool: this runs each one briefly and fails when one exits non-zero. A
 script in bench/ without an entry in RUNS fails the check too, so a new benchmark cannot be forgotten here. With
 --server, the scripts that can use a PostgreSQL server instead of their own embedded one run once more on it. A mode
-that measures an existing database (`{scratch}` in its arguments) gets a small seeded one made for it.
+that measures an existing database (`{scratch}` in its arguments) gets a small seeded one made for it. Two runs go
+at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -85,17 +87,38 @@ def main(argv: list[str] | None = None) -> int:
             )
             for name, run, e in SERVER_RUNS
         ]
-    failed = []
+    plan = [(name, run, extra) for name, run, extra in plan if not args.only or name == args.only]
     base = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}  # each makes its own
-    for name, run, extra in plan:
-        if args.only and name != args.only:
-            continue
-        if "{scratch}" in run:  # a mode that measures an existing database: a small seeded one, made here
-            with seeded_scratch(args.server) as url:
-                failed += smoke(name, [a.replace("{scratch}", url) for a in run], base | extra, args.server)
-            continue
-        failed += smoke(name, run, base | extra, args.server)
+    # Two at a time (most of each run is starting its own PostgreSQL and gunicorn, not computing). The runs that
+    # touch the server, and the ones measuring a seeded scratch database, go one after another in one lane: some
+    # share database names there, and seeded_scratch sets DATABASE_URL for this process while it seeds.
+    shared = [step for step in plan if uses_server(step, args.server) or "{scratch}" in step[1]]
+    alone = sorted(
+        (step for step in plan if step not in shared), key=lambda step: step[0] != "load.py"
+    )  # longest first
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        lanes = [pool.submit(run_lane, shared, base, args.server)]
+        lanes += [pool.submit(run_lane, [step], base, args.server) for step in alone]
+        failed = [name for lane in lanes for name in lane.result()]
     return 1 if failed else 0
+
+
+def uses_server(step: tuple[str, list[str], dict[str, str]], server: str | None) -> bool:
+    """Whether this run works on the server given by --server (else on an embedded PostgreSQL of its own)."""
+    _, run, extra = step
+    return "DATABASE_URL" in extra or bool(server and any(server in a for a in run))
+
+
+def run_lane(steps: list[tuple[str, list[str], dict[str, str]]], base: dict[str, str], server: str | None) -> list[str]:
+    """Run `steps` one after another; return the names of the scripts that failed."""
+    failed = []
+    for name, run, extra in steps:
+        if "{scratch}" in run:  # a mode that measures an existing database: a small seeded one, made here
+            with seeded_scratch(server) as url:
+                failed += smoke(name, [a.replace("{scratch}", url) for a in run], base | extra, server)
+        else:
+            failed += smoke(name, run, base | extra, server)
+    return failed
 
 
 @contextlib.contextmanager
@@ -132,7 +155,7 @@ def smoke(name: str, run: list[str], env: dict[str, str], server: str | None) ->
     result = subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True)
     took = time.monotonic() - started
     status = "ok" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
-    where = " (server)" if "DATABASE_URL" in env or (server and any(server in a for a in run)) else ""
+    where = " (server)" if uses_server((name, run, env), server) else ""
     print(f"bench/{name} {' '.join(run)}{where}: {status} in {took:.0f} s", flush=True)
     if result.returncode != 0:
         print(result.stdout[-3000:], result.stderr[-3000:], sep="\n", file=sys.stderr)
