@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -66,23 +65,12 @@ def template_db(pg_server_url) -> str:
     drop_database(pg_server_url, name)
 
 
-@pytest.fixture(scope="session")
-def drop_later(pg_server_url):
-    """Drop a test's database in a background thread, so that its teardown does not wait for it (about 0.1 s a test
-    on a server with fsync on). Every drop has finished, and a failed one fails the session, when it ends."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = []
-        yield lambda name: pending.append(pool.submit(drop_database, pg_server_url, name))
-    for drop in pending:
-        drop.result()
-
-
 @pytest.fixture
-def db_url(pg_server_url, template_db, drop_later) -> str:
+def db_url(pg_server_url, template_db) -> str:
     """URL of a fresh, migrated, empty database for this test alone."""
     name = f"cb_t_{os.getpid()}_{next(_counter)}"
     yield create_database(pg_server_url, name, template=template_db)
-    drop_later(name)
+    drop_database(pg_server_url, name)
 
 
 @pytest.fixture
