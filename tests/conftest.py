@@ -221,10 +221,14 @@ def logged_in_client(client, analyst):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every test that drives Chromium is a browser test (CI runs those once, not on both databases)."""
+    """Every test that drives Chromium is a browser test (CI runs those once, not on both databases); every test
+    that uses the session's PostgreSQL is a database test (the others are the same whichever server runs)."""
     for item in items:
-        if "dash_duo" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "dash_duo" in fixtures:
             item.add_marker(pytest.mark.browser)
+        if "pg_server_url" in fixtures:
+            item.add_marker(pytest.mark.database)
 
 
 def pytest_sessionfinish(session, exitstatus):
