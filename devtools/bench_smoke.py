@@ -93,9 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     # touch the server, and the ones measuring a seeded scratch database, go one after another in one lane: some
     # share database names there, and seeded_scratch sets DATABASE_URL for this process while it seeds.
     shared = [step for step in plan if uses_server(step, args.server) or "{scratch}" in step[1]]
-    alone = sorted(
-        (step for step in plan if step not in shared), key=lambda step: step[0] != "load.py"
-    )  # longest first
+    alone = [step for step in plan if step not in shared]
+    alone.sort(key=lambda step: step[0] != "load.py")  # the longest (load.py's) first
     with ThreadPoolExecutor(max_workers=2) as pool:
         lanes = [pool.submit(run_lane, shared, base, args.server)]
         lanes += [pool.submit(run_lane, [step], base, args.server) for step in alone]
