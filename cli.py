@@ -176,13 +176,7 @@ def _purge_events(args: argparse.Namespace, settings: Settings) -> int:
         print("error: EVENT_RETENTION_DAYS is not set: every raw event is kept", file=sys.stderr)
         return 2
     database = Database(settings)
-    removed = 0
-
-    def progress(batch: int) -> None:
-        nonlocal removed
-        removed += batch
-        print(f"\rRemoved {removed:,} raw events ...", end="", file=sys.stderr, flush=True)
-
+    progress = running_total("Removed {:,} raw events ...")
     try:
         upgrade(database.engine)
         done = purge(
@@ -204,6 +198,19 @@ def _purge_events(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def running_total(line: str) -> Callable[[int], None]:
+    """A progress callback for the batch commands: it adds up the counts it is given and rewrites one line on stderr,
+    `line` with the total in place of its `{:,}`."""
+    total = 0
+
+    def progress(count: int) -> None:
+        nonlocal total
+        total += count
+        print(f"\r{line.format(total)}", end="", file=sys.stderr, flush=True)
+
+    return progress
+
+
 def _migrate_events(args: argparse.Namespace, settings: Settings) -> int:
     """Move the rows of events_legacy into the partitioned events table in short transactions (db/events_move.py)."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -212,13 +219,7 @@ def _migrate_events(args: argparse.Namespace, settings: Settings) -> int:
     from db.migrate import upgrade
 
     database = Database(settings)
-    moved = 0
-
-    def progress(rows: int) -> None:
-        nonlocal moved
-        moved += rows
-        print(f"\rMoved {moved:,} events ...", end="", file=sys.stderr, flush=True)
-
+    progress = running_total("Moved {:,} events ...")
     try:
         upgrade(database.engine)
         done = move_events(database.engine, batch=args.batch, progress=progress)

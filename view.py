@@ -18,14 +18,13 @@ from datetime import date
 
 import periods
 from db.filters import (
-    AGE_GROUP_CHOICES,
-    GENDER_CHOICES,
-    SOURCE_CHOICES,
     Filters,
     InvalidFilter,
+    check_choice,
+    check_segment,
     parse_date,
 )
-from domain import ALL, FEATURE_RULE, clean_feature, is_feature_name
+from domain import ALL, clean_feature
 
 PARAMS: tuple[str, ...] = (
     "preset",
@@ -55,8 +54,7 @@ class View:
     granularity: str = periods.DEFAULT_GRANULARITY
 
     def __post_init__(self) -> None:
-        if self.preset not in periods.PRESET_VALUES:
-            raise InvalidFilter("preset", f"{self.preset!r} is not one of {', '.join(periods.PRESET_VALUES)}")
+        check_choice("preset", self.preset, periods.PRESET_VALUES)
         if self.preset == periods.CUSTOM:
             for name in ("start", "end"):
                 if not isinstance(getattr(self, name), date):
@@ -64,20 +62,9 @@ class View:
             Filters(self.start, self.end)  # the range's own rules (order, bounds, length)
         elif self.start is not None or self.end is not None:
             raise InvalidFilter("preset", "a preset has no dates of its own; use preset=custom with start and end")
-        if self.age_group not in AGE_GROUP_CHOICES:
-            raise InvalidFilter("age_group", f"{self.age_group!r} is not one of {', '.join(AGE_GROUP_CHOICES)}")
-        if self.gender not in GENDER_CHOICES:
-            raise InvalidFilter("gender", f"{self.gender!r} is not one of {', '.join(GENDER_CHOICES)}")
-        if self.source not in SOURCE_CHOICES:
-            raise InvalidFilter("source", f"{self.source!r} is not one of {', '.join(SOURCE_CHOICES)}")
-        if self.feature is not None and not is_feature_name(self.feature):
-            raise InvalidFilter("feature", f"not a feature name ({FEATURE_RULE})")
-        if self.compare not in periods.COMPARE_VALUES:
-            raise InvalidFilter("compare", f"{self.compare!r} is not one of {', '.join(periods.COMPARE_VALUES)}")
-        if self.granularity not in periods.GRANULARITY_VALUES:
-            raise InvalidFilter(
-                "granularity", f"{self.granularity!r} is not one of {', '.join(periods.GRANULARITY_VALUES)}"
-            )
+        check_segment(self.age_group, self.gender, self.source, self.feature)
+        check_choice("compare", self.compare, periods.COMPARE_VALUES)
+        check_choice("granularity", self.granularity, periods.GRANULARITY_VALUES)
 
     # -- dates ----------------------------------------------------------------------------------------------------
 

@@ -28,6 +28,21 @@ class InvalidFilter(ValueError):
         self.message = message
 
 
+def check_choice(param: str, value: object, choices: tuple[str, ...]) -> None:
+    """Raise InvalidFilter naming `param` unless `value` is one of `choices`."""
+    if value not in choices:
+        raise InvalidFilter(param, f"{value!r} is not one of {', '.join(choices)}")
+
+
+def check_segment(age_group: object, gender: object, source: object, feature: object) -> None:
+    """The rules of the filters beside the range (age group, gender, source, an optional feature name)."""
+    check_choice("age_group", age_group, AGE_GROUP_CHOICES)
+    check_choice("gender", gender, GENDER_CHOICES)
+    check_choice("source", source, SOURCE_CHOICES)
+    if feature is not None and not is_feature_name(feature):
+        raise InvalidFilter("feature", f"not a feature name ({FEATURE_RULE})")
+
+
 @dataclass(frozen=True)
 class Filters:
     """Date range (both days inclusive, analytics time zone), demographics, source and an optional selected
@@ -51,14 +66,7 @@ class Filters:
             raise InvalidFilter("end", f"end date {self.end} is before start date {self.start}")
         if self.days > MAX_RANGE_DAYS:
             raise InvalidFilter("end", f"the range spans {self.days} days; at most {MAX_RANGE_DAYS} are allowed")
-        if self.age_group not in AGE_GROUP_CHOICES:
-            raise InvalidFilter("age_group", f"{self.age_group!r} is not one of {', '.join(AGE_GROUP_CHOICES)}")
-        if self.gender not in GENDER_CHOICES:
-            raise InvalidFilter("gender", f"{self.gender!r} is not one of {', '.join(GENDER_CHOICES)}")
-        if self.source not in SOURCE_CHOICES:
-            raise InvalidFilter("source", f"{self.source!r} is not one of {', '.join(SOURCE_CHOICES)}")
-        if self.feature is not None and not is_feature_name(self.feature):
-            raise InvalidFilter("feature", f"not a feature name ({FEATURE_RULE})")
+        check_segment(self.age_group, self.gender, self.source, self.feature)
 
     @property
     def days(self) -> int:

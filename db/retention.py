@@ -134,42 +134,36 @@ def _delete_in_batches(
     engine: Engine, table: str, boundary: datetime, batch: int, progress: Callable[[int], None] | None
 ) -> int:
     """Delete the rows of `table` (one plain table) before `boundary`, `batch` rows per transaction."""
-    removed = 0
-    while True:
-        with engine.begin() as conn:
-            conn.execute(text("SET LOCAL statement_timeout = '60s'"))
-            deleted = conn.execute(
-                text(
-                    f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("
-                    f"SELECT ctid FROM {table} WHERE occurred_at < :boundary LIMIT :batch))"
-                ),
-                {"boundary": boundary, "batch": batch},
-            ).rowcount
-        removed += deleted
-        if progress:
-            progress(deleted)
-        if deleted < batch:
-            return removed
+    delete = (
+        f"DELETE FROM {table} WHERE ctid = ANY(ARRAY("
+        f"SELECT ctid FROM {table} WHERE occurred_at < :boundary LIMIT :batch))"
+    )
+    return _batches(engine, delete, {"boundary": boundary}, batch, progress)
 
 
 def forget_undated(engine: Engine, *, max_age_days: int, now: datetime, batch: int = BATCH) -> int:
     """Forget the ids of events sent without a time that were received more than `max_age_days` before `now`, in
     batches; return how many."""
-    cutoff = now - timedelta(days=max_age_days)
-    forgotten = 0
+    delete = (
+        "DELETE FROM undated_event_ids WHERE event_id = ANY(ARRAY("
+        "SELECT event_id FROM undated_event_ids WHERE received_at < :cutoff LIMIT :batch))"
+    )
+    return _batches(engine, delete, {"cutoff": now - timedelta(days=max_age_days)}, batch, None)
+
+
+def _batches(engine: Engine, delete: str, params: dict, batch: int, progress: Callable[[int], None] | None) -> int:
+    """Run `delete` (which removes at most :batch rows) in one short transaction after another until it removes
+    fewer than `batch`; return how many rows it removed in all."""
+    removed = 0
     while True:
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL statement_timeout = '60s'"))
-            deleted = conn.execute(
-                text(
-                    "DELETE FROM undated_event_ids WHERE event_id = ANY(ARRAY("
-                    "SELECT event_id FROM undated_event_ids WHERE received_at < :cutoff LIMIT :batch))"
-                ),
-                {"cutoff": cutoff, "batch": batch},
-            ).rowcount
-        forgotten += deleted
+            deleted = conn.execute(text(delete), {**params, "batch": batch}).rowcount
+        removed += deleted
+        if progress:
+            progress(deleted)
         if deleted < batch:
-            return forgotten
+            return removed
 
 
 class RetentionSchedule:
